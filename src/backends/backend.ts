@@ -1,0 +1,40 @@
+/**
+ * What every engine provides. The executor only talks to engines through this
+ * interface; each engine lives in its own folder (`duckdb/`, `postgres/`, ...).
+ */
+import type { RecordBatch, Schema as ArrowSchema } from "apache-arrow";
+import type { Dialect } from "../compile/dialect.js";
+import type { Schema } from "../expr/data-type.js";
+import type { BackendRef, ReadFormat } from "../expr/relation-nodes.js";
+
+export interface Backend {
+  /** The portable, secret-free description that expression nodes carry. */
+  readonly ref: BackendRef;
+  readonly dialect: Dialect;
+  /** The schema of a table or view in this engine. */
+  tableSchema(name: string): Promise<Schema>;
+  /** The schema a query would return, found without running it over data. */
+  querySchema(sql: string): Promise<Schema>;
+  /** Runs a query and streams the result as Arrow record batches of the given schema. */
+  stream(sql: string, schema: Schema): AsyncIterable<RecordBatch>;
+  /** Runs a statement that returns no rows. */
+  run(sql: string): Promise<void>;
+  /**
+   * Creates (or replaces) a table from a stream of Arrow record batches. `temporary`
+   * tables live as long as the connection.
+   */
+  ingest(name: string, schema: Schema, batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, options?: { temporary?: boolean }): Promise<void>;
+  listTables(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** An engine that can read files itself (DuckDB); the others receive file data through a hop. */
+export interface FileReadingBackend extends Backend {
+  fileSchema(format: ReadFormat, path: string, options: Readonly<Record<string, string | number | boolean>>): Promise<Schema>;
+}
+
+export function canReadFiles(b: Backend): b is FileReadingBackend {
+  return typeof (b as Partial<FileReadingBackend>).fileSchema === "function";
+}
+
+export type { ArrowSchema };

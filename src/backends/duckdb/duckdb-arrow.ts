@@ -1,0 +1,185 @@
+/**
+ * DuckDB data chunks <-> Arrow record batches, without a JS object per value where the
+ * memory layouts agree. DuckDB's Node API has no Arrow import/export, but its vectors
+ * expose their buffers: fixed-width numbers, dates (int32 days), timestamps and times
+ * (int64 microseconds) have Arrow's layout, and its validity mask is Arrow's null bitmap
+ * (LSB-first bits), so those columns are copied as buffers.
+ */
+import * as arrow from "apache-arrow";
+import {
+  DuckDBBlobValue,
+  DuckDBDataChunk,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTimeValue,
+  DuckDBTypeId,
+  type DuckDBType,
+  type DuckDBVector,
+} from "@duckdb/node-api";
+import { type DataType, type Schema, decimalParts, decimal, isDecimal, isTimestamp, timestamp } from "../../expr/data-type.js";
+import { toArrowSchema, toArrowType } from "../arrow-types.js";
+import { ColumnBuilder, readInt128, toScaledDecimal } from "../column-builder.js";
+
+/** Our type for a DuckDB column type; unknown nested types travel as text. */
+export function fromDuckDBType(t: DuckDBType): DataType {
+  switch (t.typeId) {
+    case DuckDBTypeId.BOOLEAN: return "boolean";
+    case DuckDBTypeId.TINYINT: return "int8";
+    case DuckDBTypeId.SMALLINT: return "int16";
+    case DuckDBTypeId.INTEGER: return "int32";
+    case DuckDBTypeId.BIGINT: return "int64";
+    case DuckDBTypeId.UTINYINT: return "uint8";
+    case DuckDBTypeId.USMALLINT: return "uint16";
+    case DuckDBTypeId.UINTEGER: return "uint32";
+    case DuckDBTypeId.UBIGINT: return "uint64";
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+      return decimal(38, 0);
+    case DuckDBTypeId.FLOAT: return "float32";
+    case DuckDBTypeId.DOUBLE: return "float64";
+    case DuckDBTypeId.DECIMAL: {
+      const d = t as unknown as { width: number; scale: number };
+      return decimal(d.width, d.scale);
+    }
+    case DuckDBTypeId.VARCHAR: return "string";
+    case DuckDBTypeId.BLOB: return "binary";
+    case DuckDBTypeId.DATE: return "date";
+    case DuckDBTypeId.TIME: return "time";
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_S:
+    case DuckDBTypeId.TIMESTAMP_MS:
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return "timestamp";
+    case DuckDBTypeId.TIMESTAMP_TZ: return timestamp("UTC");
+    case DuckDBTypeId.INTERVAL: return "interval";
+    case DuckDBTypeId.UUID: return "uuid";
+    case DuckDBTypeId.SQLNULL: return "null";
+    default: return "string";
+  }
+}
+
+/** DuckDB type ids whose vector buffer is bit-for-bit the Arrow buffer of our type. */
+const SAME_LAYOUT: Partial<Record<DataType, DuckDBTypeId>> = {
+  int8: DuckDBTypeId.TINYINT, int16: DuckDBTypeId.SMALLINT, int32: DuckDBTypeId.INTEGER, int64: DuckDBTypeId.BIGINT,
+  uint8: DuckDBTypeId.UTINYINT, uint16: DuckDBTypeId.USMALLINT, uint32: DuckDBTypeId.UINTEGER, uint64: DuckDBTypeId.UBIGINT,
+  float32: DuckDBTypeId.FLOAT, float64: DuckDBTypeId.DOUBLE, date: DuckDBTypeId.DATE, time: DuckDBTypeId.TIME,
+};
+
+function sameLayout(type: DataType, vectorType: DuckDBType): boolean {
+  if (isTimestamp(type)) {
+    return vectorType.typeId === (type === "timestamp" ? DuckDBTypeId.TIMESTAMP : DuckDBTypeId.TIMESTAMP_TZ);
+  }
+  return SAME_LAYOUT[type] === vectorType.typeId;
+}
+
+interface RawVector {
+  readonly items?: ArrayLike<number | bigint> & { slice(a?: number, b?: number): ArrayBufferView };
+  readonly validity?: { readonly data: BigUint64Array | null };
+}
+
+/** One DuckDB chunk as one Arrow record batch with exactly `schema`'s types. */
+export function chunkToRecordBatch(chunk: DuckDBDataChunk, schema: Schema, arrowSchema: arrow.Schema = toArrowSchema(schema)): arrow.RecordBatch {
+  const length = chunk.rowCount;
+  const children = schema.map((field, i) => vectorToData(chunk.getColumnVector(i), field.type, length));
+  const data = arrow.makeData({
+    type: new arrow.Struct(arrowSchema.fields),
+    length,
+    nullCount: 0,
+    children,
+  });
+  return new arrow.RecordBatch(arrowSchema, data);
+}
+
+function validityBitmap(raw: RawVector, length: number): { bitmap: Uint8Array | undefined; nullCount: number } {
+  const words = raw.validity?.data;
+  if (!words) return { bitmap: undefined, nullCount: 0 };
+  const bytes = new Uint8Array(words.buffer, words.byteOffset, Math.ceil(length / 8)).slice();
+  let valid = 0;
+  for (let i = 0; i < length; i++) if (bytes[i >> 3]! & (1 << (i & 7))) valid++;
+  return { bitmap: valid === length ? undefined : bytes, nullCount: length - valid };
+}
+
+function vectorToData(vector: DuckDBVector, type: DataType, length: number): arrow.Data {
+  const raw = vector as unknown as RawVector;
+  const arrowType = arrowTypeOf(type);
+  if (raw.items && sameLayout(type, vector.type)) {
+    const { bitmap, nullCount } = validityBitmap(raw, length);
+    return arrow.makeData({ type: arrowType as arrow.Int32, length, nullCount, nullBitmap: bitmap, data: raw.items.slice(0, length) as Int32Array });
+  }
+  // Everything else goes value by value, converted to the declared type.
+  const builder = new ColumnBuilder(type, length);
+  const decimalScale = vector.type.typeId === DuckDBTypeId.DECIMAL ? (vector.type as unknown as { scale: number }).scale : null;
+  for (let i = 0; i < length; i++) builder.append(normalizeDuckDBValue(vector.getItem(i), decimalScale));
+  return builder.finish();
+}
+
+const arrowTypes = new Map<DataType, arrow.DataType>();
+function arrowTypeOf(type: DataType): arrow.DataType {
+  let t = arrowTypes.get(type);
+  if (!t) {
+    t = toArrowType(type);
+    arrowTypes.set(type, t);
+  }
+  return t;
+}
+
+/** DuckDB value objects to the plain values `ColumnBuilder` accepts. */
+function normalizeDuckDBValue(v: unknown, decimalScale: number | null): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if (v instanceof DuckDBDecimalValue) return decimalText(v.value, decimalScale ?? v.scale);
+  if (v instanceof DuckDBDateValue) return v.days;
+  if (v instanceof DuckDBTimestampValue || v instanceof DuckDBTimestampTZValue) return v.micros;
+  if (v instanceof DuckDBTimeValue) return v.micros;
+  if (v instanceof DuckDBBlobValue) return v.bytes;
+  return String(v);
+}
+
+function decimalText(scaled: bigint, scale: number): string {
+  const negative = scaled < 0n;
+  const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, "0");
+  const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return negative ? `-${text}` : text;
+}
+
+/**
+ * Fills a DuckDB chunk from rows [offset, offset+length) of an Arrow record batch whose
+ * columns have the declared types. Numbers, dates, times and timestamps are copied as
+ * buffers; other values one by one.
+ */
+export function fillChunk(chunk: DuckDBDataChunk, batch: arrow.RecordBatch, schema: Schema, offset: number, length: number): void {
+  chunk.rowCount = length;
+  schema.forEach((field, c) => {
+    const vector = chunk.getColumnVector(c);
+    const column = batch.getChildAt(c)!;
+    const raw = vector as unknown as RawVector & { items?: { set(a: ArrayLike<number | bigint>): void } };
+    if (raw.items && sameLayout(field.type, vector.type) && column.data.length === 1) {
+      const data = column.data[0]!;
+      (raw.items as unknown as { set(a: ArrayLike<unknown>): void }).set((data.values as Int32Array).subarray(offset, offset + length));
+      if (data.nullCount > 0) for (let i = 0; i < length; i++) if (!data.getValid(offset + i)) vector.setItem(i, null);
+    } else {
+      for (let i = 0; i < length; i++) vector.setItem(i, toDuckDBValue(column.get(offset + i), field.type, column, offset + i));
+    }
+    vector.flush();
+  });
+}
+
+function toDuckDBValue(v: unknown, type: DataType, column: arrow.Vector, index: number): never {
+  if (v === null || v === undefined) return null as never;
+  if (isDecimal(type)) {
+    const { precision, scale } = decimalParts(type);
+    const words = column.data.length === 1 ? (column.data[0]!.values as Uint32Array) : null;
+    const scaled = words ? readInt128(words, index - 0) : toScaledDecimal(String(v), 10n ** BigInt(scale));
+    return new DuckDBDecimalValue(scaled, precision, scale) as never;
+  }
+  if (isTimestamp(type)) {
+    const micros = typeof v === "bigint" ? v : BigInt(Math.round(Number(v) * 1000));
+    return (type === "timestamp" ? new DuckDBTimestampValue(micros) : new DuckDBTimestampTZValue(micros)) as never;
+  }
+  if (type === "date") return new DuckDBDateValue(Math.floor(Number(v) / 86_400_000)) as never;
+  if (type === "time") return new DuckDBTimeValue(typeof v === "bigint" ? v : BigInt(Math.round(Number(v) * 1000))) as never;
+  if (type === "binary") return new DuckDBBlobValue(v as Uint8Array) as never;
+  if (type === "int64" || type === "uint64") return (typeof v === "bigint" ? v : BigInt(v as number)) as never;
+  return v as never;
+}

@@ -1,0 +1,152 @@
+/**
+ * Embedded DuckDB through @duckdb/node-api: the default engine (in-process, no server).
+ */
+import * as arrow from "apache-arrow";
+import { DuckDBConnection, DuckDBDataChunk, DuckDBInstance } from "@duckdb/node-api";
+import type { Schema } from "../../expr/data-type.js";
+import type { BackendRef, ReadFormat } from "../../expr/relation-nodes.js";
+import { DuckDBDialect } from "../../compile/dialects/duckdb-dialect.js";
+import { toArrowSchema } from "../arrow-types.js";
+import type { FileReadingBackend } from "../backend.js";
+import { type ReadOptions, databaseTable, deferredRead, sqlQuery } from "../../expr/sources.js";
+import type { Table } from "../../expr/table.js";
+import { chunkToRecordBatch, fillChunk, fromDuckDBType } from "./duckdb-arrow.js";
+
+export interface DuckDBOptions {
+  /** A database file, or ":memory:" (the default). */
+  readonly path?: string;
+  /** The profile name expressions refer to this connection by (default "duckdb", or the file's name). */
+  readonly name?: string;
+  /** Extra DuckDB settings (https://duckdb.org/docs/configuration/overview). */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Offline by default: DuckDB would otherwise try to download extensions (and write into
+ * ~/.duckdb) the first time a query needs one; here that fails fast with a clear error.
+ */
+const DEFAULT_CONFIG: Record<string, string> = {
+  autoinstall_known_extensions: "false",
+  autoload_known_extensions: "false",
+};
+
+const DIALECT = new DuckDBDialect();
+
+/**
+ * A DuckDB database. Construction is synchronous (`xo.connect()` returns at once); the
+ * database opens on first use, since DuckDB's Node API opens asynchronously.
+ */
+export class DuckDBBackend implements FileReadingBackend {
+  readonly ref: BackendRef;
+  readonly dialect = DIALECT;
+  readonly #opening: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }>;
+
+  constructor(options: DuckDBOptions = {}) {
+    const path = options.path ?? ":memory:";
+    this.ref = { name: options.name ?? "duckdb", kind: "duckdb", params: { path } };
+    this.#opening = DuckDBInstance.create(path, { ...DEFAULT_CONFIG, ...options.config }).then(async (instance) => ({
+      instance,
+      connection: await instance.connect(),
+    }));
+    // A failure is reported by the first call that uses the connection, not as an unhandled rejection.
+    this.#opening.catch(() => undefined);
+  }
+
+  /** The underlying connection, for users who need DuckDB features the API does not cover. */
+  async connection(): Promise<DuckDBConnection> {
+    return (await this.#opening).connection;
+  }
+
+  async run(sql: string): Promise<void> {
+    await (await this.connection()).run(sql);
+  }
+
+  async querySchema(sql: string): Promise<Schema> {
+    const prepared = await (await this.connection()).prepare(sql);
+    const schema: Schema = Array.from({ length: prepared.columnCount }, (_, i) => ({
+      name: prepared.columnName(i),
+      type: fromDuckDBType(prepared.columnType(i)),
+    }));
+    prepared.destroySync?.();
+    return schema;
+  }
+
+  tableSchema(name: string): Promise<Schema> {
+    return this.querySchema(`SELECT * FROM ${this.dialect.tableName(name)}`);
+  }
+
+  fileSchema(format: ReadFormat, path: string, options: Readonly<Record<string, string | number | boolean>>): Promise<Schema> {
+    return this.querySchema(`SELECT * FROM ${this.dialect.readFile(format, path, options)}`);
+  }
+
+  async *stream(sql: string, schema: Schema): AsyncGenerator<arrow.RecordBatch> {
+    const result = await (await this.connection()).stream(sql);
+    const arrowSchema = toArrowSchema(schema);
+    if (result.columnCount !== schema.length) {
+      throw new Error(`query returned ${result.columnCount} columns, expected ${schema.length}`);
+    }
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      yield chunkToRecordBatch(chunk, schema, arrowSchema);
+    }
+  }
+
+  async ingest(
+    name: string,
+    schema: Schema,
+    batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
+    options: { temporary?: boolean } = {},
+  ): Promise<void> {
+    const d = this.dialect;
+    const columns = schema.map((f) => `${d.quoteIdentifier(f.name)} ${d.typeName(f.type)}`).join(", ");
+    await this.run(`CREATE OR REPLACE ${options.temporary ? "TEMP " : ""}TABLE ${d.quoteIdentifier(name)} (${columns})`);
+    const appender = await (await this.connection()).createAppender(name, options.temporary ? "main" : null, options.temporary ? "temp" : null);
+    try {
+      const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
+      const chunk = DuckDBDataChunk.create(types);
+      const CHUNK = 2048;
+      for await (const batch of batches) {
+        for (let offset = 0; offset < batch.numRows; offset += CHUNK) {
+          chunk.reset();
+          fillChunk(chunk, batch, schema, offset, Math.min(CHUNK, batch.numRows - offset));
+          appender.appendDataChunk(chunk);
+        }
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  async listTables(): Promise<string[]> {
+    const reader = await (await this.connection()).runAndReadAll(
+      "SELECT table_name FROM information_schema.tables ORDER BY table_name",
+    );
+    return reader.getColumnsJS()[0]?.map(String) ?? [];
+  }
+
+  /** An expression over a table or view of this database. */
+  table(name: string): Promise<Table> {
+    return databaseTable(this, name);
+  }
+
+  /** An expression over a SQL query, with other expressions visible to it by name. */
+  sql(query: string, inputs: Readonly<Record<string, Table>> = {}): Promise<Table> {
+    return sqlQuery(this, query, inputs);
+  }
+
+  readParquet(path: string, options: ReadOptions = {}): Promise<Table> {
+    return deferredRead(this, "parquet", path, options);
+  }
+
+  readCsv(path: string, options: ReadOptions = {}): Promise<Table> {
+    return deferredRead(this, "csv", path, options);
+  }
+
+  async close(): Promise<void> {
+    const { instance, connection } = await this.#opening;
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

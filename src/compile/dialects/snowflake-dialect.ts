@@ -1,0 +1,45 @@
+import type { DataType } from "../../expr/data-type.js";
+import { isDecimal, isTimestamp, timestampZone } from "../../expr/data-type.js";
+import type { CallNode } from "../../expr/value-nodes.js";
+import { Dialect } from "../dialect.js";
+
+/** Snowflake: https://docs.snowflake.com/en/sql-reference */
+export class SnowflakeDialect extends Dialect {
+  readonly name = "snowflake";
+
+  typeName(type: DataType): string {
+    if (isDecimal(type)) return this.decimalTypeName(type, "NUMBER");
+    if (isTimestamp(type)) return timestampZone(type) ? "TIMESTAMP_TZ" : "TIMESTAMP_NTZ";
+    return SNOWFLAKE_TYPES[type as keyof typeof SNOWFLAKE_TYPES] ?? "VARCHAR";
+  }
+
+  override timestampLiteral(text: string, zone: string | null): string {
+    return `CAST(${this.stringLiteral(text)} AS ${zone ? "TIMESTAMP_TZ" : "TIMESTAMP_NTZ"})`;
+  }
+
+  /** Snowflake string literals also treat backslash as an escape character. */
+  override stringLiteral(value: string): string {
+    return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+  }
+
+  override call(node: CallNode, args: ReadonlyArray<string>): string {
+    const [a, b] = args;
+    switch (node.fn) {
+      case "contains": return `CONTAINS(${a}, ${b})`;
+      case "starts_with": return `STARTSWITH(${a}, ${b})`;
+      case "ends_with": return `ENDSWITH(${a}, ${b})`;
+      default: return super.call(node, args);
+    }
+  }
+
+  override dayOfWeek(arg: string): string {
+    return `CAST(DAYOFWEEK(${arg}) AS ${this.typeName("int32")})`;
+  }
+}
+
+/** Snowflake integers are all NUMBER(38,0); the aliases keep the SQL readable. */
+const SNOWFLAKE_TYPES = {
+  null: "INTEGER", boolean: "BOOLEAN", int8: "TINYINT", int16: "SMALLINT", int32: "INTEGER", int64: "BIGINT",
+  uint8: "SMALLINT", uint16: "INTEGER", uint32: "BIGINT", uint64: "NUMBER(20,0)", float32: "FLOAT", float64: "FLOAT",
+  string: "VARCHAR", binary: "BINARY", date: "DATE", time: "TIME", interval: "VARCHAR", uuid: "VARCHAR", json: "VARIANT",
+} as const;

@@ -1,0 +1,134 @@
+/**
+ * The one canonical form of an expression, and its content hash.
+ *
+ * Each relation node is hashed from its own fields plus its inputs' hashes (a Merkle
+ * DAG), so shared sub-expressions are hashed once and two processes that build the same
+ * expression get the same hashes. The same structure, keyed by hash, is what `toYaml()`
+ * writes and `fromGraph()` reads back.
+ */
+import { createHash } from "node:crypto";
+import type { RelationNode } from "./relation-nodes.js";
+import { relationInputs } from "./relation-nodes.js";
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** JSON with object keys sorted at every level: the bytes that are hashed. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "number" && Object.is(value, -0)) return "0";
+    if (value === undefined) return "null";
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(",")}}`;
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * A node as plain data with its relation inputs replaced by their hashes. The field
+ * `op` comes first so the YAML reads naturally; the rest follows the node's own order.
+ */
+export function canonicalNode(node: RelationNode, ref: (input: RelationNode) => string): Record<string, Json> {
+  const out: Record<string, Json> = { op: node.kind };
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "kind") continue;
+    out[key] = canonicalField(node, key, value, ref);
+  }
+  return out;
+}
+
+function canonicalField(node: RelationNode, key: string, value: unknown, ref: (n: RelationNode) => string): Json {
+  switch (node.kind) {
+    case "join":
+      if (key === "left" || key === "right") return ref(value as RelationNode);
+      break;
+    case "union":
+      if (key === "inputs") return (value as RelationNode[]).map(ref);
+      break;
+    case "sql":
+      if (key === "inputs") return (value as [string, RelationNode][]).map(([n, r]) => [n, ref(r)]);
+      break;
+    default:
+      if (key === "input") return ref(value as RelationNode);
+  }
+  return value as Json;
+}
+
+const hashes = new WeakMap<RelationNode, string>();
+
+/** The full sha256 content hash of a relation node (memoized per node object). */
+export function nodeHash(node: RelationNode): string {
+  let h = hashes.get(node);
+  if (h === undefined) {
+    h = sha256(stableStringify(canonicalNode(node, nodeHash)));
+    hashes.set(node, h);
+  }
+  return h;
+}
+
+/** The short form used for artifact directories and table names. */
+export function shortHash(node: RelationNode): string {
+  return nodeHash(node).slice(0, 12);
+}
+
+/** All nodes reachable from `root`, inputs before the nodes that use them, each once. */
+export function topologicalNodes(root: RelationNode): RelationNode[] {
+  const seen = new Set<RelationNode>();
+  const out: RelationNode[] = [];
+  const visit = (n: RelationNode): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    for (const input of relationInputs(n)) visit(input);
+    out.push(n);
+  };
+  visit(root);
+  return out;
+}
+
+export interface ExprGraph {
+  readonly root: string;
+  readonly nodes: Record<string, Record<string, Json>>;
+}
+
+/** The expression as a hash-keyed graph (what expr.yaml holds). */
+export function toGraph(root: RelationNode): ExprGraph {
+  const nodes: Record<string, Record<string, Json>> = {};
+  for (const n of topologicalNodes(root)) nodes[nodeHash(n)] = canonicalNode(n, nodeHash);
+  return { root: nodeHash(root), nodes };
+}
+
+/** Rebuilds nodes from a graph; the rebuilt root has the same hash as the original. */
+export function fromGraph(graph: ExprGraph): RelationNode {
+  const built = new Map<string, RelationNode>();
+  const build = (id: string): RelationNode => {
+    const existing = built.get(id);
+    if (existing) return existing;
+    const data = graph.nodes[id];
+    if (!data) throw new Error(`expression graph refers to a missing node ${id}`);
+    const { op, ...fields } = data as { op: string } & Record<string, Json>;
+    const node: Record<string, unknown> = { kind: op };
+    for (const [key, value] of Object.entries(fields)) {
+      if (key === "input" || key === "left" || key === "right") node[key] = build(value as string);
+      else if (key === "inputs" && op === "union") node[key] = (value as string[]).map(build);
+      else if (key === "inputs" && op === "sql") node[key] = (value as [string, string][]).map(([n, r]) => [n, build(r)]);
+      else node[key] = value;
+    }
+    const rel = deepFreeze(node) as unknown as RelationNode;
+    built.set(id, rel);
+    return rel;
+  };
+  return build(graph.root);
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}

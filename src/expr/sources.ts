@@ -1,0 +1,68 @@
+/**
+ * Leaf expressions: tables that live in an engine, deferred file reads and SQL queries.
+ * Their schemas come from the engine when the expression is built (metadata only: a
+ * parquet footer, a CSV sniff, a prepared statement), never by running over the data.
+ */
+import { type Backend, canReadFiles } from "../backends/backend.js";
+import { ExpressionError } from "./errors.js";
+import type { ReadFormat } from "./relation-nodes.js";
+import { type Table as TableType, Table, contextOf, mergeContexts } from "./table.js";
+
+export type ReadOptions = Readonly<Record<string, string | number | boolean>>;
+
+/** A table or view of an engine (`schema.table` names are accepted). */
+export async function databaseTable(backend: Backend, name: string): Promise<Table> {
+  let schema;
+  try {
+    schema = await backend.tableSchema(name);
+  } catch (e) {
+    throw new ExpressionError(`table '${name}' not found in ${backend.ref.name} (${backend.ref.kind}): ${(e as Error).message}`);
+  }
+  return new Table({ kind: "table", name, backend: backend.ref, schema }, contextOf(backend));
+}
+
+/**
+ * A file read lazily. The path is kept as given (relative paths resolve against the
+ * working directory, or the project root inside a project), so the hash does not depend
+ * on where the project sits.
+ */
+export async function deferredRead(backend: Backend, format: ReadFormat, path: string, options: ReadOptions = {}): Promise<Table> {
+  if (!canReadFiles(backend)) {
+    throw new ExpressionError(`${backend.ref.kind} cannot read files directly: read with DuckDB and .intoBackend(...)`);
+  }
+  let schema;
+  try {
+    schema = await backend.fileSchema(format, path, options);
+  } catch (e) {
+    throw new ExpressionError(`cannot read ${format} file '${path}': ${(e as Error).message}`);
+  }
+  return new Table({ kind: "read", format, path, options, backend: backend.ref, schema }, contextOf(backend));
+}
+
+/**
+ * A SQL query over named inputs; each input is visible to the query under its name.
+ * The schema is found by preparing the query over empty stand-ins of the inputs.
+ */
+export async function sqlQuery(backend: Backend, query: string, inputs: Readonly<Record<string, TableType>> = {}): Promise<Table> {
+  const d = backend.dialect;
+  const standIns = Object.entries(inputs).map(([name, t]) => {
+    const cols = t.schema().map((f) => `CAST(NULL AS ${d.typeName(f.type)}) AS ${d.quoteIdentifier(f.name)}`);
+    return `${/^[A-Za-z_]\w*$/.test(name) ? name : d.quoteIdentifier(name)} AS (SELECT ${cols.join(", ")} WHERE FALSE)`;
+  });
+  const trimmed = query.trim().replace(/;\s*$/, "");
+  const userWith = /^with\s+(recursive\s+)?/i.exec(trimmed);
+  const probe = standIns.length === 0 ? trimmed
+    : userWith ? `WITH ${userWith[1] ?? ""}${standIns.join(", ")}, ${trimmed.slice(userWith[0].length)}`
+    : `WITH ${standIns.join(", ")}\n${trimmed}`;
+  let schema;
+  try {
+    schema = await backend.querySchema(probe);
+  } catch (e) {
+    throw new ExpressionError(`SQL query does not compile in ${backend.ref.kind}: ${(e as Error).message}`);
+  }
+  const entries = Object.entries(inputs);
+  return new Table(
+    { kind: "sql", query: trimmed, inputs: entries.map(([n, t]) => [n, t.node] as const), backend: backend.ref, schema },
+    mergeContexts(contextOf(backend), ...entries.map(([, t]) => t.context)),
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * xorq: deferred, content-hashed, multi-engine expressions.
+ *
+ * ```ts
+ * import * as xo from "xorq";
+ * const con = xo.connect();
+ * const sales = await xo.deferredReadParquet("sales.parquet", con);
+ * const expr = sales.filter(xo._.amount.gt(100)).groupBy("region").agg({ total: xo._.amount.sum() });
+ * expr.schema(); expr.toSql(); expr.hash();
+ * const table = await expr.execute();   // an apache-arrow Table
+ * ```
+ */
+import "./runtime.js";
+import type { Backend } from "./backends/backend.js";
+import { DuckDBBackend, type DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
+import { type ReadOptions, deferredRead, sqlQuery } from "./expr/sources.js";
+import type { Table } from "./expr/table.js";
+import { penguins } from "./examples/penguins.js";
+
+export { _ } from "./expr/deferred.js";
+export type { Underscore } from "./expr/deferred.js";
+export {
+  Value, col, lit, cases, ifElse, coalesce, rowNumber, rank, denseRank, desc, asc, date,
+  timestampLit as timestamp,
+} from "./expr/value.js";
+export type { ValueLike, SortLike, WindowSpec, Literal } from "./expr/value.js";
+export { Table, GroupedTable } from "./expr/table.js";
+export type { JoinOn, JoinOptions, SelectItem, ExprContext, CachePolicyLike } from "./expr/table.js";
+export { memtable } from "./expr/memtable.js";
+export type { MemtableData, MemtableOptions } from "./expr/memtable.js";
+export { ExpressionError } from "./expr/errors.js";
+export type { DataType, Field, Schema } from "./expr/data-type.js";
+export type * from "./expr/relation-nodes.js";
+export type * from "./expr/value-nodes.js";
+export { exprToYaml, exprFromYaml } from "./expr/yaml.js";
+export { toGraph, fromGraph, nodeHash } from "./expr/canonical.js";
+export { compile } from "./compile/compiler.js";
+export { Dialect, UnsupportedError } from "./compile/dialect.js";
+export { dialectFor, DuckDBDialect, PostgresDialect, SnowflakeDialect, BigQueryDialect } from "./compile/dialects/index.js";
+export { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
+export type { DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
+export type { Backend } from "./backends/backend.js";
+export { ExecutionError } from "./backends/executor.js";
+
+let inMemoryCount = 0;
+
+/**
+ * Opens an embedded DuckDB (in memory unless `path` is given). In-memory connections
+ * are named "duckdb", then "duckdb_2", ... in the order a program opens them; pass
+ * `name` to choose (the name is part of every hash of an expression over it).
+ */
+export function connect(options: DuckDBOptions = {}): DuckDBBackend {
+  let name = options.name;
+  if (!name) {
+    if (!options.path || options.path === ":memory:") name = ++inMemoryCount === 1 ? "duckdb" : `duckdb_${inMemoryCount}`;
+    else name = `duckdb:${options.path}`;
+  }
+  return new DuckDBBackend({ ...options, name });
+}
+
+export const duckdb = { connect };
+
+/** A parquet file, read lazily by `con` (DuckDB). */
+export function deferredReadParquet(path: string, con: Backend, options: ReadOptions = {}): Promise<Table> {
+  return deferredRead(con, "parquet", path, options);
+}
+
+/** A CSV file, read lazily by `con` (DuckDB); types are sniffed from the file. */
+export function deferredReadCsv(path: string, con: Backend, options: ReadOptions = {}): Promise<Table> {
+  return deferredRead(con, "csv", path, options);
+}
+
+/** A SQL query in `con`, over other expressions visible to it by name. */
+export function sql(con: Backend, query: string, inputs: Readonly<Record<string, Table>> = {}): Promise<Table> {
+  return sqlQuery(con, query, inputs);
+}
+
+export const examples = { penguins };

@@ -1,0 +1,2 @@
+SELECT `id`, `select`, `a"b`, `amount`, `qty`, `ts`, `d`, `price`, CAST(EXTRACT(YEAR FROM `ts`) AS INT64) AS `y`, DATETIME_TRUNC(`ts`, MONTH) AS `month_start`, CAST(DATE_TRUNC(`d`, WEEK) AS DATE) AS `day_start`, (EXTRACT(DAYOFWEEK FROM `d`) - 1) AS `dow`, LOWER(`select`) AS `low`, (STRPOS(`select`, 'a') > 0) AS `has`, STARTS_WITH(`select`, 'a') AS `sw`, ENDS_WITH(`select`, 'z') AS `ew`, SUBSTR(`select`, 3, 3) AS `sub`, (`ts` > DATETIME '2024-01-01 12:00:00') AS `after`, ROUND(`amount`, 1) AS `r`, (LOWER(`select`) LIKE LOWER('A%')) AS `il`
+FROM `_xorq_mem_367287a6c30d1118`

@@ -1,0 +1,2 @@
+SELECT "id", "select", "a""b", "amount", "qty", "ts", "d", "price", CAST(EXTRACT(YEAR FROM "ts") AS INTEGER) AS "y", DATE_TRUNC('month', "ts") AS "month_start", CAST(DATE_TRUNC('week', "d") AS DATE) AS "day_start", CAST(DAYOFWEEK("d") AS INTEGER) AS "dow", LOWER("select") AS "low", CONTAINS("select", 'a') AS "has", STARTSWITH("select", 'a') AS "sw", ENDSWITH("select", 'z') AS "ew", SUBSTR("select", 3, 3) AS "sub", ("ts" > CAST('2024-01-01 12:00:00' AS TIMESTAMP_NTZ)) AS "after", ROUND("amount", 1) AS "r", ("select" ILIKE 'A%') AS "il"
+FROM "_xorq_mem_367287a6c30d1118"
