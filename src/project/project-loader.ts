@@ -1,0 +1,450 @@
+/**
+ * Reads a project's files into a `ProjectSpec`: project.yaml, profiles.yaml,
+ * sources/*.yaml and every model file (YAML steps, SQL, TypeScript). Every YAML file
+ * is checked against its JSON Schema (`validate.ts`); every problem is collected with
+ * file:line:col and the caller decides what runs (nothing, while there is one).
+ * No engine is opened here.
+ */
+import { readFile, readdir, stat } from "node:fs/promises";
+import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
+import { sha256, stableStringify } from "../expr/canonical.js";
+import type { CacheConfig } from "./model-definition.js";
+import { isModelDefinition } from "./model-definition.js";
+import type { Profile } from "./connections.js";
+import { type ParamValue, isEnvOnly } from "./env-refs.js";
+import { type Locator, ProblemList, type SourcePos } from "./project-errors.js";
+import type {
+  CacheDefaults,
+  InputUse,
+  ModelSpec,
+  ProjectConfig,
+  ProjectLocation,
+  ProjectSpec,
+  SourceSpec,
+} from "./project-spec.js";
+import { type TemplatePart, parseSqlTemplate, splitFrontMatter } from "./sql-template.js";
+import { importTsModule } from "./ts-loader.js";
+import { validateYaml } from "./validate.js";
+import { YamlLocator, positionInString } from "./yaml-locate.js";
+
+export const PROJECT_DIR = "xorq_project";
+
+/** Model and source names: also selector and SQL identifiers, so no spaces, commas, '+', ':' or '@'. */
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Keys whose values must come from the environment (SPEC: no secrets in profiles.yaml). */
+const SECRET_KEY = /pass(word)?|secret|token|private_?key|credentials?$|api_?key/i;
+
+/** Reads every file of the project; returns the spec and the problems found. */
+export async function loadProjectSpec(location: ProjectLocation): Promise<{ spec: ProjectSpec; problems: ProblemList }> {
+  const problems = new ProblemList();
+  const display = (abs: string) => relative(location.root, abs).split(sep).join("/");
+  const config = await loadConfig(location, display, problems);
+  const profiles = await loadProfiles(location, display, problems);
+  if (config && config.defaultProfile === "" && profiles.length > 0) {
+    // No default_profile: the first profile of profiles.yaml.
+    Object.assign(config, { defaultProfile: profiles[0]!.name });
+  }
+  if (config && profiles.length > 0 && !profiles.some((p) => p.name === config.defaultProfile)) {
+    problems.add(config.locate(), `default_profile '${config.defaultProfile}' is not a profile in profiles.yaml (profiles: ${profiles.map((p) => p.name).join(", ")})`);
+  }
+  const fallbackConfig: ProjectConfig = config ?? {
+    name: basename(location.root), defaultProfile: profiles[0]?.name ?? "local", vars: {}, cache: {},
+    modelPaths: ["models"], sourcePaths: ["sources"], locate: () => ({ file: `${PROJECT_DIR}/project.yaml`, line: 1, col: 1 }),
+  };
+  const [sources, models] = await Promise.all([
+    loadSources(location, fallbackConfig, display, problems),
+    loadModels(location, fallbackConfig, display, problems),
+  ]);
+  return { spec: { location, config: fallbackConfig, profiles, sources, models }, problems };
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+}
+
+function addValidationErrors(problems: ProblemList, errors: ReadonlyArray<{ file: string; line: number; col: number; message: string }>): void {
+  for (const e of errors) problems.add({ file: e.file, line: e.line, col: e.col }, e.message);
+}
+
+type Obj = Readonly<Record<string, unknown>>;
+
+function asObj(v: unknown): Obj {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {};
+}
+
+function strList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+async function loadConfig(location: ProjectLocation, display: (p: string) => string, problems: ProblemList): Promise<ProjectConfig | null> {
+  const path = join(location.projectDir, "project.yaml");
+  const file = display(path);
+  const text = await readText(path);
+  if (text === null) {
+    problems.add({ file, line: 1, col: 1 }, "project.yaml is missing");
+    return null;
+  }
+  const { value, errors } = validateYaml("project", text, file);
+  addValidationErrors(problems, errors);
+  if (errors.length > 0) return null;
+  const v = asObj(value);
+  const locator = new YamlLocator(text, file);
+  const paths = asObj(v["paths"]);
+  return {
+    name: String(v["name"]),
+    defaultProfile: v["default_profile"] === undefined ? "" : String(v["default_profile"]),
+    vars: asObj(v["vars"]),
+    cache: asObj(v["cache"]) as CacheDefaults,
+    modelPaths: paths["models"] === undefined ? ["models"] : strList(paths["models"]),
+    sourcePaths: paths["sources"] === undefined ? ["sources"] : strList(paths["sources"]),
+    locate: () => locator.pos(["default_profile"]),
+  };
+}
+
+async function loadProfiles(location: ProjectLocation, display: (p: string) => string, problems: ProblemList): Promise<Profile[]> {
+  const path = join(location.projectDir, "profiles.yaml");
+  const file = display(path);
+  const text = await readText(path);
+  if (text === null) {
+    problems.add({ file, line: 1, col: 1 }, "profiles.yaml is missing (it names the connections models run in)");
+    return [];
+  }
+  const { value, errors } = validateYaml("profiles", text, file);
+  addValidationErrors(problems, errors);
+  if (errors.length > 0) return [];
+  const locator = new YamlLocator(text, file);
+  const out: Profile[] = [];
+  for (const [name, raw] of Object.entries(asObj(asObj(value)["profiles"]))) {
+    const { kind, ...rest } = asObj(raw) as Record<string, ParamValue>;
+    const params: Record<string, ParamValue> = {};
+    for (const [k, v] of Object.entries(rest)) {
+      if (typeof v === "object" && v !== null) {
+        problems.add(locator.pos(["profiles", name, k]), `profile '${name}': '${k}' must be a string, number or boolean`);
+        continue;
+      }
+      if (SECRET_KEY.test(k) && !isEnvOnly(v)) {
+        problems.add(locator.pos(["profiles", name, k]),
+          `profile '${name}': '${k}' holds a literal value; secrets come from the environment: ${k}: "\${env:${name.toUpperCase()}_${k.toUpperCase()}}"`);
+        continue;
+      }
+      params[k] = v;
+    }
+    // Sorted keys: the params are part of every node's hash and of the artifact's profiles.yaml.
+    const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1)));
+    out.push({ name, kind: String(kind), params: sorted, pos: locator.pos(["profiles", name]) });
+  }
+  return out;
+}
+
+/** Every file under `dir` (recursively), as sorted absolute paths; [] when `dir` does not exist. */
+async function listFiles(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith("."))
+    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    .sort();
+}
+
+async function loadSources(location: ProjectLocation, config: ProjectConfig, display: (p: string) => string, problems: ProblemList): Promise<SourceSpec[]> {
+  const files = (await Promise.all(config.sourcePaths.map((p) => listFiles(resolve(location.projectDir, p)))))
+    .flat()
+    .filter((f) => /\.ya?ml$/.test(f));
+  const texts = await Promise.all(files.map((f) => readFile(f, "utf8")));
+  const out: SourceSpec[] = [];
+  files.forEach((path, i) => {
+    const file = display(path);
+    const { value, errors } = validateYaml("sources", texts[i]!, file);
+    addValidationErrors(problems, errors);
+    if (errors.length > 0) return;
+    const locator = new YamlLocator(texts[i]!, file);
+    const list = asObj(value)["sources"];
+    (Array.isArray(list) ? list : []).forEach((raw, j) => {
+      const s = asObj(raw);
+      const name = String(s["name"]);
+      const locate: Locator = () => locator.pos(["sources", j, "name"]);
+      if (!NAME.test(name)) problems.add(locate(), `source name '${name}' must be letters, digits and '_' (not starting with a digit)`);
+      const fmt = s["read_parquet"] !== undefined ? "parquet" : s["read_csv"] !== undefined ? "csv" : null;
+      out.push({
+        name,
+        file: relative(location.projectDir, path).split(sep).join("/"),
+        profile: s["profile"] === undefined ? null : String(s["profile"]),
+        read: fmt ? { format: fmt, path: String(s[`read_${fmt}`]), options: asObj(s["options"]) as Record<string, string | number | boolean> } : null,
+        table: s["table"] === undefined ? null : String(s["table"]),
+        description: s["description"] === undefined ? null : String(s["description"]),
+        locate,
+        locateKey: (key) => locator.keyPos(["sources", j, key]),
+      });
+    });
+  });
+  return out;
+}
+
+const MODEL_EXTENSIONS = new Set([".yaml", ".yml", ".sql", ".ts"]);
+
+async function loadModels(location: ProjectLocation, config: ProjectConfig, display: (p: string) => string, problems: ProblemList): Promise<ModelSpec[]> {
+  const files = (await Promise.all(config.modelPaths.map((p) => listFiles(resolve(location.projectDir, p)))))
+    .flat()
+    .filter((f) => MODEL_EXTENSIONS.has(extname(f)) && !f.endsWith(".d.ts"));
+  const loaded = await Promise.all(
+    files.map(async (path) => {
+      const ctx: FileContext = {
+        path,
+        file: display(path),
+        projectFile: relative(location.projectDir, path).split(sep).join("/"),
+        defaultName: basename(path, extname(path)),
+        problems,
+      };
+      try {
+        const text = await readFile(path, "utf8");
+        switch (extname(path)) {
+          case ".sql":
+            return loadSqlFile(ctx, text);
+          case ".ts":
+            return await loadTsFile(ctx, text);
+          default:
+            return loadYamlModel(ctx, text);
+        }
+      } catch (e) {
+        problems.add({ file: ctx.file, line: 1, col: 1 }, `cannot load: ${(e as Error).message}`);
+        return null;
+      }
+    }),
+  );
+  return loaded.filter((m): m is ModelSpec => m !== null);
+}
+
+interface FileContext {
+  readonly path: string;
+  /** Relative to the project root, for messages. */
+  readonly file: string;
+  /** Relative to xorq_project/, as the manifest and `path:` selectors use. */
+  readonly projectFile: string;
+  readonly defaultName: string;
+  readonly problems: ProblemList;
+}
+
+/** `ref('x')` / `source('x')` as written in a YAML value. */
+const INPUT = /^\s*(ref|source)\(\s*(['"])([^'"]+)\2\s*\)\s*$/;
+
+export function parseInputRef(text: unknown): { kind: "ref" | "source"; name: string } | null {
+  if (typeof text !== "string") return null;
+  const m = INPUT.exec(text);
+  return m ? { kind: m[1] as "ref" | "source", name: m[3]! } : null;
+}
+
+function checkName(ctx: FileContext, name: string, at: () => SourcePos): void {
+  if (!NAME.test(name)) ctx.problems.add(at(), `model name '${name}' must be letters, digits and '_' (not starting with a digit)`);
+}
+
+function commonConfig(v: Obj): { description: string | null; tags: string[]; profile: string | null; cache: CacheConfig | null } {
+  return {
+    description: v["description"] === undefined ? null : String(v["description"]),
+    tags: strList(v["tags"]),
+    profile: v["profile"] === undefined ? null : String(v["profile"]),
+    cache: v["cache"] === undefined || v["cache"] === false ? null : (v["cache"] as CacheConfig),
+  };
+}
+
+function loadYamlModel(ctx: FileContext, text: string): ModelSpec | null {
+  const { value, errors } = validateYaml("model", text, ctx.file);
+  addValidationErrors(ctx.problems, errors);
+  if (errors.length > 0) return null;
+  const v = asObj(value);
+  const locator = new YamlLocator(text, ctx.file);
+  const name = v["name"] === undefined ? ctx.defaultName : String(v["name"]);
+  const locate: Locator = () => (v["name"] === undefined ? locator.pos([]) : locator.pos(["name"]));
+  checkName(ctx, name, locate);
+  const base = { name, file: ctx.projectFile, ...commonConfig(v), locate, locateKey: (p: ReadonlyArray<string | number>) => locator.keyPos(p) };
+
+  if (typeof v["sql"] === "string") {
+    const origin = () => locator.origin(["sql"]);
+    const { parts, errors: tErrors } = parseSqlTemplate(v["sql"]);
+    for (const e of tErrors) ctx.problems.add(positionInString(origin(), e.pos.line, e.pos.col), e.message);
+    const at = (p: { line: number; col: number }): Locator => () => positionInString(origin(), p.line, p.col);
+    return {
+      ...base,
+      kind: "sql",
+      template: parts,
+      bodyPos: () => positionInString(origin(), 1, 1),
+      ...templateInputs(parts, at),
+      definitionHash: sha256(stableStringify({ sql: v["sql"] })),
+    };
+  }
+
+  const from = parseInputRef(v["from"]);
+  if (!from) {
+    ctx.problems.add(locator.pos(["from"]), `from must be ref('model') or source('name'), got ${JSON.stringify(v["from"] ?? null)}`);
+    return null;
+  }
+  const steps = (Array.isArray(v["steps"]) ? v["steps"] : []) as Obj[];
+  const refs: InputUse[] = [];
+  const sources: InputUse[] = [];
+  const use = (r: { kind: "ref" | "source"; name: string }, path: ReadonlyArray<string | number>) =>
+    (r.kind === "ref" ? refs : sources).push({ name: r.name, locate: () => locator.pos(path) });
+  use(from, ["from"]);
+  steps.forEach((step, i) => {
+    for (const [path, target] of stepInputs(step)) {
+      const r = parseInputRef(target);
+      if (r) use(r, ["steps", i, ...path]);
+      else ctx.problems.add(locator.pos(["steps", i, ...path]), `expected ref('model') or source('name'), got ${JSON.stringify(target)}`);
+    }
+  });
+  return {
+    ...base,
+    kind: "yaml",
+    from,
+    steps,
+    refs,
+    sources,
+    originOf: (p) => locator.origin(p),
+    definitionHash: sha256(stableStringify({ from: v["from"], steps })),
+  };
+}
+
+/** The other tables a step reads (join's `with`, union's tables), with their YAML paths inside the step. */
+export function stepInputs(step: Obj): Array<[ReadonlyArray<string | number>, unknown]> {
+  const out: Array<[ReadonlyArray<string | number>, unknown]> = [];
+  if ("join" in step) out.push([["join", "with"], asObj(step["join"])["with"]]);
+  if ("union" in step) {
+    const u = step["union"];
+    const list = typeof u === "string" ? [[["union"], u] as const] : Array.isArray(u)
+      ? u.map((x, i) => [["union", i], x] as const)
+      : (() => {
+          const w = asObj(u)["with"];
+          return typeof w === "string" ? [[["union", "with"], w] as const] : (Array.isArray(w) ? w : []).map((x, i) => [["union", "with", i], x] as const);
+        })();
+    for (const [p, x] of list) out.push([p, x]);
+  }
+  return out;
+}
+
+function templateInputs(parts: ReadonlyArray<TemplatePart>, at: (p: { line: number; col: number }) => Locator): { refs: InputUse[]; sources: InputUse[] } {
+  const refs: InputUse[] = [];
+  const sources: InputUse[] = [];
+  for (const p of parts) {
+    if (p.kind === "ref") refs.push({ name: p.name, locate: at(p.pos) });
+    else if (p.kind === "source") sources.push({ name: p.name, locate: at(p.pos) });
+  }
+  return { refs, sources };
+}
+
+function loadSqlFile(ctx: FileContext, text: string): ModelSpec | null {
+  const split = splitFrontMatter(text);
+  if ("error" in split) {
+    ctx.problems.add({ file: ctx.file, line: split.error.pos.line, col: split.error.pos.col }, split.error.message);
+    return null;
+  }
+  let v: Obj = {};
+  let locator: YamlLocator | null = null;
+  if (split.frontMatter !== null) {
+    const { value, errors } = validateYaml("sql-front-matter", split.frontMatter, ctx.file, { lineOffset: split.frontMatterLine - 1 });
+    addValidationErrors(ctx.problems, errors);
+    if (errors.length > 0) return null;
+    v = asObj(value);
+    locator = new YamlLocator(split.frontMatter, ctx.file, split.frontMatterLine - 1);
+  }
+  const { parts, errors } = parseSqlTemplate(split.body, split.bodyLine);
+  for (const e of errors) ctx.problems.add({ file: ctx.file, ...e.pos }, e.message);
+  const name = v["name"] === undefined ? ctx.defaultName : String(v["name"]);
+  const locate: Locator = () => (locator && v["name"] !== undefined ? locator.pos(["name"]) : { file: ctx.file, line: 1, col: 1 });
+  checkName(ctx, name, locate);
+  const at = (p: { line: number; col: number }): Locator => () => ({ file: ctx.file, line: p.line, col: p.col });
+  return {
+    name,
+    file: ctx.projectFile,
+    ...commonConfig(v),
+    locate,
+    locateKey: (p) => (locator ? locator.keyPos(p) : { file: ctx.file, line: 1, col: 1 }),
+    kind: "sql",
+    template: parts,
+    bodyPos: () => ({ file: ctx.file, line: split.bodyLine, col: 1 }),
+    ...templateInputs(parts, at),
+    definitionHash: sha256(stableStringify({ sql: split.body })),
+  };
+}
+
+/** `ref("x")`, `source('x')`, `ctx.ref(\`x\`)` written literally in a TS model: its inputs, found without running it. */
+const TS_INPUT = /(?<![\w$])(ref|source)\(\s*(["'`])([^"'`$]+)\2\s*\)/g;
+
+async function loadTsFile(ctx: FileContext, text: string): Promise<ModelSpec | null> {
+  let definition: unknown;
+  try {
+    definition = await importTsModule(ctx.path);
+  } catch (e) {
+    ctx.problems.add(errorPosition(e, ctx), `cannot import: ${(e as Error).message.split("\n")[0]}`);
+    return null;
+  }
+  if (!isModelDefinition(definition)) {
+    ctx.problems.add({ file: ctx.file, line: 1, col: 1 }, "a TypeScript model must `export default model({...}, (ctx) => ...)` (import { model } from \"xorq\")");
+    return null;
+  }
+  const c = definition.config;
+  const name = c.name ?? ctx.defaultName;
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
+  const posAt = (offset: number): SourcePos => {
+    let line = 0;
+    while (line + 1 < lineStarts.length && lineStarts[line + 1]! <= offset) line++;
+    return { file: ctx.file, line: line + 1, col: offset - lineStarts[line]! + 1 };
+  };
+  const modelCall = text.search(/\bmodel\s*\(/);
+  const locate: Locator = () => posAt(Math.max(0, modelCall));
+  checkName(ctx, name, locate);
+  const refs: InputUse[] = [];
+  const sources: InputUse[] = [];
+  for (const m of text.matchAll(TS_INPUT)) {
+    const use = { name: m[3]!, locate: () => posAt(m.index!) };
+    (m[1] === "ref" ? refs : sources).push(use);
+  }
+  return {
+    name,
+    file: ctx.projectFile,
+    description: c.description ?? null,
+    tags: [...(c.tags ?? [])].map(String),
+    profile: c.profile ?? null,
+    cache: c.cache === undefined || c.cache === false ? null : c.cache,
+    locate,
+    locateKey: () => locate(),
+    kind: "ts",
+    definition,
+    refs,
+    sources,
+    definitionHash: sha256(text),
+  };
+}
+
+/** The file:line:col of an error thrown while importing a TS file, from its stack when it points into the file. */
+export function errorPosition(e: unknown, ctx: { path: string; file: string }): SourcePos {
+  const stack = e instanceof Error ? e.stack ?? "" : "";
+  const escaped = ctx.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
+  return m ? { file: ctx.file, line: Number(m[1]), col: Number(m[2]) } : { file: ctx.file, line: 1, col: 1 };
+}
+
+/** Walks up from `start` to the first directory holding xorq_project/project.yaml. */
+export async function findProject(start: string): Promise<ProjectLocation | null> {
+  let dir = resolve(start);
+  for (;;) {
+    try {
+      if ((await stat(join(dir, PROJECT_DIR, "project.yaml"))).isFile()) return { root: dir, projectDir: join(dir, PROJECT_DIR) };
+    } catch {
+      // keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}

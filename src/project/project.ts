@@ -1,0 +1,95 @@
+/**
+ * Loading a project: find it, read its files, build the DAG, resolve every model into
+ * an expression. Every problem on the way is collected; `loadProject` throws one
+ * `ProjectError` (exit code 2) listing them all, and returns only a project with none.
+ *
+ * ```ts
+ * const project = await loadProject({ cwd: "demo" });
+ * project.models.get("orders_by_region")!.table.toSql();
+ * await project.close();
+ * ```
+ */
+import { join, resolve } from "node:path";
+import { stat } from "node:fs/promises";
+import { Connections } from "./connections.js";
+import type { Profile } from "./connections.js";
+import { type ResolvedModel, type ResolvedSource, resolveProject } from "./model-resolver.js";
+import { ProjectNotFoundError } from "./project-errors.js";
+import { type ProjectGraph, buildGraph } from "./project-graph.js";
+import { PROJECT_DIR, findProject, loadProjectSpec } from "./project-loader.js";
+import type { ProjectConfig, ProjectLocation } from "./project-spec.js";
+import { SchemaCache } from "./schema-cache.js";
+
+export interface LoadOptions {
+  /** Where to start looking for `xorq_project/project.yaml` (default: the working directory). */
+  readonly cwd?: string;
+  /** The project directory (`--project DIR`): DIR or DIR/xorq_project. */
+  readonly project?: string;
+  /** Var values that replace project.yaml's. */
+  readonly vars?: Readonly<Record<string, unknown>>;
+}
+
+export interface Project {
+  readonly location: ProjectLocation;
+  readonly config: ProjectConfig;
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly profiles: ReadonlyArray<Profile>;
+  /** Connections per profile, opened on first use. */
+  readonly connections: Connections;
+  readonly graph: ProjectGraph;
+  readonly sources: ReadonlyMap<string, ResolvedSource>;
+  /** Every model, by name. */
+  readonly models: ReadonlyMap<string, ResolvedModel>;
+  /** Model names in dependency order (inputs first). */
+  readonly order: ReadonlyArray<string>;
+  close(): Promise<void>;
+}
+
+/** Finds the project for `options` (walking up from cwd), or throws a usage error. */
+export async function locateProject(options: LoadOptions = {}): Promise<ProjectLocation> {
+  if (options.project) {
+    const dir = resolve(options.project);
+    for (const root of [dir, resolve(dir, "..")]) {
+      try {
+        if ((await stat(join(root, PROJECT_DIR, "project.yaml"))).isFile()) return { root, projectDir: join(root, PROJECT_DIR) };
+      } catch {
+        // try the next candidate
+      }
+    }
+    throw new ProjectNotFoundError(`no ${PROJECT_DIR}/project.yaml in ${options.project}`);
+  }
+  const found = await findProject(options.cwd ?? process.cwd());
+  if (!found) throw new ProjectNotFoundError(`no ${PROJECT_DIR}/project.yaml here or in a parent directory (create one with: xorq init)`);
+  return found;
+}
+
+export async function loadProject(options: LoadOptions = {}): Promise<Project> {
+  const location = await locateProject(options);
+  const { spec, problems } = await loadProjectSpec(location);
+  const graph = buildGraph(spec, problems);
+  const vars = { ...spec.config.vars, ...options.vars };
+  const connections = new Connections(spec.profiles, { baseDir: location.projectDir });
+  const schemas = await SchemaCache.open(join(location.root, "target", "schema_cache.json"));
+  let resolved;
+  try {
+    resolved = await resolveProject(location, spec.config, vars, graph, connections, schemas, problems);
+    problems.throwIfAny();
+    await schemas.save().catch(() => undefined);
+  } catch (e) {
+    await connections.closeAll();
+    throw e;
+  }
+  const order = graph.order;
+  return {
+    location,
+    config: spec.config,
+    vars,
+    profiles: spec.profiles,
+    connections,
+    graph,
+    sources: resolved.sources,
+    models: new Map(order.map((n) => [n, resolved.models.get(n)!])),
+    order,
+    close: () => connections.closeAll(),
+  };
+}
