@@ -26,7 +26,20 @@ export interface Backend {
   ingest(name: string, schema: Schema, batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, options?: { temporary?: boolean }): Promise<void>;
   listTables(): Promise<string[]>;
   close(): Promise<void>;
+  /**
+   * A value that changes whenever the rows of a table (or view) change, read without
+   * scanning where the engine allows it; modification_time caches fold it into their
+   * keys. `null` when the engine keeps no signal for that object (e.g. a PostgreSQL
+   * view): the cache then signs the tables the object reads (`tablesReadBy`).
+   * Each engine documents what its signal is and when it can miss a change.
+   */
+  changeSignal?(table: string): Promise<ChangeSignal | null>;
+  /** The tables and views a query reads (not its CTEs), as qualified as the engine reports them. */
+  tablesReadBy?(sql: string): Promise<string[]>;
 }
+
+/** An engine's change signal: plain, canonically serializable fields. */
+export type ChangeSignal = Readonly<Record<string, string | number | boolean | null>>;
 
 /** An engine that can read files itself (DuckDB); the others receive file data through a hop. */
 export interface FileReadingBackend extends Backend {

@@ -1,0 +1,152 @@
+/**
+ * Inspecting and managing the parquet entries of a cache directory (`xorq cache ls |
+ * clear | prune`). Each entry describes itself in its parquet footer (key, cached
+ * expression hash, strategy, ttl), so no index file has to be kept in step.
+ */
+import { join } from "node:path";
+import { defaultParquetDir } from "./cache-dirs.js";
+import { LocalObjectStore, STAGING_SUFFIX, stagingWriterPid } from "./local-object-store.js";
+import { ENTRY_SUFFIX, isExpired } from "./parquet-cache-store.js";
+import { type EntryMetadata, METADATA_KEY, cacheDuckDB } from "./parquet-io.js";
+
+export interface CacheEntry {
+  readonly key: string;
+  /** The file's full path. */
+  readonly path: string;
+  readonly size: number;
+  readonly writtenMs: number;
+  readonly rows: number | null;
+  /** From the footer; null for a parquet file the cache did not write. */
+  readonly metadata: EntryMetadata | null;
+  readonly expired: boolean;
+}
+
+export interface CacheListing {
+  readonly dir: string;
+  readonly entries: ReadonlyArray<CacheEntry>;
+  /** Staging files of writers that are running or died mid-write. */
+  readonly staging: ReadonlyArray<{ readonly path: string; readonly pid: number | null; readonly writtenMs: number; readonly live: boolean }>;
+}
+
+/** The entries of a parquet cache directory (default `~/.cache/xorq/parquet`), newest first. */
+export async function listCache(dir: string = defaultParquetDir(), now = Date.now()): Promise<CacheListing> {
+  const objects = await new LocalObjectStore(dir).list();
+  const parquet = objects.filter((o) => o.name.endsWith(ENTRY_SUFFIX));
+  const footers = await readFooters(parquet.map((o) => join(dir, o.name)));
+  const entries = parquet.map((o): CacheEntry => {
+    const path = join(dir, o.name);
+    const footer = footers.get(path);
+    const metadata = footer?.metadata ?? null;
+    return {
+      key: o.name.slice(0, -ENTRY_SUFFIX.length),
+      path,
+      size: o.size,
+      writtenMs: o.writtenMs,
+      rows: footer?.rows ?? null,
+      metadata,
+      expired: metadata !== null && isExpired(o.writtenMs, metadata.ttl, now),
+    };
+  });
+  entries.sort((a, b) => b.writtenMs - a.writtenMs || a.key.localeCompare(b.key));
+  const staging = objects
+    .filter((o) => o.name.endsWith(STAGING_SUFFIX))
+    .map((o) => {
+      const pid = stagingWriterPid(o.name);
+      return { path: join(dir, o.name), pid, writtenMs: o.writtenMs, live: pid !== null && isAlive(pid) };
+    });
+  return { dir, entries, staging };
+}
+
+export interface ClearOptions {
+  /** Only entries caching these expressions (content hashes of the cached sub-expressions). */
+  readonly inputs?: ReadonlySet<string>;
+}
+
+/** Deletes entries (all, or those of the given expressions); returns the deleted paths. */
+export async function clearCache(dir: string = defaultParquetDir(), options: ClearOptions = {}): Promise<string[]> {
+  const { entries, staging } = await listCache(dir);
+  const store = new LocalObjectStore(dir);
+  const doomed = options.inputs
+    ? entries.filter((e) => e.metadata && options.inputs!.has(e.metadata.input)).map((e) => e.path)
+    : [...entries.map((e) => e.path), ...staging.filter((s) => !s.live).map((s) => s.path)];
+  for (const p of doomed) await store.delete(p.slice(dir.length + 1));
+  return doomed;
+}
+
+export interface PruneResult {
+  readonly removed: ReadonlyArray<{ readonly path: string; readonly reason: "expired" | "superseded" | "abandoned write" }>;
+}
+
+/** Staging files older than this are abandoned even if their pid is alive again (pid reuse). */
+const ABANDONED_AFTER_MS = 24 * 3600 * 1000;
+
+/**
+ * Deletes what can never be served again: entries past their ttl; modification_time
+ * entries superseded by a newer entry of the same expression (written after a source
+ * changed, so the older key's source state is gone); and staging files of writers that
+ * died mid-write. Live entries and running writers are left alone.
+ */
+export async function pruneCache(dir: string = defaultParquetDir(), options: { dryRun?: boolean; now?: number } = {}): Promise<PruneResult> {
+  const now = options.now ?? Date.now();
+  const { entries, staging } = await listCache(dir, now);
+  const removed: Array<PruneResult["removed"][number]> = [];
+  const newest = new Set<string>();
+  for (const e of entries) {
+    // entries are newest first: the first of each expression is the live one
+    if (e.expired) removed.push({ path: e.path, reason: "expired" });
+    else if (e.metadata?.strategy === "modification_time") {
+      if (newest.has(e.metadata.input)) removed.push({ path: e.path, reason: "superseded" });
+      else newest.add(e.metadata.input);
+    }
+  }
+  for (const s of staging) {
+    if (!s.live || now - s.writtenMs > ABANDONED_AFTER_MS) removed.push({ path: s.path, reason: "abandoned write" });
+  }
+  if (!options.dryRun) {
+    const store = new LocalObjectStore(dir);
+    for (const r of removed) await store.delete(r.path.slice(dir.length + 1));
+  }
+  return { removed };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function readFooters(paths: ReadonlyArray<string>): Promise<Map<string, { metadata: EntryMetadata | null; rows: number }>> {
+  const out = new Map<string, { metadata: EntryMetadata | null; rows: number }>();
+  if (paths.length === 0) return out;
+  try {
+    await readFooterBatch(paths, out);
+  } catch {
+    // One unreadable file fails the whole batch: read them one by one and skip the bad ones.
+    for (const p of paths) await readFooterBatch([p], out).catch(() => undefined);
+  }
+  return out;
+}
+
+async function readFooterBatch(paths: ReadonlyArray<string>, out: Map<string, { metadata: EntryMetadata | null; rows: number }>): Promise<void> {
+  const duck = cacheDuckDB();
+  const d = duck.dialect;
+  const list = `[${paths.map((p) => d.stringLiteral(p)).join(", ")}]`;
+  const sql =
+    `SELECT m.file_name, m.num_rows::BIGINT AS num_rows, k.meta FROM parquet_file_metadata(${list}) AS m ` +
+    `LEFT JOIN (SELECT file_name, decode(value) AS meta FROM parquet_kv_metadata(${list}) WHERE decode(key) = ${d.stringLiteral(METADATA_KEY)}) AS k USING (file_name)`;
+  const schema = [
+    { name: "file_name", type: "string" },
+    { name: "num_rows", type: "int64" },
+    { name: "meta", type: "string" },
+  ] as const;
+  for await (const batch of duck.stream(sql, schema)) {
+    for (let i = 0; i < batch.numRows; i++) {
+      const row = batch.get(i)!;
+      const meta = row.meta as string | null;
+      out.set(String(row.file_name), { rows: Number(row.num_rows), metadata: meta ? (JSON.parse(meta) as EntryMetadata) : null });
+    }
+  }
+}
