@@ -13,6 +13,7 @@
 import "./runtime.js";
 import type { Backend } from "./backends/backend.js";
 import { DuckDBBackend, type DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
+import { connect as connectPostgres, connectEnv as connectPostgresEnv } from "./backends/postgres/postgres-backend.js";
 import { type ReadOptions, deferredRead, sqlQuery } from "./expr/sources.js";
 import type { Table } from "./expr/table.js";
 import { penguins } from "./examples/penguins.js";
@@ -41,6 +42,8 @@ export { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
 export type { DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
 export type { Backend } from "./backends/backend.js";
 export { ExecutionError } from "./backends/executor.js";
+export { PostgresBackend } from "./backends/postgres/postgres-backend.js";
+export type { PostgresOptions } from "./backends/postgres/postgres-backend.js";
 
 let inMemoryCount = 0;
 
@@ -59,6 +62,9 @@ export function connect(options: DuckDBOptions = {}): DuckDBBackend {
 }
 
 export const duckdb = { connect };
+
+/** PostgreSQL: `xo.postgres.connect({ host, port, user, password, database })` or `xo.postgres.connectEnv()`. */
+export const postgres = { connect: connectPostgres, connectEnv: connectPostgresEnv };
 
 /** A parquet file, read lazily by `con` (DuckDB). */
 export function deferredReadParquet(path: string, con: Backend, options: ReadOptions = {}): Promise<Table> {

@@ -3,22 +3,27 @@
  * Kept apart so `src/expr` stays free of engine code.
  */
 import * as arrow from "apache-arrow";
-import type { Backend } from "./backends/backend.js";
 import { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
 import { type Materializer, executeStream, executeToTable } from "./backends/executor.js";
 import { compile } from "./compile/compiler.js";
 import { dialectFor } from "./compile/dialects/index.js";
 import { backendOf } from "./expr/relation-nodes.js";
+import { setFileReader } from "./expr/sources.js";
 import { type Table, setTableRuntime } from "./expr/table.js";
 import { exprToYaml } from "./expr/yaml.js";
 
-let defaultBackend: Promise<Backend> | null = null;
+let defaultBackend: Promise<DuckDBBackend> | null = null;
 
-/** The engine for expressions made only of in-memory data: one in-process DuckDB. */
-function getDefaultBackend(): Promise<Backend> {
+/**
+ * The engine for expressions made only of in-memory data, and the reader of files for
+ * engines that cannot read them: one in-process DuckDB.
+ */
+function getDefaultBackend(): Promise<DuckDBBackend> {
   defaultBackend ??= Promise.resolve(new DuckDBBackend({ name: "_xorq_default" }));
   return defaultBackend;
 }
+
+setFileReader(getDefaultBackend);
 
 const materializers: Materializer[] = [];
 

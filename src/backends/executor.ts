@@ -8,14 +8,14 @@
  * streamed into a temporary table in the target engine, which the rest then reads.
  */
 import * as arrow from "apache-arrow";
-import { compile, hopTableName, memtableName } from "../compile/compiler.js";
+import { compile, hopTableName, isPassThroughHop, memtableName, readTableName } from "../compile/compiler.js";
 import { nodeHash } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import type { BackendRef, RelationNode } from "../expr/relation-nodes.js";
 import { backendOf, relationInputs } from "../expr/relation-nodes.js";
 import type { ExprContext } from "../expr/table.js";
 import { toArrowSchema } from "./arrow-types.js";
-import type { Backend } from "./backend.js";
+import { type Backend, canReadFiles } from "./backend.js";
 
 /** Finds the open connection for a node's engine (and opens profile connections on demand). */
 export type BackendResolver = (ref: BackendRef) => Promise<Backend>;
@@ -33,6 +33,8 @@ export interface ExecuteOptions {
   /** The engine for expressions made only of in-memory data. */
   readonly defaultBackend?: () => Promise<Backend>;
   readonly materializers?: ReadonlyArray<Materializer>;
+  /** What is being run (e.g. a model's name), named in error messages. */
+  readonly label?: string;
 }
 
 export class ExecutionError extends Error {
@@ -67,13 +69,26 @@ export class ExecutionRun {
 
   /** Streams the rows of `node`, computed in its own engine. */
   async *stream(node: RelationNode): AsyncGenerator<arrow.RecordBatch> {
+    yield* this.#read(await this.#prepare(node), node.schema);
+  }
+
+  /** Everything a node's segment needs, done now: its engine and SQL, ready to stream. */
+  async #prepare(node: RelationNode): Promise<{ backend: Backend; sql: string }> {
     const backend = await this.backendFor(backendOf(node));
-    const sql = await this.prepareSegment(node, backend);
+    return { backend, sql: await this.prepareSegment(node, backend) };
+  }
+
+  async *#read({ backend, sql }: { backend: Backend; sql: string }, schema: Schema): AsyncGenerator<arrow.RecordBatch> {
     try {
-      yield* backend.stream(sql, node.schema);
+      yield* backend.stream(sql, schema);
     } catch (e) {
-      throw new ExecutionError(`${backend.ref.kind} failed: ${(e as Error).message}\nSQL:\n${sql}`, sql, { cause: e });
+      if (e instanceof ExecutionError) throw e;
+      throw new ExecutionError(`${this.#prefix()}${engineName(backend)} failed: ${(e as Error).message}\nSQL:\n${sql}`, sql, { cause: e });
     }
+  }
+
+  #prefix(): string {
+    return this.options.label ? `${this.options.label}: ` : "";
   }
 
   /**
@@ -91,8 +106,21 @@ export class ExecutionRun {
           return;
         }
       }
-      if (node.kind === "into_backend") {
-        await this.moveInto(backend, hopTableName(node), node.input.schema, () => this.stream(node.input), node);
+      if (node.kind === "into_backend" && !isPassThroughHop(node)) {
+        // The source segment is prepared (its own hops done) before the target starts
+        // ingesting: an engine busy writing cannot also serve a hop further upstream.
+        const table = hopTableName(node);
+        const source = this.#moved.has(this.#moveKey(backend, table, node)) ? null : await this.#prepare(node.input);
+        await this.moveInto(backend, table, node.input.schema, () => this.#read(source!, node.input.schema), node);
+        return;
+      }
+      if (node.kind === "read" && !backend.dialect.readsFiles) {
+        const reader = await this.options.defaultBackend?.();
+        if (!reader || !canReadFiles(reader)) throw new ExecutionError(`${this.#prefix()}no engine to read ${node.path} for ${engineName(backend)}`, null);
+        const sql = `SELECT * FROM ${reader.dialect.readFile(node.format, node.path, node.options)}`;
+        const table = readTableName(node);
+        await this.moveInto(backend, table, node.schema, () => reader.stream(sql, node.schema), node);
+        replaced.set(node, table);
         return;
       }
       if (node.kind === "memtable") {
@@ -115,14 +143,21 @@ export class ExecutionRun {
     rows: () => AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
     node: RelationNode,
   ): Promise<void> {
-    const key = `${backend.ref.name}\u0000${table}\u0000${nodeHash(node)}`;
+    const key = this.#moveKey(backend, table, node);
     let pending = this.#moved.get(key);
     if (!pending) {
-      pending = backend.ingest(table, schema, rows(), { temporary: true });
+      pending = backend.ingest(table, schema, rows(), { temporary: true }).catch((e: unknown) => {
+        if (e instanceof ExecutionError) throw e; // the source failed and said so
+        throw new ExecutionError(`${this.#prefix()}moving rows into ${engineName(backend)} (table ${table}) failed: ${(e as Error).message}`, null, { cause: e });
+      });
       this.#moved.set(key, pending);
       this.#temporary.push({ backend, table });
     }
     await pending;
+  }
+
+  #moveKey(backend: Backend, table: string, node: RelationNode): string {
+    return `${backend.ref.name}\u0000${table}\u0000${nodeHash(node)}`;
   }
 
   /** Drops the temporary tables this run created. */
@@ -131,6 +166,10 @@ export class ExecutionRun {
       await backend.run(`DROP TABLE IF EXISTS ${backend.dialect.quoteIdentifier(table)}`).catch(() => undefined);
     }
   }
+}
+
+function engineName(b: Backend): string {
+  return b.ref.name === b.ref.kind ? b.ref.kind : `${b.ref.kind} '${b.ref.name}'`;
 }
 
 export async function* executeStream(root: RelationNode, options: ExecuteOptions): AsyncGenerator<arrow.RecordBatch> {

@@ -9,7 +9,7 @@
  * hops and caches) and are applied again where needed, finally on the outermost query.
  */
 import { shortHash } from "../expr/canonical.js";
-import type { RelationNode } from "../expr/relation-nodes.js";
+import { type RelationNode, backendOf } from "../expr/relation-nodes.js";
 import { columnsOf, type SortKey, type ValueNode } from "../expr/value-nodes.js";
 import { type Dialect, UnsupportedError } from "./dialect.js";
 
@@ -33,6 +33,19 @@ export function memtableName(node: RelationNode & { kind: "memtable" }): string 
 /** The table name a hop's rows are written to in the target engine. */
 export function hopTableName(node: RelationNode): string {
   return `_xorq_hop_${shortHash(node)}`;
+}
+
+/** The table a file is loaded into, in an engine that cannot read files itself. */
+export function readTableName(node: RelationNode & { kind: "read" }): string {
+  return `_xorq_read_${shortHash(node)}`;
+}
+
+/**
+ * A hop into the engine its input already runs in (or from in-memory data only) moves
+ * nothing: it compiles as its input, in the same query.
+ */
+export function isPassThroughHop(node: RelationNode & { kind: "into_backend" }): boolean {
+  return (backendOf(node.input)?.name ?? node.backend.name) === node.backend.name;
 }
 
 interface Compiled {
@@ -98,12 +111,13 @@ class QueryCompiler {
     if (materialized) return { from: d.tableName(materialized), order: this.#carriedOrder(node) };
     switch (node.kind) {
       case "read":
-        return { from: d.readFile(node.format, node.path, node.options), order: [] };
+        return { from: d.readsFiles ? d.readFile(node.format, node.path, node.options) : d.quoteIdentifier(readTableName(node)), order: [] };
       case "table":
         return { from: d.tableName(node.name), order: [] };
       case "memtable":
         return { from: d.quoteIdentifier(memtableName(node)), order: [] };
       case "into_backend":
+        if (isPassThroughHop(node)) return this.#ref(node.input);
         return { from: d.quoteIdentifier(hopTableName(node)), order: this.#carriedOrder(node) };
       case "cache":
         return this.#ref(node.input);

@@ -14,6 +14,8 @@ export class UnsupportedError extends Error {
 
 export abstract class Dialect {
   abstract readonly name: string;
+  /** The engine reads parquet/CSV files itself; elsewhere a file is read by DuckDB and moved in. */
+  readonly readsFiles: boolean = false;
 
   quoteIdentifier(name: string): string {
     return `"${name.replaceAll('"', '""')}"`;

@@ -3,7 +3,9 @@
  * Their schemas come from the engine when the expression is built (metadata only: a
  * parquet footer, a CSV sniff, a prepared statement), never by running over the data.
  */
-import { type Backend, canReadFiles } from "../backends/backend.js";
+import { type Backend, type FileReadingBackend, canReadFiles } from "../backends/backend.js";
+import type { Dialect } from "../compile/dialect.js";
+import type { Schema } from "./data-type.js";
 import { ExpressionError } from "./errors.js";
 import type { ReadFormat } from "./relation-nodes.js";
 import { type Table as TableType, Table, contextOf, mergeContexts } from "./table.js";
@@ -21,18 +23,25 @@ export async function databaseTable(backend: Backend, name: string): Promise<Tab
   return new Table({ kind: "table", name, backend: backend.ref, schema }, contextOf(backend));
 }
 
+let fileReader: (() => Promise<FileReadingBackend>) | null = null;
+
+/** Sets the engine that reads files for engines that cannot (DuckDB; wired by `runtime.ts`). */
+export function setFileReader(reader: () => Promise<FileReadingBackend>): void {
+  fileReader = reader;
+}
+
 /**
  * A file read lazily. The path is kept as given (relative paths resolve against the
  * working directory, or the project root inside a project), so the hash does not depend
- * on where the project sits.
+ * on where the project sits. An engine that cannot read files (PostgreSQL, ...) gets the
+ * file's rows from DuckDB when the expression runs; DuckDB also supplies the schema.
  */
 export async function deferredRead(backend: Backend, format: ReadFormat, path: string, options: ReadOptions = {}): Promise<Table> {
-  if (!canReadFiles(backend)) {
-    throw new ExpressionError(`${backend.ref.kind} cannot read files directly: read with DuckDB and .intoBackend(...)`);
-  }
+  const reader = canReadFiles(backend) ? backend : await fileReader?.();
+  if (!reader) throw new ExpressionError(`${backend.ref.kind} cannot read files directly: read with DuckDB and .intoBackend(...)`);
   let schema;
   try {
-    schema = await backend.fileSchema(format, path, options);
+    schema = await reader.fileSchema(format, path, options);
   } catch (e) {
     throw new ExpressionError(`cannot read ${format} file '${path}': ${(e as Error).message}`);
   }
@@ -44,16 +53,8 @@ export async function deferredRead(backend: Backend, format: ReadFormat, path: s
  * The schema is found by preparing the query over empty stand-ins of the inputs.
  */
 export async function sqlQuery(backend: Backend, query: string, inputs: Readonly<Record<string, TableType>> = {}): Promise<Table> {
-  const d = backend.dialect;
-  const standIns = Object.entries(inputs).map(([name, t]) => {
-    const cols = t.schema().map((f) => `CAST(NULL AS ${d.typeName(f.type)}) AS ${d.quoteIdentifier(f.name)}`);
-    return `${/^[A-Za-z_]\w*$/.test(name) ? name : d.quoteIdentifier(name)} AS (SELECT ${cols.join(", ")} WHERE FALSE)`;
-  });
   const trimmed = query.trim().replace(/;\s*$/, "");
-  const userWith = /^with\s+(recursive\s+)?/i.exec(trimmed);
-  const probe = standIns.length === 0 ? trimmed
-    : userWith ? `WITH ${userWith[1] ?? ""}${standIns.join(", ")}, ${trimmed.slice(userWith[0].length)}`
-    : `WITH ${standIns.join(", ")}\n${trimmed}`;
+  const probe = sqlProbe(backend.dialect, trimmed, Object.entries(inputs).map(([name, t]) => [name, t.schema()] as const));
   let schema;
   try {
     schema = await backend.querySchema(probe);
@@ -65,4 +66,21 @@ export async function sqlQuery(backend: Backend, query: string, inputs: Readonly
     { kind: "sql", query: trimmed, inputs: entries.map(([n, t]) => [n, t.node] as const), backend: backend.ref, schema },
     mergeContexts(contextOf(backend), ...entries.map(([, t]) => t.context)),
   );
+}
+
+/**
+ * The query with each named input replaced by an empty stand-in of its schema: it
+ * compiles (and binds) in the engine without any input's data, e.g. to learn the
+ * result's schema or the tables the query itself reads.
+ */
+export function sqlProbe(d: Dialect, query: string, inputs: ReadonlyArray<readonly [string, Schema]>): string {
+  const standIns = inputs.map(([name, schema]) => {
+    const cols = schema.map((f) => `CAST(NULL AS ${d.typeName(f.type)}) AS ${d.quoteIdentifier(f.name)}`);
+    return `${/^[A-Za-z_]\w*$/.test(name) ? name : d.quoteIdentifier(name)} AS (SELECT ${cols.join(", ")} WHERE FALSE)`;
+  });
+  const trimmed = query.trim().replace(/;\s*$/, "");
+  const userWith = /^with\s+(recursive\s+)?/i.exec(trimmed);
+  return standIns.length === 0 ? trimmed
+    : userWith ? `WITH ${userWith[1] ?? ""}${standIns.join(", ")}, ${trimmed.slice(userWith[0].length)}`
+    : `WITH ${standIns.join(", ")}\n${trimmed}`;
 }

@@ -6,6 +6,7 @@ import { Dialect } from "../dialect.js";
 /** DuckDB: https://duckdb.org/docs/sql/introduction */
 export class DuckDBDialect extends Dialect {
   readonly name = "duckdb";
+  override readonly readsFiles = true;
 
   typeName(type: DataType): string {
     if (isDecimal(type)) return this.decimalTypeName(type);

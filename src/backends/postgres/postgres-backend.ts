@@ -1,0 +1,387 @@
+/**
+ * PostgreSQL through `pg`, with data moving by binary COPY (`pg-copy-streams`):
+ * results are read as `COPY (query) TO STDOUT (FORMAT binary)` and decoded straight
+ * into Arrow buffers; ingest writes Arrow batches as `COPY ... FROM STDIN (FORMAT binary)`.
+ *
+ * One session per backend (temporary tables, e.g. the data of a hop, live in it).
+ * Operations on it are serialized; a stream holds the session until it is consumed
+ * or abandoned, so a consumer must not wait on the same backend while reading it
+ * (the executor runs a hop into the engine it comes from as plain SQL instead).
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type * as arrow from "apache-arrow";
+import pg from "pg";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { PostgresDialect } from "../../compile/dialects/postgres-dialect.js";
+import type { Schema } from "../../expr/data-type.js";
+import type { BackendRef } from "../../expr/relation-nodes.js";
+import { type ReadOptions, databaseTable, deferredRead, sqlQuery } from "../../expr/sources.js";
+import type { Table } from "../../expr/table.js";
+import type { Backend } from "../backend.js";
+import { isEnvOnly, resolveEnv } from "../../project/env-refs.js";
+import { envRef, redact } from "../secrets.js";
+import { BinaryCopyDecoder } from "./copy-binary-decoder.js";
+import { BinaryCopyEncoder } from "./copy-binary-encoder.js";
+import { convertedAfterLoad, fromPostgresType, wireTypeName } from "./postgres-types.js";
+
+type Param = string | number | boolean;
+
+export interface PostgresOptions {
+  /** The profile name expressions refer to this connection by (default "postgres"). */
+  readonly name?: string;
+  readonly host?: string;
+  readonly port?: number | string;
+  readonly user?: string;
+  /**
+   * A `${env:VAR}` reference (kept in the expression, read when the connection opens),
+   * or a literal password, which is used but never recorded anywhere.
+   */
+  readonly password?: string;
+  readonly database?: string;
+}
+
+const DIALECT = new PostgresDialect();
+const CONNECTION_KEYS = ["host", "port", "user", "password", "database"] as const;
+
+/**
+ * A PostgreSQL database. Construction is synchronous; the connection opens on first
+ * use, reading `${env:...}` parameters from the environment at that moment.
+ */
+export class PostgresBackend implements Backend {
+  readonly ref: BackendRef;
+  readonly dialect = DIALECT;
+  /** A literal password given to `connect()`: used to log in, never part of `ref`. */
+  readonly #password: string | undefined;
+  #client: Promise<pg.Client> | null = null;
+  #secrets: string[] = [];
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(options: PostgresOptions = {}) {
+    const params: Record<string, Param> = {};
+    for (const key of CONNECTION_KEYS) {
+      const v = options[key];
+      if (v === undefined || v === "") continue;
+      if (key === "password" && !isEnvOnly(v)) continue;
+      params[key] = v;
+    }
+    this.#password = options.password !== undefined && options.password !== "" && !isEnvOnly(options.password) ? options.password : undefined;
+    this.ref = { name: options.name ?? "postgres", kind: "postgres", params };
+  }
+
+  /** Opens a backend from a profile's parameters (values may be `${env:...}` references). */
+  static fromParams(name: string, params: Readonly<Record<string, Param>>): PostgresBackend {
+    const known = new Set<string>(CONNECTION_KEYS);
+    const unknown = Object.keys(params).filter((k) => !known.has(k) && k !== "kind");
+    if (unknown.length > 0) throw new Error(`postgres profile '${name}': unknown setting(s) ${unknown.join(", ")}; known: ${CONNECTION_KEYS.join(", ")}`);
+    const str = (v: Param | undefined) => (v === undefined ? undefined : String(v));
+    return new PostgresBackend({
+      name, host: str(params.host), port: str(params.port), user: str(params.user),
+      password: str(params.password), database: str(params.database),
+    });
+  }
+
+  /** The open session, for users who need PostgreSQL features the API does not cover. */
+  connection(): Promise<pg.Client> {
+    this.#client ??= this.#open().catch((e: unknown) => {
+      this.#client = null; // let a later call try again
+      throw e;
+    });
+    return this.#client;
+  }
+
+  async #open(): Promise<pg.Client> {
+    let resolved: Record<string, Param | undefined>;
+    try {
+      resolved = resolveEnv(this.ref.params);
+    } catch (e) {
+      throw new Error(`cannot connect to postgres '${this.ref.name}': ${(e as Error).message}`);
+    }
+    // An empty value (e.g. `${env:PGUSER:-}` with PGUSER unset) means "not given": pg's default applies.
+    for (const key of CONNECTION_KEYS) if (resolved[key] === "") resolved[key] = undefined;
+    const password = this.#password ?? (resolved.password === undefined ? undefined : String(resolved.password));
+    this.#secrets = [password ?? ""];
+    const client = new pg.Client({
+      host: resolved.host === undefined ? undefined : String(resolved.host),
+      port: resolved.port === undefined ? undefined : Number(resolved.port),
+      user: resolved.user === undefined ? undefined : String(resolved.user),
+      database: resolved.database === undefined ? undefined : String(resolved.database),
+      password,
+      application_name: "xorq",
+    });
+    // A dropped connection is reported by the next call; without a listener it would crash the process.
+    client.on("error", () => {
+      if (this.#client) this.#client = null;
+    });
+    const where = `${resolved.user ?? "(default user)"}@${resolved.host ?? "localhost"}:${resolved.port ?? 5432}/${resolved.database ?? "(default database)"}`;
+    try {
+      await client.connect();
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw new Error(this.#redact(`cannot connect to postgres '${this.ref.name}' (${where}): ${(e as Error).message}`));
+    }
+    return client;
+  }
+
+  #redact(message: string): string {
+    return redact(message, [...this.#secrets, this.#password]);
+  }
+
+  /** Runs `fn` alone on the session (statements of one operation must not interleave with another's). */
+  async #exclusive<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+    const release = await this.#acquire();
+    try {
+      return await fn(await this.connection());
+    } finally {
+      release();
+    }
+  }
+
+  async #acquire(): Promise<() => void> {
+    let release!: () => void;
+    const previous = this.#queue;
+    this.#queue = new Promise<void>((r) => (release = r));
+    await previous;
+    return release;
+  }
+
+  async #query(client: pg.Client, sql: string, values?: unknown[]): Promise<pg.QueryResult> {
+    try {
+      return await client.query(sql, values);
+    } catch (e) {
+      throw this.#sqlError(e, sql);
+    }
+  }
+
+  /** PostgreSQL's message with its code, hint and position (as line:column of `sql`, minus `prefix` characters of wrapping). */
+  #sqlError(e: unknown, sql: string, prefix = 0): Error {
+    const err = e as pg.DatabaseError;
+    let message = err.message;
+    if (err.code) message += ` (SQLSTATE ${err.code})`;
+    if (err.detail) message += `\nDETAIL: ${err.detail}`;
+    if (err.hint) message += `\nHINT: ${err.hint}`;
+    const at = err.position ? Number(err.position) - 1 - prefix : -1;
+    if (at >= 0 && at <= sql.length) {
+      const before = sql.slice(0, at).split("\n");
+      message += `\nat line ${before.length}, column ${before.at(-1)!.length + 1} of the SQL`;
+    }
+    return new Error(this.#redact(message), { cause: e });
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.#exclusive((client) => this.#query(client, sql));
+  }
+
+  /**
+   * Column names and types from the statement's row description, with `LIMIT 0` so no
+   * row is computed. Domains arrive as their base type.
+   */
+  querySchema(sql: string): Promise<Schema> {
+    return this.#exclusive(async (client) => {
+      const prefix = "SELECT * FROM (\n";
+      let result: pg.QueryResult;
+      try {
+        result = await client.query(`${prefix}${sql}\n) AS _xorq_q LIMIT 0`);
+      } catch (e) {
+        throw this.#sqlError(e, sql, prefix.length);
+      }
+      return result.fields.map((f) => ({ name: f.name, type: fromPostgresType(f.dataTypeID, f.dataTypeModifier) }));
+    });
+  }
+
+  /** A table's columns from the catalog (`schema.table` names are accepted). */
+  tableSchema(name: string): Promise<Schema> {
+    return this.#exclusive(async (client) => {
+      const result = await this.#query(
+        client,
+        `SELECT a.attname AS name,
+                (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int8 AS oid,
+                CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod
+           FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+          WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+          ORDER BY a.attnum`,
+        [this.dialect.tableName(name)],
+      );
+      return result.rows.map((r: { name: string; oid: string; typmod: number }) => ({ name: r.name, type: fromPostgresType(Number(r.oid), r.typmod) }));
+    });
+  }
+
+  /**
+   * Streams a query's rows as Arrow record batches of ~64k rows. Each column is cast to
+   * the type whose binary layout its declared type expects, so a text column of any
+   * PostgreSQL type (enum, inet, array, ...) arrives as its text form.
+   */
+  async *stream(sql: string, schema: Schema): AsyncGenerator<arrow.RecordBatch> {
+    const q = (n: string) => this.dialect.quoteIdentifier(n);
+    const columns = schema.length === 0 ? "" : schema.map((f) => `CAST(${q(f.name)} AS ${wireTypeName(f.type, this.dialect)}) AS ${q(f.name)}`).join(", ");
+    const prefix = `COPY (SELECT ${columns} FROM (\n`;
+    const copySql = `${prefix}${sql}\n) AS _xorq_q) TO STDOUT (FORMAT binary)`;
+    const release = await this.#acquire();
+    try {
+      const client = await this.connection();
+      const source = client.query(copyTo(copySql));
+      const chunks = source[Symbol.asyncIterator]();
+      const decoder = new BinaryCopyDecoder(schema);
+      let done = false;
+      try {
+        for (;;) {
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await chunks.next();
+          } catch (e) {
+            done = true; // the server ended the COPY with an error; the session is usable again
+            throw this.#sqlError(e, sql, prefix.length);
+          }
+          if (next.done) break;
+          for (const batch of decoder.push(next.value)) yield batch;
+        }
+        done = true;
+        const last = decoder.end();
+        if (last) yield last;
+      } finally {
+        if (!done) await this.#abandon(client, source, chunks);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * The consumer stopped reading (an error downstream, a `break`): cancel the query and
+   * drain what is already on its way, so the session stays usable.
+   */
+  async #abandon(client: pg.Client, source: object, chunks: AsyncIterator<Buffer>): Promise<void> {
+    // A cancel request carries the session's key, not a password.
+    const canceller = new pg.Client({ host: client.host, port: client.port, user: client.user, database: client.database });
+    (canceller as unknown as { cancel(c: pg.Client, q: object): void }).cancel(client, source);
+    try {
+      for (;;) if ((await chunks.next()).done) break;
+    } catch {
+      // "canceling statement due to user request": expected.
+    }
+  }
+
+  /**
+   * Creates (or replaces) a table and fills it by binary COPY, in one transaction: a
+   * failure leaves the previous table (or none) in place, never a partial one.
+   */
+  async ingest(
+    name: string,
+    schema: Schema,
+    batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
+    options: { temporary?: boolean } = {},
+  ): Promise<void> {
+    const d = this.dialect;
+    // pg_temp. keeps DROP from reaching a permanent table of the same name.
+    const table = options.temporary ? `pg_temp.${d.quoteIdentifier(name)}` : d.tableName(name);
+    const columns = schema.map((f) => `${d.quoteIdentifier(f.name)} ${convertedAfterLoad(f.type) ? "TEXT" : wireTypeName(f.type, d)}`);
+    const copySql = `COPY ${table} FROM STDIN (FORMAT binary)`;
+    // The first batch is awaited before taking the session: producing it may need this
+    // engine (a lazy source runs its own upstream steps on first read).
+    const source = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
+    const first = await source.next();
+    await this.#exclusive(async (client) => {
+      await this.#query(client, "BEGIN");
+      try {
+        await this.#query(client, `DROP TABLE IF EXISTS ${table}`);
+        await this.#query(client, `CREATE ${options.temporary ? "TEMP " : ""}TABLE ${options.temporary ? d.quoteIdentifier(name) : table} (${columns.join(", ")})`);
+        const encoder = new BinaryCopyEncoder(schema);
+        async function* bytes(): AsyncGenerator<Buffer> {
+          yield encoder.header();
+          for (let next = first; !next.done; next = await source.next()) yield* encoder.encode(next.value);
+          yield encoder.trailer();
+        }
+        try {
+          await pipeline(Readable.from(bytes(), { objectMode: false }), client.query(copyFrom(copySql)));
+        } catch (e) {
+          throw (e as pg.DatabaseError).severity ? this.#sqlError(e, copySql) : e;
+        }
+        for (const f of schema.filter((f) => convertedAfterLoad(f.type))) {
+          const c = d.quoteIdentifier(f.name);
+          await this.#query(client, `ALTER TABLE ${table} ALTER COLUMN ${c} TYPE ${d.typeName(f.type)} USING ${c}::${d.typeName(f.type)}`);
+        }
+        await this.#query(client, "COMMIT");
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        await Promise.resolve(source.return?.()).catch(() => undefined); // let an abandoned source release its engine
+        throw e;
+      }
+    });
+  }
+
+  /** Tables and views visible without a schema prefix by their bare name, others as schema.name. */
+  listTables(): Promise<string[]> {
+    return this.#exclusive(async (client) => {
+      const result = await this.#query(
+        client,
+        `SELECT CASE WHEN pg_table_is_visible(c.oid) THEN c.relname ELSE n.nspname || '.' || c.relname END AS name
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f')
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+            AND (n.nspname NOT LIKE 'pg\\_temp\\_%' OR n.oid = pg_my_temp_schema())
+          ORDER BY 1`,
+      );
+      return result.rows.map((r: { name: string }) => r.name);
+    });
+  }
+
+  /** An expression over a table or view of this database. */
+  table(name: string): Promise<Table> {
+    return databaseTable(this, name);
+  }
+
+  /** An expression over a SQL query, with other expressions visible to it by name. */
+  sql(query: string, inputs: Readonly<Record<string, Table>> = {}): Promise<Table> {
+    return sqlQuery(this, query, inputs);
+  }
+
+  /** A parquet file read by DuckDB and moved into this database when the expression runs. */
+  readParquet(path: string, options: ReadOptions = {}): Promise<Table> {
+    return deferredRead(this, "parquet", path, options);
+  }
+
+  /** A CSV file read by DuckDB and moved into this database when the expression runs. */
+  readCsv(path: string, options: ReadOptions = {}): Promise<Table> {
+    return deferredRead(this, "csv", path, options);
+  }
+
+  async close(): Promise<void> {
+    const release = await this.#acquire();
+    try {
+      const client = this.#client;
+      this.#client = null;
+      if (client) await (await client.catch(() => null))?.end();
+    } finally {
+      release();
+    }
+  }
+}
+
+/**
+ * Connects to PostgreSQL. Parameters may be `${env:VAR}` references; a literal password
+ * is used to log in but kept out of the expression (and so out of hashes and artifacts).
+ *
+ * ```ts
+ * const pg = xo.postgres.connect({ host: "localhost", user: "me", database: "shop", password: "${env:PGPASSWORD}" });
+ * const users = await pg.table("users");
+ * ```
+ */
+export function connect(options: PostgresOptions = {}): PostgresBackend {
+  return new PostgresBackend(options);
+}
+
+/**
+ * Connects with the libpq environment variables (PGHOST, PGPORT, PGUSER, PGPASSWORD,
+ * PGDATABASE). The expression records the references, not the values: the same
+ * expression runs against whatever server the environment names.
+ */
+export function connectEnv(options: { readonly name?: string } = {}): PostgresBackend {
+  return new PostgresBackend({
+    name: options.name,
+    host: envRef("PGHOST", "localhost"),
+    port: envRef("PGPORT", "5432"),
+    user: envRef("PGUSER", ""),
+    password: envRef("PGPASSWORD", ""),
+    database: envRef("PGDATABASE", ""),
+  });
+}

@@ -1,0 +1,479 @@
+/**
+ * The catalog: a git repository of build artifacts by hash, with aliases (SPEC
+ * "Catalog"). Every change is one commit whose message says what happened; history,
+ * versioning and collaboration come from git (see `catalog-sync.ts` for push/pull).
+ *
+ * ```ts
+ * const catalog = await Catalog.init("catalog");
+ * await catalog.add("builds/3f2a9c1b7d4e", { alias: "sales-summary" });
+ * await catalog.resolve("sales-summary");   // { hash: "3f2a9c1b7d4e", alias: "sales-summary" }
+ * await catalog.push();
+ * ```
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
+import { CatalogError } from "./catalog-error.js";
+import { CatalogGit } from "./catalog-git.js";
+import {
+  ALIASES_DIR,
+  BRANCH,
+  ENTRIES_DIR,
+  ENTRY_HASH,
+  MARKER_CONTENT,
+  MARKER_FILE,
+  README_CONTENT,
+  README_FILE,
+  REMOTE,
+  RESULT_FILE,
+  aliasPath,
+  checkAliasName,
+  entryPath,
+} from "./catalog-layout.js";
+import { type PullOptions, type PullResult, type PushResult, fetchRemote, pullCatalog, pushCatalog, remoteHasBranch } from "./catalog-sync.js";
+
+export interface CommitInfo {
+  readonly commit: string;
+  readonly date: string;
+  readonly author: string;
+  readonly message: string;
+}
+
+export interface CatalogEntry {
+  readonly hash: string;
+  readonly fullHash: string;
+  readonly model: string | null;
+  /** The entry's directory (absolute). */
+  readonly path: string;
+  readonly aliases: ReadonlyArray<string>;
+  /** `result.parquet` when a result was stored, else null. */
+  readonly resultPath: string | null;
+  /** The commit that first added the entry. */
+  readonly addedBy: CommitInfo | null;
+}
+
+export interface AliasInfo {
+  readonly name: string;
+  readonly hash: string;
+}
+
+export interface AliasLogRecord extends CommitInfo {
+  /** The hash the alias pointed to after this commit; null when the commit removed it. */
+  readonly hash: string | null;
+}
+
+export interface InitResult {
+  readonly catalog: Catalog;
+  readonly created: boolean;
+  /** True when the catalog was cloned from a remote that already held one. */
+  readonly cloned: boolean;
+  readonly remote: string | null;
+}
+
+export interface AddResult {
+  readonly hash: string;
+  readonly model: string | null;
+  /** False when the entry was already there (adding it again is a no-op). */
+  readonly added: boolean;
+  readonly alias: AliasResult | null;
+  readonly commit: string | null;
+}
+
+export interface AliasResult {
+  readonly name: string;
+  readonly hash: string;
+  readonly previous: string | null;
+  /** False when the alias already pointed there. */
+  readonly changed: boolean;
+  readonly commit: string | null;
+}
+
+export interface RemoveResult {
+  readonly removed: "entry" | "alias";
+  readonly hash: string;
+  /** The aliases removed with it (for an entry: every alias that pointed to it). */
+  readonly aliases: ReadonlyArray<string>;
+  readonly commit: string;
+}
+
+/** One queue per catalog directory, so concurrent calls in a process (parallel runs) do not race on git's index. */
+const queues = new Map<string, Promise<unknown>>();
+
+export class Catalog {
+  readonly dir: string;
+  readonly git: CatalogGit;
+
+  private constructor(dir: string, git: CatalogGit) {
+    this.dir = dir;
+    this.git = git;
+  }
+
+  /** Opens an existing catalog. */
+  static async open(dir: string): Promise<Catalog> {
+    const abs = resolve(dir);
+    if (!isCatalog(abs)) {
+      throw new CatalogError(`no catalog at ${abs}: create one with 'xorq catalog init' (or choose another with --catalog DIR / XORQ_CATALOG)`);
+    }
+    return new Catalog(abs, await CatalogGit.open(abs));
+  }
+
+  /**
+   * Creates a catalog at `dir`, or clones the one `remote` holds. On an existing catalog
+   * it only sets the remote (when given). Built in a temporary directory and renamed,
+   * so a failure (an unreachable remote) leaves nothing behind.
+   */
+  static async init(dir: string, options: { remote?: string } = {}): Promise<InitResult> {
+    const abs = resolve(dir);
+    if (isCatalog(abs)) {
+      const catalog = await Catalog.open(abs);
+      if (options.remote !== undefined) await catalog.setRemote(options.remote);
+      return { catalog, created: false, cloned: false, remote: await catalog.git.remoteUrl(REMOTE) };
+    }
+    if (existsSync(abs) && readdirSync(abs).length > 0) {
+      throw new CatalogError(`${abs} exists and is not a catalog; choose an empty or new directory`);
+    }
+    mkdirSync(dirname(abs), { recursive: true });
+    const tmp = `${abs}.tmp-${process.pid}-${Date.now()}`;
+    mkdirSync(tmp);
+    let cloned = false;
+    try {
+      const git = await CatalogGit.open(tmp);
+      await git.run(["init", "-b", BRANCH]);
+      if (options.remote !== undefined) {
+        await git.run(["remote", "add", REMOTE, options.remote]);
+        await fetchRemote(git, options.remote);
+        if (await remoteHasBranch(git)) {
+          await git.run(["checkout", "-B", BRANCH, "--track", `${REMOTE}/${BRANCH}`]);
+          if (!existsSync(join(tmp, MARKER_FILE))) {
+            throw new CatalogError(`the remote ${options.remote} holds a branch '${BRANCH}' that is not an xorq catalog (no ${MARKER_FILE})`);
+          }
+          cloned = true;
+        }
+      }
+      if (!cloned) {
+        writeFileSync(join(tmp, README_FILE), README_CONTENT);
+        writeFileSync(join(tmp, MARKER_FILE), MARKER_CONTENT);
+        await git.commit("init catalog", [README_FILE, MARKER_FILE]);
+      }
+      if (existsSync(abs)) rmSync(abs, { recursive: true });
+      renameSync(tmp, abs);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    const catalog = await Catalog.open(abs);
+    return { catalog, created: true, cloned, remote: options.remote ?? null };
+  }
+
+  /** Sets (or changes) the remote `origin`. */
+  async setRemote(url: string): Promise<void> {
+    await this.#exclusive(async () => {
+      const current = await this.git.remoteUrl(REMOTE);
+      if (current === url) return;
+      await this.git.run(current === null ? ["remote", "add", REMOTE, url] : ["remote", "set-url", REMOTE, url]);
+    });
+  }
+
+  // ---- reading ----------------------------------------------------------------
+
+  /** Every alias and the hash it points to, sorted by name. */
+  aliases(): AliasInfo[] {
+    const dir = join(this.dir, ALIASES_DIR);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) => !name.startsWith("."))
+      .sort()
+      .map((name) => ({ name, hash: readFileSync(join(dir, name), "utf8").trim() }));
+  }
+
+  /** Every entry, sorted by hash, with its model, aliases and the commit that added it. */
+  async entries(): Promise<CatalogEntry[]> {
+    const hashes = this.#entryHashes();
+    const added = await this.#addedBy();
+    const aliases = this.aliases();
+    return hashes.map((hash) => this.#entry(hash, aliases, added.get(hash) ?? null));
+  }
+
+  /** Resolves an alias (first) or a hash prefix (4+ hex digits) to an entry's hash. */
+  resolve(ref: string): { hash: string; alias: string | null } {
+    const alias = this.aliases().find((a) => a.name === ref);
+    if (alias) {
+      if (!existsSync(join(this.dir, entryPath(alias.hash)))) {
+        throw new CatalogError(`alias '${ref}' points to ${alias.hash}, which is not in the catalog`);
+      }
+      return { hash: alias.hash, alias: alias.name };
+    }
+    const hash = this.#matchHash(ref);
+    if (hash === null) {
+      const known = this.aliases().map((a) => a.name);
+      throw new CatalogError(
+        `unknown alias or hash '${ref}' in the catalog at ${this.dir}` +
+          (known.length > 0 ? ` (aliases: ${known.join(", ")})` : " (it has no aliases)"),
+      );
+    }
+    return { hash, alias: null };
+  }
+
+  /**
+   * Is this expression in the catalog? Takes a full content hash, a short hash or a
+   * prefix (4+ hex digits); null when absent.
+   */
+  async find(hash: string): Promise<CatalogEntry | null> {
+    const match = this.#matchHash(hash);
+    if (match === null) return null;
+    const entry = this.#entry(match, this.aliases(), null);
+    // A full hash must agree with the one the entry records, not only its first 12 digits.
+    if (hash.length > 12 && entry.fullHash.length > 12 && entry.fullHash !== hash) return null;
+    return { ...entry, addedBy: (await this.#addedBy()).get(match) ?? null };
+  }
+
+  /** An entry by alias or hash, with its metadata and files. */
+  async show(ref: string): Promise<CatalogEntry & { readonly metadata: Readonly<Record<string, unknown>>; readonly files: ReadonlyArray<string> }> {
+    const { hash } = this.resolve(ref);
+    const entry = this.#entry(hash, this.aliases(), (await this.#addedBy()).get(hash) ?? null);
+    const info = readArtifactInfo(entry.path);
+    return { ...entry, metadata: info.metadata, files: listFiles(entry.path) };
+  }
+
+  /** The history of an alias (which hash, when, by whom), newest first. */
+  async aliasLog(name: string): Promise<AliasLogRecord[]> {
+    checkAliasName(name);
+    const file = aliasPath(name);
+    const commits = await this.#log(["--full-history", "--", file]);
+    if (commits.length === 0) throw new CatalogError(`unknown alias '${name}': it has no history in the catalog at ${this.dir}`);
+    const out: AliasLogRecord[] = [];
+    for (const c of commits) {
+      const content = await this.git.tryRun(["show", `${c.commit}:${file}`]);
+      out.push({ ...c, hash: content === null ? null : content.trim() });
+    }
+    return out;
+  }
+
+  /** The catalog's history, newest first. */
+  log(): Promise<CommitInfo[]> {
+    return this.#log([]);
+  }
+
+  // ---- changing -----------------------------------------------------------------
+
+  /**
+   * Adds a build artifact (a copy of the directory), optionally with an alias, in one
+   * commit. An entry that is already there is not copied again; the alias still moves.
+   */
+  add(buildDir: string, options: { alias?: string } = {}): Promise<AddResult> {
+    return this.#exclusive(async () => {
+      const info = readArtifactInfo(buildDir);
+      if (options.alias !== undefined) checkAliasName(options.alias);
+      await this.#ensureClean();
+      const target = join(this.dir, entryPath(info.hash));
+      if (existsSync(target)) {
+        const alias = options.alias === undefined ? null : await this.#moveAlias(options.alias, info.hash, info);
+        return { hash: info.hash, model: info.model, added: false, alias, commit: alias?.commit ?? null };
+      }
+      const tmp = join(this.dir, ENTRIES_DIR, `.${info.hash}.tmp`);
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(dirname(tmp), { recursive: true });
+      cpSync(buildDir, tmp, { recursive: true });
+      renameSync(tmp, target);
+      const paths = [entryPath(info.hash)];
+      let message = `add ${info.hash}${describeModel(info.model)}`;
+      let alias: AliasResult | null = null;
+      if (options.alias !== undefined) {
+        const previous = this.#aliasTarget(options.alias);
+        this.#writeAlias(options.alias, info.hash);
+        paths.push(aliasPath(options.alias));
+        message += previous === null ? `, alias ${options.alias}` : `, alias ${options.alias} (was ${previous})`;
+        alias = { name: options.alias, hash: info.hash, previous, changed: true, commit: null };
+      }
+      const commit = await this.git.commit(message, paths);
+      return { hash: info.hash, model: info.model, added: true, alias: alias && { ...alias, commit }, commit };
+    });
+  }
+
+  /** Points an alias at an entry (by hash prefix or another alias); the old target stays in history. */
+  setAlias(name: string, ref: string): Promise<AliasResult> {
+    return this.#exclusive(async () => {
+      checkAliasName(name);
+      await this.#ensureClean();
+      const { hash } = this.resolve(ref);
+      return this.#moveAlias(name, hash, readArtifactInfo(join(this.dir, entryPath(hash))));
+    });
+  }
+
+  /**
+   * Removes an alias (by name), or an entry (by hash) together with every alias that
+   * points to it, so no alias is left dangling.
+   */
+  remove(ref: string): Promise<RemoveResult> {
+    return this.#exclusive(async () => {
+      await this.#ensureClean();
+      const { hash, alias } = this.resolve(ref);
+      if (alias !== null) {
+        rmSync(join(this.dir, aliasPath(alias)));
+        const commit = await this.git.commit(`remove alias ${alias} (was ${hash})`, [aliasPath(alias)]);
+        return { removed: "alias", hash, aliases: [alias], commit };
+      }
+      const info = readArtifactInfo(join(this.dir, entryPath(hash)));
+      const aliases = this.aliases().filter((a) => a.hash === hash).map((a) => a.name);
+      rmSync(join(this.dir, entryPath(hash)), { recursive: true });
+      for (const a of aliases) rmSync(join(this.dir, aliasPath(a)));
+      const message = `remove ${hash}${describeModel(info.model)}` + (aliases.length > 0 ? ` and its aliases ${aliases.join(", ")}` : "");
+      const commit = await this.git.commit(message, [entryPath(hash), ...aliases.map(aliasPath)]);
+      return { removed: "entry", hash, aliases, commit };
+    });
+  }
+
+  /** Pushes to `origin`; a push rejected because the remote moved is retried after a pull. */
+  push(options: PullOptions = {}): Promise<PushResult> {
+    return this.#exclusive(async () => {
+      await this.#ensureClean();
+      return pushCatalog(this.git, options);
+    });
+  }
+
+  /** Fetches `origin` and merges it; conflicting alias moves are resolved and reported (see `catalog-sync.ts`). */
+  pull(options: PullOptions = {}): Promise<PullResult> {
+    return this.#exclusive(async () => {
+      await this.#ensureClean();
+      return pullCatalog(this.git, options);
+    });
+  }
+
+  /**
+   * Writes a file into an entry and commits it (used to store results). `write` gets a
+   * temporary path in the entry's directory; it is renamed into place after it returns.
+   */
+  async addEntryFile(hash: string, name: string, message: string, write: (tmpPath: string) => Promise<void>): Promise<string> {
+    return this.#exclusive(async () => {
+      await this.#ensureClean();
+      const dir = join(this.dir, entryPath(hash));
+      if (!existsSync(dir)) throw new CatalogError(`${hash} is not in the catalog at ${this.dir}`);
+      const tmp = join(dir, `.${name}.tmp`);
+      try {
+        await write(tmp);
+        renameSync(tmp, join(dir, name));
+      } finally {
+        rmSync(tmp, { force: true });
+      }
+      return this.git.commit(message, [`${entryPath(hash)}/${name}`]);
+    });
+  }
+
+  // ---- internals ------------------------------------------------------------------
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = queues.get(this.dir) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    queues.set(this.dir, next.catch(() => undefined));
+    return next;
+  }
+
+  async #ensureClean(): Promise<void> {
+    const dirty = await this.git.dirtyFiles();
+    if (dirty.length > 0) {
+      const shown = dirty.slice(0, 5).join(", ") + (dirty.length > 5 ? `, ... (${dirty.length} files)` : "");
+      throw new CatalogError(
+        `the catalog at ${this.dir} has uncommitted changes (${shown}); commit or discard them first (git -C ${this.dir} status)`,
+      );
+    }
+  }
+
+  async #moveAlias(name: string, hash: string, info: ArtifactInfo): Promise<AliasResult> {
+    const previous = this.#aliasTarget(name);
+    if (previous === hash) return { name, hash, previous, changed: false, commit: null };
+    this.#writeAlias(name, hash);
+    const message = previous === null
+      ? `alias ${name} -> ${hash}${describeModel(info.model)}`
+      : `alias ${name} -> ${hash}${describeModel(info.model)} (was ${previous})`;
+    const commit = await this.git.commit(message, [aliasPath(name)]);
+    return { name, hash, previous, changed: true, commit };
+  }
+
+  #aliasTarget(name: string): string | null {
+    const file = join(this.dir, aliasPath(name));
+    return existsSync(file) ? readFileSync(file, "utf8").trim() : null;
+  }
+
+  #writeAlias(name: string, hash: string): void {
+    mkdirSync(join(this.dir, ALIASES_DIR), { recursive: true });
+    const file = join(this.dir, aliasPath(name));
+    writeFileSync(`${file}.tmp`, `${hash}\n`);
+    renameSync(`${file}.tmp`, file);
+  }
+
+  #entryHashes(): string[] {
+    const dir = join(this.dir, ENTRIES_DIR);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).filter((n) => ENTRY_HASH.test(n)).sort();
+  }
+
+  #matchHash(ref: string): string | null {
+    const prefix = ref.toLowerCase();
+    if (!/^[0-9a-f]{4,64}$/.test(prefix)) return null;
+    const short = prefix.slice(0, 12);
+    const matches = this.#entryHashes().filter((h) => h.startsWith(short));
+    if (matches.length > 1) throw new CatalogError(`hash prefix '${ref}' is ambiguous: ${matches.join(", ")}`);
+    return matches[0] ?? null;
+  }
+
+  #entry(hash: string, aliases: ReadonlyArray<AliasInfo>, addedBy: CommitInfo | null): CatalogEntry {
+    const path = join(this.dir, entryPath(hash));
+    const info = readArtifactInfo(path);
+    const result = join(path, RESULT_FILE);
+    return {
+      hash,
+      fullHash: info.fullHash,
+      model: info.model,
+      path,
+      aliases: aliases.filter((a) => a.hash === hash).map((a) => a.name),
+      resultPath: existsSync(result) ? result : null,
+      addedBy,
+    };
+  }
+
+  /** The first commit that added each entry, in one `git log`. */
+  async #addedBy(): Promise<Map<string, CommitInfo>> {
+    const out = await this.git.run(["log", "--full-history", "--diff-filter=A", `--format=%x1e${LOG_FORMAT}`, "--name-only", "--", ENTRIES_DIR]);
+    const added = new Map<string, CommitInfo>();
+    for (const block of out.split("\x1e").filter((b) => b.trim() !== "")) {
+      const [header, ...files] = block.split("\n");
+      const commit = parseCommit(header!);
+      for (const f of files) {
+        const m = /^entries\/([0-9a-f]{12})\/metadata\.json$/.exec(f.trim());
+        // Newest first: the last commit seen for an entry is the one that first added it.
+        if (m) added.set(m[1]!, commit);
+      }
+    }
+    return added;
+  }
+
+  async #log(args: ReadonlyArray<string>): Promise<CommitInfo[]> {
+    if ((await this.git.head()) === null) return [];
+    const out = await this.git.run(["log", `--format=${LOG_FORMAT}`, ...args]);
+    return out.split("\n").filter((l) => l.trim() !== "").map(parseCommit);
+  }
+}
+
+const LOG_FORMAT = "%h%x1f%aI%x1f%an%x1f%s";
+
+function parseCommit(line: string): CommitInfo {
+  const [commit = "", date = "", author = "", message = ""] = line.split("\x1f");
+  return { commit, date, author, message };
+}
+
+function describeModel(model: string | null): string {
+  return model === null ? "" : ` (model ${model})`;
+}
+
+function isCatalog(dir: string): boolean {
+  return existsSync(join(dir, ".git")) && existsSync(join(dir, MARKER_FILE));
+}
+
+function listFiles(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (e.isDirectory()) out.push(...listFiles(join(dir, e.name), `${prefix}${e.name}/`));
+    else out.push(`${prefix}${e.name}`);
+  }
+  return out;
+}

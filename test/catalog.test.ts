@@ -1,0 +1,349 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import * as xo from "../src/index.js";
+import { Catalog } from "../src/catalog/catalog.js";
+import { CatalogError } from "../src/catalog/catalog-error.js";
+import { catalogLookup, loadResult, storeResult } from "../src/catalog/catalog-results.js";
+import { catalogDir, loadTargetExpr, resolveTarget } from "../src/catalog/target-resolver.js";
+import { nodeHash } from "../src/expr/canonical.js";
+import { writeArtifact } from "./helpers/artifact.js";
+import { rowsOf } from "./helpers/data.js";
+
+const { _ } = xo;
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync("git", ["-C", dir, ...args], { encoding: "utf8", env: { ...process.env, LC_ALL: "C" } });
+}
+
+/** The subjects of a repository's commits, newest first. */
+function subjects(dir: string): string[] {
+  return git(dir, "log", "--format=%s").trim().split("\n");
+}
+
+let root: string;
+let builds: string;
+/** Three distinct expressions, each written as a build artifact. */
+let b1: string, b2: string, b3: string;
+let h1: string, h2: string, h3: string;
+let expr1: xo.Table;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "xorq-catalog-"));
+  builds = join(root, "builds");
+  const sales = xo.memtable({ region: ["north", "south", "north"], amount: [10, 20, 30] });
+  expr1 = sales.groupBy("region").agg({ total: _.amount.sum() });
+  b1 = writeArtifact(builds, expr1, "sales_summary");
+  b2 = writeArtifact(builds, sales.filter(_.amount.gt(15)), "big_sales");
+  b3 = writeArtifact(builds, sales.mutate({ eur: _.amount.mul(0.92) }), "sales_eur");
+  [h1, h2, h3] = [b1, b2, b3].map((d) => d.slice(-12)) as [string, string, string];
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let n = 0;
+const fresh = (name: string) => join(root, `${name}-${++n}`);
+
+describe("catalog commands", () => {
+  it("init creates a git repository with a documented layout, once", async () => {
+    const dir = fresh("cat");
+    const { catalog, created } = await Catalog.init(dir);
+    expect(created).toBe(true);
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toContain("entries/<hash>/");
+    expect(JSON.parse(readFileSync(join(dir, "catalog.json"), "utf8"))).toEqual({ format: "xorq-catalog", version: 1 });
+    expect(subjects(dir)).toEqual(["init catalog"]);
+    expect(git(dir, "rev-parse", "--abbrev-ref", "HEAD").trim()).toBe("main");
+    const again = await Catalog.init(dir);
+    expect(again.created).toBe(false);
+    expect(subjects(dir)).toEqual(["init catalog"]);
+    expect(catalog.aliases()).toEqual([]);
+    expect(await catalog.entries()).toEqual([]);
+  });
+
+  it("refuses to init over a directory that is not a catalog, and to open a missing one", async () => {
+    const dir = fresh("occupied");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "notes.txt"), "mine");
+    await expect(Catalog.init(dir)).rejects.toThrow(/exists and is not a catalog/);
+    expect(readFileSync(join(dir, "notes.txt"), "utf8")).toBe("mine");
+    await expect(Catalog.open(fresh("nothing"))).rejects.toThrow(/no catalog at .*xorq catalog init/);
+  });
+
+  it("adds a build with an alias in one commit; adding it again is a no-op", async () => {
+    const { catalog } = await Catalog.init(fresh("cat"));
+    const added = await catalog.add(b1, { alias: "prod" });
+    expect(added).toMatchObject({ hash: h1, model: "sales_summary", added: true, alias: { name: "prod", hash: h1, previous: null } });
+    expect(subjects(catalog.dir)[0]).toBe(`add ${h1} (model sales_summary), alias prod`);
+    expect(readFileSync(join(catalog.dir, "entries", h1, "expr.yaml"), "utf8")).toBe(readFileSync(join(b1, "expr.yaml"), "utf8"));
+    expect(readFileSync(join(catalog.dir, "aliases", "prod"), "utf8")).toBe(`${h1}\n`);
+    // The commit touches exactly the entry and the alias.
+    expect(git(catalog.dir, "show", "--name-only", "--format=", "HEAD").trim().split("\n").sort()).toEqual(
+      [`aliases/prod`, `entries/${h1}/expr.yaml`, `entries/${h1}/metadata.json`],
+    );
+
+    const before = subjects(catalog.dir).length;
+    const again = await catalog.add(b1);
+    expect(again).toMatchObject({ added: false, alias: null, commit: null });
+    expect(await catalog.add(b1, { alias: "prod" })).toMatchObject({ added: false, alias: { changed: false } });
+    expect(subjects(catalog.dir).length).toBe(before);
+  });
+
+  it("lists entries and aliases, shows one, finds by full hash or prefix", async () => {
+    const { catalog } = await Catalog.init(fresh("cat"));
+    await catalog.add(b1, { alias: "prod" });
+    await catalog.add(b2);
+    await catalog.setAlias("staging", h2.slice(0, 6));
+    const entries = await catalog.entries();
+    expect(entries.map((e) => [e.hash, e.model, e.aliases])).toEqual(
+      [[h1, "sales_summary", ["prod"]], [h2, "big_sales", ["staging"]]].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+    );
+    const e1 = entries.find((e) => e.hash === h1)!;
+    expect(e1.addedBy?.message).toBe(`add ${h1} (model sales_summary), alias prod`);
+    const addCommit = git(catalog.dir, "log", "--format=%H", "--diff-filter=A", "--", `entries/${h1}`).trim();
+    expect(e1.addedBy?.commit).toHaveLength(12);
+    expect(addCommit.startsWith(e1.addedBy!.commit)).toBe(true);
+    expect(catalog.aliases()).toEqual([{ name: "prod", hash: h1 }, { name: "staging", hash: h2 }]);
+
+    const shown = await catalog.show("prod");
+    expect(shown.hash).toBe(h1);
+    expect(shown.metadata.model).toBe("sales_summary");
+    expect(shown.files).toEqual(["expr.yaml", "metadata.json"]);
+
+    expect((await catalog.find(expr1.hash()))?.hash).toBe(h1);
+    expect((await catalog.find(h1.slice(0, 5)))?.hash).toBe(h1);
+    expect(await catalog.find(h3)).toBeNull();
+    // A full hash that shares the first 12 digits but differs after them is not a hit.
+    expect(await catalog.find(expr1.hash().slice(0, 12) + "0".repeat(52))).toBeNull();
+  });
+
+  it("moves an alias, keeping the old target in its log", async () => {
+    const { catalog } = await Catalog.init(fresh("cat"));
+    await catalog.add(b1, { alias: "prod" });
+    await catalog.add(b2);
+    const moved = await catalog.setAlias("prod", h2);
+    expect(moved).toMatchObject({ name: "prod", hash: h2, previous: h1, changed: true });
+    expect(subjects(catalog.dir)[0]).toBe(`alias prod -> ${h2} (model big_sales) (was ${h1})`);
+    const log = await catalog.aliasLog("prod");
+    expect(log.map((r) => r.hash)).toEqual([h2, h1]);
+    expect(log[0]!.author).not.toBe("");
+    // An alias can also be given by another alias.
+    expect((await catalog.setAlias("latest", "prod")).hash).toBe(h2);
+  });
+
+  it("removes an alias, or an entry with every alias pointing to it", async () => {
+    const { catalog } = await Catalog.init(fresh("cat"));
+    await catalog.add(b1, { alias: "prod" });
+    await catalog.setAlias("also", h1);
+    await catalog.add(b2, { alias: "other" });
+
+    const r1 = await catalog.remove("other");
+    expect(r1).toMatchObject({ removed: "alias", hash: h2, aliases: ["other"] });
+    expect(existsSync(join(catalog.dir, "entries", h2))).toBe(true);
+    expect(subjects(catalog.dir)[0]).toBe(`remove alias other (was ${h2})`);
+
+    const r2 = await catalog.remove(h1);
+    expect(r2).toMatchObject({ removed: "entry", hash: h1, aliases: ["also", "prod"] });
+    expect(existsSync(join(catalog.dir, "entries", h1))).toBe(false);
+    expect(catalog.aliases()).toEqual([]);
+    expect(subjects(catalog.dir)[0]).toBe(`remove ${h1} (model sales_summary) and its aliases also, prod`);
+    expect((await catalog.aliasLog("prod")).map((r) => r.hash)).toEqual([null, h1]);
+  });
+
+  it("fails clearly: unknown alias, dirty catalog, no remote, bad names, not an artifact", async () => {
+    const { catalog } = await Catalog.init(fresh("cat"));
+    await catalog.add(b1, { alias: "prod" });
+
+    const unknown = await catalog.setAlias("x", "nope").catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(CatalogError);
+    expect((unknown as CatalogError).exitCode).toBe(2);
+    expect((unknown as Error).message).toMatch(/unknown alias or hash 'nope'.*aliases: prod/);
+    await expect(catalog.remove("nope")).rejects.toThrow(/unknown alias or hash 'nope'/);
+    await expect(catalog.show("nope")).rejects.toThrow(/unknown alias or hash/);
+    await expect(catalog.aliasLog("nope")).rejects.toThrow(/unknown alias 'nope'/);
+
+    await expect(catalog.push()).rejects.toThrow(/has no remote: set one with 'xorq catalog init --remote URL'/);
+    await expect(catalog.pull()).rejects.toThrow(/has no remote/);
+
+    await expect(catalog.setAlias("bad name", h1)).rejects.toThrow(/invalid alias 'bad name'/);
+    await expect(catalog.setAlias("abcdef0123456789", h1)).rejects.toThrow(/would read as a hash/);
+    await expect(catalog.add(root)).rejects.toThrow(/not a build artifact: metadata.json is missing/);
+
+    writeFileSync(join(catalog.dir, "aliases", "prod"), "edited by hand\n");
+    const before = subjects(catalog.dir).length;
+    await expect(catalog.add(b2)).rejects.toThrow(/uncommitted changes \(aliases\/prod\).*git -C/);
+    await expect(catalog.setAlias("prod", h1)).rejects.toThrow(/uncommitted changes/);
+    await expect(catalog.push()).rejects.toThrow(/uncommitted changes/);
+    expect(subjects(catalog.dir).length).toBe(before);
+    expect(existsSync(join(catalog.dir, "entries", h2))).toBe(false);
+  });
+
+  it("commits with a fallback author when neither the environment nor git config names one", async () => {
+    const saved = { ...process.env };
+    try {
+      for (const k of ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"]) delete process.env[k];
+      process.env.GIT_CONFIG_GLOBAL = "/dev/null";
+      process.env.GIT_CONFIG_NOSYSTEM = "1";
+      const { catalog } = await Catalog.init(fresh("cat"));
+      await catalog.add(b1);
+      expect(git(catalog.dir, "log", "-1", "--format=%an <%ae> / %cn <%ce>").trim()).toBe(
+        "xorq catalog <xorq-catalog@localhost> / xorq catalog <xorq-catalog@localhost>",
+      );
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
+describe("collaboration through a bare repository", () => {
+  let bare: string;
+  let a: Catalog;
+  let b: Catalog;
+
+  beforeAll(async () => {
+    bare = fresh("remote.git");
+    execFileSync("git", ["init", "-q", "--bare", bare]);
+    a = (await Catalog.init(fresh("alice"), { remote: bare })).catalog;
+    await a.add(b1, { alias: "prod" });
+    expect((await a.push()).attempts).toBe(1);
+    const cloned = await Catalog.init(fresh("bob"), { remote: bare });
+    expect(cloned).toMatchObject({ created: true, cloned: true });
+    b = cloned.catalog;
+  });
+
+  it("a clone sees what was pushed, and the two exchange entries and alias moves", async () => {
+    expect(b.aliases()).toEqual([{ name: "prod", hash: h1 }]);
+    expect(b.resolve("prod").hash).toBe(h1);
+
+    await b.add(b2, { alias: "big" });
+    await b.push();
+    expect(await a.pull()).toMatchObject({ status: "fast-forward", aliasConflicts: [] });
+    expect(a.aliases()).toEqual([{ name: "big", hash: h2 }, { name: "prod", hash: h1 }]);
+    expect(await b.pull()).toMatchObject({ status: "up-to-date" });
+  });
+
+  it("retries a push rejected because the remote moved, after a pull", async () => {
+    await a.add(b3, { alias: "eur" });
+    await a.push();
+    await b.setAlias("prod", h2); // b has not pulled a's new entry
+    const pushed = await b.push();
+    expect(pushed.attempts).toBe(2);
+    expect(pushed.pulls).toHaveLength(1);
+    expect(pushed.pulls[0]).toMatchObject({ status: "merged", aliasConflicts: [] });
+    expect(b.aliases().map((x) => x.name)).toEqual(["big", "eur", "prod"]);
+    await a.pull();
+    expect(a.resolve("prod").hash).toBe(h2);
+    expect(git(bare, "log", "--format=%s", "main").split("\n")[0]).toBe("merge catalog changes from origin");
+  });
+
+  it("resolves a conflicting alias move: the local move wins, the other is reported and stays in history", async () => {
+    await a.pull();
+    await b.pull();
+    await a.setAlias("prod", h3);
+    await a.push();
+    await b.setAlias("prod", h1);
+    const pushed = await b.push();
+    expect(pushed.attempts).toBe(2);
+    expect(pushed.pulls[0]!.aliasConflicts).toEqual([{ alias: "prod", kept: h1, dropped: h3, keptSide: "local" }]);
+    expect(b.resolve("prod").hash).toBe(h1);
+    const merge = git(b.dir, "log", "-1", "--format=%B", "HEAD");
+    expect(merge).toContain(`alias prod: kept local ${h1}, remote had ${h3}`);
+
+    const pulled = await a.pull();
+    expect(pulled.status).toBe("fast-forward");
+    expect(a.resolve("prod").hash).toBe(h1);
+    // a's move to h3 is not lost: the alias's log lists it.
+    const history = (await a.aliasLog("prod")).map((r) => r.hash);
+    expect(history).toContain(h3);
+    expect(history[0]).toBe(h1);
+  });
+
+  it("can prefer the remote's move instead", async () => {
+    await a.pull();
+    await b.pull();
+    await a.setAlias("big", h3);
+    await a.push();
+    await b.setAlias("big", h1);
+    const pulled = await b.pull({ prefer: "remote" });
+    expect(pulled.aliasConflicts).toEqual([{ alias: "big", kept: h3, dropped: h1, keptSide: "remote" }]);
+    expect(b.resolve("big").hash).toBe(h3);
+    await b.push();
+  });
+
+  it("keeps an entry alive when one side removes it and the other points an alias at it", async () => {
+    await a.pull();
+    await b.pull();
+    await a.setAlias("eur", h2);
+    await a.remove(h3); // also removes 'big', which pointed to h3
+    await a.push();
+    await b.setAlias("keep", h3);
+    const pulled = await b.pull();
+    expect(pulled.restored).toEqual([h3]);
+    expect(b.resolve("keep").hash).toBe(h3);
+    expect(existsSync(join(b.dir, "entries", h3, "expr.yaml"))).toBe(true);
+    expect(git(b.dir, "log", "-1", "--format=%B")).toContain(`restored entry ${h3}`);
+    await b.push();
+    await a.pull();
+    expect(a.resolve("keep").hash).toBe(h3);
+  });
+
+  it("init --remote on an existing catalog sets the remote; a remote that is not a catalog is refused", async () => {
+    const { catalog } = await Catalog.init(fresh("solo"));
+    await catalog.add(b1);
+    const other = fresh("remote2.git");
+    execFileSync("git", ["init", "-q", "--bare", other]);
+    await Catalog.init(catalog.dir, { remote: other });
+    expect((await catalog.push()).attempts).toBe(1);
+    expect(git(other, "log", "--format=%s", "main").trim().split("\n")[0]).toBe(`add ${h1} (model sales_summary)`);
+
+    const notCatalog = fresh("plain");
+    mkdirSync(notCatalog);
+    git(notCatalog, "init", "-q", "-b", "main");
+    writeFileSync(join(notCatalog, "x.txt"), "x");
+    git(notCatalog, "add", "x.txt");
+    git(notCatalog, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x");
+    const target = fresh("clone");
+    await expect(Catalog.init(target, { remote: notCatalog })).rejects.toThrow(/not an xorq catalog/);
+    expect(existsSync(target)).toBe(false);
+    await expect(Catalog.init(fresh("clone"), { remote: join(root, "does-not-exist.git") })).rejects.toThrow(/cannot fetch the catalog remote/);
+  });
+});
+
+describe("targets and stored results", () => {
+  const savedEnv = process.env.XORQ_CATALOG;
+  afterEach(() => {
+    if (savedEnv === undefined) delete process.env.XORQ_CATALOG;
+    else process.env.XORQ_CATALOG = savedEnv;
+  });
+
+  it("resolves a build directory, a hash prefix under builds/, and a catalog alias", async () => {
+    const { catalog } = await Catalog.init(join(root, "catalog"));
+    await catalog.add(b2, { alias: "big-sales" });
+    const byDir = await resolveTarget(b1, { cwd: root });
+    expect(byDir).toMatchObject({ source: "build", dir: b1, alias: null });
+    expect(nodeHash(loadTargetExpr(byDir))).toBe(expr1.hash());
+    expect((await resolveTarget(h1.slice(0, 6), { cwd: root })).dir).toBe(b1);
+    const byAlias = await resolveTarget("big-sales", { cwd: root, projectRoot: root });
+    expect(byAlias).toMatchObject({ source: "catalog", alias: "big-sales", dir: join(catalog.dir, "entries", h2) });
+    await expect(resolveTarget("nope", { cwd: root })).rejects.toThrow(/cannot find 'nope'.*unknown alias or hash 'nope'/);
+
+    process.env.XORQ_CATALOG = "elsewhere";
+    expect(catalogDir({ cwd: root })).toBe(join(root, "elsewhere"));
+    expect(catalogDir({ cwd: root, catalog: "c2" })).toBe(join(root, "c2"));
+  });
+
+  it("stores a result as parquet in the entry and serves it by hash", async () => {
+    const { catalog } = await Catalog.init(fresh("cat"));
+    await catalog.add(b1, { alias: "prod" });
+    expect((await catalogLookup(catalog, expr1.hash()))?.resultPath).toBeNull();
+    const table = await expr1.orderBy("region").execute();
+    const entry = await storeResult(catalog, expr1.hash(), table);
+    expect(entry.resultPath).toBe(join(catalog.dir, "entries", h1, "result.parquet"));
+    expect(subjects(catalog.dir)[0]).toBe(`store result of ${h1} (model sales_summary): 2 rows`);
+    expect((await catalogLookup(catalog, expr1.hash()))?.resultPath).toBe(entry.resultPath);
+    const loaded = await loadResult(catalog, "prod");
+    expect(rowsOf(loaded)).toEqual([{ region: "north", total: 40 }, { region: "south", total: 20 }]);
+    expect(loaded.schema.fields.map((f) => String(f.type))).toEqual(table.schema.fields.map((f) => String(f.type)));
+    await expect(storeResult(catalog, h3, table)).rejects.toThrow(/not in the catalog.*add its build first/);
+  });
+});
