@@ -99,7 +99,9 @@ export class DuckDBBackend implements FileReadingBackend {
     options: { temporary?: boolean } = {},
   ): Promise<void> {
     const d = this.dialect;
-    const columns = schema.map((f) => `${d.quoteIdentifier(f.name)} ${d.typeName(f.type)}`).join(", ");
+    // Intervals and UUIDs travel as text in Arrow; DuckDB parses them after the load.
+    const asText = schema.filter((f) => f.type === "interval" || f.type === "uuid");
+    const columns = schema.map((f) => `${d.quoteIdentifier(f.name)} ${asText.includes(f) ? "VARCHAR" : d.typeName(f.type)}`).join(", ");
     await this.run(`CREATE OR REPLACE ${options.temporary ? "TEMP " : ""}TABLE ${d.quoteIdentifier(name)} (${columns})`);
     const appender = await (await this.connection()).createAppender(name, options.temporary ? "main" : null, options.temporary ? "temp" : null);
     try {
@@ -116,6 +118,9 @@ export class DuckDBBackend implements FileReadingBackend {
       appender.flushSync();
     } finally {
       appender.closeSync();
+    }
+    for (const f of asText) {
+      await this.run(`ALTER TABLE ${d.quoteIdentifier(name)} ALTER ${d.quoteIdentifier(f.name)} TYPE ${d.typeName(f.type)}`);
     }
   }
 

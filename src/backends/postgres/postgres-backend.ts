@@ -3,10 +3,12 @@
  * results are read as `COPY (query) TO STDOUT (FORMAT binary)` and decoded straight
  * into Arrow buffers; ingest writes Arrow batches as `COPY ... FROM STDIN (FORMAT binary)`.
  *
- * One session per backend (temporary tables, e.g. the data of a hop, live in it).
- * Operations on it are serialized; a stream holds the session until it is consumed
- * or abandoned, so a consumer must not wait on the same backend while reading it
- * (the executor runs a hop into the engine it comes from as plain SQL instead).
+ * One main session per backend: queries, streams and temporary tables (e.g. the data
+ * of a hop) live in it. Operations on it are serialized, and a stream holds it until
+ * it is consumed or abandoned, so a consumer of a stream must not wait for a temporary
+ * table of the same backend (the executor compiles a hop into the engine it comes from
+ * as plain SQL instead). Permanent tables are written through a second session, so
+ * a backend's own query can be stored in it (`ingest(name, schema, stream)`).
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -18,11 +20,15 @@ import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef } from "../../expr/relation-nodes.js";
 import { type ReadOptions, databaseTable, deferredRead, sqlQuery } from "../../expr/sources.js";
 import type { Table } from "../../expr/table.js";
-import type { Backend } from "../backend.js";
+import type { Backend, ChangeSignal } from "../backend.js";
 import { isEnvOnly, resolveEnv } from "../../project/env-refs.js";
 import { envRef, redact } from "../secrets.js";
 import { BinaryCopyDecoder } from "./copy-binary-decoder.js";
 import { BinaryCopyEncoder } from "./copy-binary-encoder.js";
+import {
+  POSTGRES_CHANGE_SIGNAL_SQL, POSTGRES_FLUSH_STATS_SQL, type PostgresSignalRow, postgresChangeSignal, relationsInPlan,
+} from "./postgres-change-signal.js";
+import { PostgresSession } from "./postgres-session.js";
 import { convertedAfterLoad, fromPostgresType, wireTypeName } from "./postgres-types.js";
 
 type Param = string | number | boolean;
@@ -53,9 +59,10 @@ export class PostgresBackend implements Backend {
   readonly dialect = DIALECT;
   /** A literal password given to `connect()`: used to log in, never part of `ref`. */
   readonly #password: string | undefined;
-  #client: Promise<pg.Client> | null = null;
+  readonly #main = new PostgresSession(() => this.#open());
+  /** For permanent tables, opened on first use. */
+  readonly #writer = new PostgresSession(() => this.#open());
   #secrets: string[] = [];
-  #queue: Promise<void> = Promise.resolve();
 
   constructor(options: PostgresOptions = {}) {
     const params: Record<string, Param> = {};
@@ -81,13 +88,9 @@ export class PostgresBackend implements Backend {
     });
   }
 
-  /** The open session, for users who need PostgreSQL features the API does not cover. */
+  /** The main session, for users who need PostgreSQL features the API does not cover. */
   connection(): Promise<pg.Client> {
-    this.#client ??= this.#open().catch((e: unknown) => {
-      this.#client = null; // let a later call try again
-      throw e;
-    });
-    return this.#client;
+    return this.#main.client();
   }
 
   async #open(): Promise<pg.Client> {
@@ -109,10 +112,6 @@ export class PostgresBackend implements Backend {
       password,
       application_name: "xorq",
     });
-    // A dropped connection is reported by the next call; without a listener it would crash the process.
-    client.on("error", () => {
-      if (this.#client) this.#client = null;
-    });
     const where = `${resolved.user ?? "(default user)"}@${resolved.host ?? "localhost"}:${resolved.port ?? 5432}/${resolved.database ?? "(default database)"}`;
     try {
       await client.connect();
@@ -125,24 +124,6 @@ export class PostgresBackend implements Backend {
 
   #redact(message: string): string {
     return redact(message, [...this.#secrets, this.#password]);
-  }
-
-  /** Runs `fn` alone on the session (statements of one operation must not interleave with another's). */
-  async #exclusive<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-    const release = await this.#acquire();
-    try {
-      return await fn(await this.connection());
-    } finally {
-      release();
-    }
-  }
-
-  async #acquire(): Promise<() => void> {
-    let release!: () => void;
-    const previous = this.#queue;
-    this.#queue = new Promise<void>((r) => (release = r));
-    await previous;
-    return release;
   }
 
   async #query(client: pg.Client, sql: string, values?: unknown[]): Promise<pg.QueryResult> {
@@ -169,7 +150,7 @@ export class PostgresBackend implements Backend {
   }
 
   async run(sql: string): Promise<void> {
-    await this.#exclusive((client) => this.#query(client, sql));
+    await this.#main.exclusive((client) => this.#query(client, sql));
   }
 
   /**
@@ -177,7 +158,7 @@ export class PostgresBackend implements Backend {
    * row is computed. Domains arrive as their base type.
    */
   querySchema(sql: string): Promise<Schema> {
-    return this.#exclusive(async (client) => {
+    return this.#main.exclusive(async (client) => {
       const prefix = "SELECT * FROM (\n";
       let result: pg.QueryResult;
       try {
@@ -191,7 +172,7 @@ export class PostgresBackend implements Backend {
 
   /** A table's columns from the catalog (`schema.table` names are accepted). */
   tableSchema(name: string): Promise<Schema> {
-    return this.#exclusive(async (client) => {
+    return this.#main.exclusive(async (client) => {
       const result = await this.#query(
         client,
         `SELECT a.attname AS name,
@@ -216,9 +197,9 @@ export class PostgresBackend implements Backend {
     const columns = schema.length === 0 ? "" : schema.map((f) => `CAST(${q(f.name)} AS ${wireTypeName(f.type, this.dialect)}) AS ${q(f.name)}`).join(", ");
     const prefix = `COPY (SELECT ${columns} FROM (\n`;
     const copySql = `${prefix}${sql}\n) AS _xorq_q) TO STDOUT (FORMAT binary)`;
-    const release = await this.#acquire();
+    const release = await this.#main.acquire();
     try {
-      const client = await this.connection();
+      const client = await this.#main.client();
       const source = client.query(copyTo(copySql));
       const chunks = source[Symbol.asyncIterator]();
       const decoder = new BinaryCopyDecoder(schema);
@@ -280,7 +261,7 @@ export class PostgresBackend implements Backend {
     // engine (a lazy source runs its own upstream steps on first read).
     const source = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
     const first = await source.next();
-    await this.#exclusive(async (client) => {
+    await (options.temporary ? this.#main : this.#writer).exclusive(async (client) => {
       await this.#query(client, "BEGIN");
       try {
         await this.#query(client, `DROP TABLE IF EXISTS ${table}`);
@@ -311,7 +292,7 @@ export class PostgresBackend implements Backend {
 
   /** Tables and views visible without a schema prefix by their bare name, others as schema.name. */
   listTables(): Promise<string[]> {
-    return this.#exclusive(async (client) => {
+    return this.#main.exclusive(async (client) => {
       const result = await this.#query(
         client,
         `SELECT CASE WHEN pg_table_is_visible(c.oid) THEN c.relname ELSE n.nspname || '.' || c.relname END AS name
@@ -322,6 +303,24 @@ export class PostgresBackend implements Backend {
           ORDER BY 1`,
       );
       return result.rows.map((r: { name: string }) => r.name);
+    });
+  }
+
+  /** Exact write counters and the table's identity (postgres-change-signal.ts says when they lag). */
+  changeSignal(table: string): Promise<ChangeSignal | null> {
+    return this.#main.exclusive(async (client) => {
+      // Our own committed writes may still be pending in this session's statistics.
+      await client.query(POSTGRES_FLUSH_STATS_SQL).catch(() => undefined); // PostgreSQL < 15 has no such function
+      const result = await this.#query(client, POSTGRES_CHANGE_SIGNAL_SQL, [this.dialect.tableName(table)]);
+      return postgresChangeSignal(table, result.rows[0] as PostgresSignalRow | undefined);
+    });
+  }
+
+  /** The base tables a query scans, from its plan (views expanded), as `schema.table`. */
+  tablesReadBy(sql: string): Promise<string[]> {
+    return this.#main.exclusive(async (client) => {
+      const result = await this.#query(client, `EXPLAIN (FORMAT JSON, VERBOSE) ${sql}`);
+      return relationsInPlan(result.rows[0]?.["QUERY PLAN"]);
     });
   }
 
@@ -346,14 +345,8 @@ export class PostgresBackend implements Backend {
   }
 
   async close(): Promise<void> {
-    const release = await this.#acquire();
-    try {
-      const client = this.#client;
-      this.#client = null;
-      if (client) await (await client.catch(() => null))?.end();
-    } finally {
-      release();
-    }
+    await this.#writer.close();
+    await this.#main.close();
   }
 }
 

@@ -1,0 +1,64 @@
+/**
+ * One PostgreSQL session (a `pg.Client`), opened on first use and reopened after a
+ * dropped connection, with a lock: the statements of one operation (a transaction, a
+ * COPY) must not interleave with another's on the same session.
+ */
+import type pg from "pg";
+
+export class PostgresSession {
+  readonly #connect: () => Promise<pg.Client>;
+  #client: Promise<pg.Client> | null = null;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(connect: () => Promise<pg.Client>) {
+    this.#connect = connect;
+  }
+
+  /** The connected client (connecting now if needed). */
+  client(): Promise<pg.Client> {
+    if (!this.#client) {
+      const opening = this.#connect().then((c) => {
+        // A dropped connection is reported by the next call; without a listener it would crash the process.
+        c.on("error", () => {
+          if (this.#client === opening) this.#client = null;
+        });
+        return c;
+      });
+      opening.catch(() => {
+        if (this.#client === opening) this.#client = null; // let a later call try again
+      });
+      this.#client = opening;
+    }
+    return this.#client;
+  }
+
+  /** Waits for the session to be free; call the returned function to free it. */
+  async acquire(): Promise<() => void> {
+    let release!: () => void;
+    const previous = this.#queue;
+    this.#queue = new Promise<void>((r) => (release = r));
+    await previous;
+    return release;
+  }
+
+  /** Runs `fn` alone on the session. */
+  async exclusive<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await fn(await this.client());
+    } finally {
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    const release = await this.acquire();
+    try {
+      const client = this.#client;
+      this.#client = null;
+      if (client) await (await client.catch(() => null))?.end();
+    } finally {
+      release();
+    }
+  }
+}
