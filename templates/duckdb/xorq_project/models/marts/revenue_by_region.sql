@@ -1,0 +1,13 @@
+---
+description: Revenue per customer region and segment.
+tags: [marts, daily]
+---
+select
+    c.region,
+    c.segment,
+    count(*) as orders,
+    sum(o.amount) as revenue
+from {{ ref('clean_orders') }} as o
+join {{ source('customers') }} as c on o.customer_id = c.customer_id
+group by c.region, c.segment
+order by revenue desc
