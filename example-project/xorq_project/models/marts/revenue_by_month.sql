@@ -1,7 +1,6 @@
 ---
 description: Revenue per month and region, for orders above min_order_revenue.
 tags: [marts, daily]
-cache: true
 ---
 select
     order_month,
