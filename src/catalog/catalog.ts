@@ -235,18 +235,31 @@ export class Catalog {
     return { ...entry, metadata: info.metadata, files: listFiles(entry.path) };
   }
 
-  /** The history of an alias (which hash, when, by whom), newest first. */
+  /**
+   * The history of an alias (which hash, when, by whom), newest first: every commit that
+   * moved it, on either side of a merge. A merge is listed only when it changed the
+   * alias for this line of history (a conflict resolved in the remote's favour).
+   */
   async aliasLog(name: string): Promise<AliasLogRecord[]> {
     checkAliasName(name);
     const file = aliasPath(name);
-    const commits = await this.#log(["--full-history", "--", file]);
-    if (commits.length === 0) throw new CatalogError(`unknown alias '${name}': it has no history in the catalog at ${this.dir}`);
-    const out: AliasLogRecord[] = [];
-    for (const c of commits) {
-      const content = await this.git.tryRun(["show", `${c.commit}:${file}`]);
-      out.push({ ...c, hash: content === null ? null : content.trim() });
+    if ((await this.git.head()) === null) return [];
+    const out = await this.git.run(["log", "--full-history", `--format=%P%x1f${LOG_FORMAT}`, "--", file]);
+    const records: AliasLogRecord[] = [];
+    const valueAt = async (rev: string) => {
+      const content = await this.git.tryRun(["show", `${rev}:${file}`]);
+      return content === null ? null : content.trim();
+    };
+    for (const line of out.split("\n").filter((l) => l.trim() !== "")) {
+      const sep = line.indexOf("\x1f");
+      const parents = line.slice(0, sep).split(" ").filter((p) => p !== "");
+      const commit = parseCommit(line.slice(sep + 1));
+      const hash = await valueAt(commit.commit);
+      if (parents.length > 1 && (await valueAt(parents[0]!)) === hash) continue;
+      records.push({ ...commit, hash });
     }
-    return out;
+    if (records.length === 0) throw new CatalogError(`unknown alias '${name}': it has no history in the catalog at ${this.dir}`);
+    return records;
   }
 
   /** The catalog's history, newest first. */
