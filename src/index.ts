@@ -42,6 +42,19 @@ export { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
 export type { DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
 export type { Backend } from "./backends/backend.js";
 export { ExecutionError } from "./backends/executor.js";
+export type { ChangeSignal } from "./backends/backend.js";
+export {
+  CacheSpec, SourceCache, SourceSnapshotCache, ParquetCache, ParquetSnapshotCache, ParquetTTLSnapshotCache, GCSCache,
+  CacheConfigError, parseTtl,
+} from "./cache/cache-policies.js";
+export type { CacheSpecOptions, SourceKwargs, ParquetKwargs, ParquetTTLKwargs, GCSKwargs } from "./cache/cache-policies.js";
+export { cachePolicyFromYaml } from "./cache/cache-yaml.js";
+export { onCacheEvent } from "./cache/cache-events.js";
+export type { CacheEvent } from "./cache/cache-events.js";
+export { cacheMaterializer } from "./cache/cache-materializer.js";
+export { setCacheBaseDir, cacheRoot } from "./cache/cache-dirs.js";
+export { listCache, clearCache, pruneCache } from "./cache/cache-entries.js";
+export type { CacheEntry, CacheListing, PruneResult } from "./cache/cache-entries.js";
 export { PostgresBackend } from "./backends/postgres/postgres-backend.js";
 export type { PostgresOptions } from "./backends/postgres/postgres-backend.js";
 

@@ -5,6 +5,7 @@
 import * as arrow from "apache-arrow";
 import { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
 import { type Materializer, executeStream, executeToTable } from "./backends/executor.js";
+import { cacheMaterializer } from "./cache/cache-materializer.js";
 import { compile } from "./compile/compiler.js";
 import { dialectFor } from "./compile/dialects/index.js";
 import { backendOf } from "./expr/relation-nodes.js";
@@ -25,7 +26,8 @@ function getDefaultBackend(): Promise<DuckDBBackend> {
 
 setFileReader(getDefaultBackend);
 
-const materializers: Materializer[] = [];
+/** Caching is built in: a `cache` node is served from its storage or computed and stored. */
+const materializers: Materializer[] = [cacheMaterializer];
 
 /** Lets other modules (e.g. caching) replace nodes by stored results during execution. */
 export function registerMaterializer(m: Materializer): void {

@@ -7,10 +7,11 @@ import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef, ReadFormat } from "../../expr/relation-nodes.js";
 import { DuckDBDialect } from "../../compile/dialects/duckdb-dialect.js";
 import { toArrowSchema } from "../arrow-types.js";
-import type { FileReadingBackend } from "../backend.js";
+import type { ChangeSignal, FileReadingBackend } from "../backend.js";
 import { type ReadOptions, databaseTable, deferredRead, sqlQuery } from "../../expr/sources.js";
 import type { Table } from "../../expr/table.js";
 import { chunkToRecordBatch, fillChunk, fromDuckDBType } from "./duckdb-arrow.js";
+import { duckdbChangeSignal } from "./duckdb-change-signal.js";
 
 export interface DuckDBOptions {
   /** A database file, or ":memory:" (the default). */
@@ -129,6 +130,16 @@ export class DuckDBBackend implements FileReadingBackend {
       "SELECT table_name FROM information_schema.tables ORDER BY table_name",
     );
     return reader.getColumnsJS()[0]?.map(String) ?? [];
+  }
+
+  /** A checksum of the rows: DuckDB has no cheap exact write counter (see duckdb-change-signal.ts). */
+  async changeSignal(table: string): Promise<ChangeSignal> {
+    return duckdbChangeSignal(await this.connection(), this.dialect, table);
+  }
+
+  /** The tables and views `sql` reads, found by DuckDB's binder (CTEs excluded; [] when it does not bind). */
+  async tablesReadBy(sql: string): Promise<string[]> {
+    return [...(await this.connection()).getTableNames(sql, true)];
   }
 
   /** An expression over a table or view of this database. */
