@@ -10,6 +10,7 @@ import { catalogLookup, loadResult, storeResult } from "../src/catalog/catalog-r
 import { catalogDir, loadTargetExpr, resolveTarget } from "../src/catalog/target-resolver.js";
 import { nodeHash } from "../src/expr/canonical.js";
 import { writeArtifact } from "./helpers/artifact.js";
+import { runCli } from "./helpers/cli.js";
 import { rowsOf } from "./helpers/data.js";
 
 const { _ } = xo;
@@ -345,5 +346,76 @@ describe("targets and stored results", () => {
     expect(rowsOf(loaded)).toEqual([{ region: "north", total: 40 }, { region: "south", total: 20 }]);
     expect(loaded.schema.fields.map((f) => String(f.type))).toEqual(table.schema.fields.map((f) => String(f.type)));
     await expect(storeResult(catalog, h3, table)).rejects.toThrow(/not in the catalog.*add its build first/);
+  });
+});
+
+describe("xorq catalog (command line)", () => {
+  it("runs every subcommand a user needs, across two clones of a bare repository", async () => {
+    const bare = fresh("cli-remote.git");
+    execFileSync("git", ["init", "-q", "--bare", bare]);
+    const alice = fresh("cli-alice");
+    const bob = fresh("cli-bob");
+    mkdirSync(alice);
+    mkdirSync(bob);
+
+    expect((await runCli(["catalog", "init", "--remote", bare], alice)).stdout).toBe(`created a catalog at ${join(alice, "catalog")} (remote ${bare})\n`);
+    const added = await runCli(["catalog", "add", b1, "--alias", "sales-summary"], alice);
+    expect(added).toEqual({ stdout: `added ${h1} (model sales_summary)\nalias sales-summary -> ${h1}\n`, stderr: "", exitCode: 0 });
+    expect((await runCli(["catalog", "add", b1], alice)).stdout).toBe(`${h1} (model sales_summary) is already in the catalog\n`);
+    expect((await runCli(["catalog", "add", b2], alice)).exitCode).toBe(0);
+    expect((await runCli(["catalog", "alias", "prod", "sales-summary"], alice)).stdout).toBe(`alias prod -> ${h1}\n`);
+    const ls = (await runCli(["catalog", "ls"], alice)).stdout.split("\n");
+    expect(ls[0]).toMatch(/^HASH\s+MODEL\s+ALIASES\s+RESULT\s+ADDED BY$/);
+    expect(ls.find((l) => l.startsWith(h1))).toMatch(new RegExp(`^${h1}\\s+sales_summary\\s+prod,sales-summary\\s+-\\s+[0-9a-f]{12} `));
+    expect(JSON.parse((await runCli(["catalog", "list-aliases", "--json"], alice)).stdout)).toEqual([
+      { name: "prod", hash: h1 }, { name: "sales-summary", hash: h1 },
+    ]);
+    expect(JSON.parse((await runCli(["catalog", "show", "prod", "--json"], alice)).stdout)).toMatchObject({ hash: h1, model: "sales_summary", files: ["expr.yaml", "metadata.json"] });
+    expect((await runCli(["catalog", "find", h1.slice(0, 7)], alice))).toMatchObject({ exitCode: 0, stdout: expect.stringContaining(`${h1} (model sales_summary)`) });
+    expect(await runCli(["catalog", "find", "abcdef12"], alice)).toEqual({ stdout: "", stderr: "abcdef12 is not in the catalog\n", exitCode: 1 });
+    expect((await runCli(["catalog", "push"], alice)).stdout).toMatch(/^pushed [0-9a-f]{12}\n$/);
+
+    expect((await runCli(["catalog", "init", "--remote", bare], bob)).stdout).toBe(`cloned the catalog from ${bare} into ${join(bob, "catalog")}\n`);
+    expect((await runCli(["catalog", "list-aliases"], bob)).stdout).toBe(
+      ["ALIAS          HASH          MODEL", `prod           ${h1}  sales_summary`, `sales-summary  ${h1}  sales_summary`, ""].join("\n"),
+    );
+    // The alias works for lineage on the other machine.
+    expect((await runCli(["lineage", "sales-summary", "--column", "total"], bob)).stdout).toBe(
+      ["Lineage for column 'total':", "Field:total #1", "└── Aggregate #2", "    └── Sum #3", "        └── Field:amount #4",
+        `            └── MemTable:${(expr1.node as { input: { dataHash: string } }).input.dataHash.slice(0, 12)} #5`, ""].join("\n"),
+    );
+
+    // A conflicting move of the same alias: bob pushes last; his move wins and the push says so.
+    await runCli(["catalog", "alias", "prod", h2], alice);
+    await runCli(["catalog", "push"], alice);
+    expect((await runCli(["catalog", "alias", "prod", h3.slice(0, 8)], bob)).stderr).toMatch(/unknown alias or hash/);
+    await runCli(["catalog", "add", b3, "--alias", "prod"], bob);
+    const pushed = await runCli(["catalog", "push"], bob);
+    expect(pushed.stdout.split("\n")).toEqual([
+      "the remote had moved; pulled:",
+      expect.stringMatching(/^  merged remote changes \([0-9a-f]{12}\)$/),
+      `  conflict: alias prod moved on both sides; kept the local ${h3}, the remote ${h2} stays in its history (xorq catalog log prod)`,
+      expect.stringMatching(/^pushed [0-9a-f]{12} \(after 1 retry\)$/),
+      "",
+    ]);
+    const pulled = await runCli(["catalog", "pull"], alice);
+    expect(pulled.stdout).toMatch(/^updated to [0-9a-f]{12}$/m);
+    const log = (await runCli(["catalog", "log", "prod"], alice)).stdout.split("\n");
+    expect(log[0]).toMatch(/^DATE\s+HASH\s+COMMIT\s+AUTHOR\s+MESSAGE$/);
+    expect(log.filter((l) => l !== "").slice(1).map((l) => l.split(/\s+/)[1])).toEqual(expect.arrayContaining([h3, h2, h1]));
+
+    const dirty = join(alice, "catalog", "aliases", "prod");
+    writeFileSync(dirty, "oops\n");
+    expect(await runCli(["catalog", "rm", "prod"], alice)).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/uncommitted changes \(aliases\/prod\)/) });
+    git(join(alice, "catalog"), "checkout", "--", "aliases/prod");
+    expect(await runCli(["catalog", "rm", "nope"], alice)).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^error: unknown alias or hash 'nope'/) });
+    expect(await runCli(["catalog", "pull", "--prefer", "sideways"], alice)).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/--prefer takes 'local' or 'remote'/) });
+    expect((await runCli(["catalog", "rm", "prod"], alice)).stdout).toMatch(/^removed alias prod \(was [0-9a-f]{12}\)\n$/);
+
+    const solo = fresh("cli-solo");
+    mkdirSync(solo);
+    await runCli(["catalog", "--catalog", "mine", "init"], solo);
+    expect(await runCli(["catalog", "--catalog", "mine", "push"], solo)).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/has no remote/) });
+    expect(await runCli(["catalog", "ls"], solo)).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/no catalog at .*cli-solo-\d+\/catalog/) });
   });
 });

@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as xo from "../src/index.js";
 import type { CachePolicyLike } from "../src/expr/table.js";
@@ -9,6 +9,7 @@ import { type LineageOptions, columnLineage } from "../src/lineage/column-lineag
 import { lineageToJson, renderLineageText } from "../src/lineage/lineage-render.js";
 import { analyzeSql } from "../src/lineage/sql-lineage.js";
 import { parseSqlQueries } from "../src/lineage/sql-parser.js";
+import { runCli } from "./helpers/cli.js";
 import { makeSales } from "./helpers/data.js";
 
 const { _ } = xo;
@@ -381,5 +382,84 @@ describe("SQL lineage analysis (DuckDB's parse tree)", () => {
     expect((await analyze("select * from some_engine_table", ["a"])).note).toMatch(/cannot expand \* over 'some_engine_table'/);
     const direct = await analyze("select z from some_engine_table", ["z"]);
     expect(direct.columns![0]).toEqual({ kind: "table", table: "some_engine_table", column: "z" });
+  });
+});
+
+describe("xorq lineage (command line)", () => {
+  const root = mkdtempSync(join(tmpdir(), "xorq-lineage-cli-"));
+  const files: Record<string, string> = {
+    "xorq_project/project.yaml": "name: shop\ndefault_profile: local\n",
+    "xorq_project/profiles.yaml": 'profiles:\n  local: { kind: duckdb, path: ":memory:" }\n  wh: { kind: duckdb, path: ":memory:" }\n',
+    "xorq_project/sources/shop.yaml": "sources:\n  - name: sales\n    read_parquet: data/sales.parquet\n",
+    // A YAML model with an engine hop ...
+    "xorq_project/models/clean_sales.yaml": [
+      "name: clean_sales",
+      "from: source('sales')",
+      "steps:",
+      '  - filter: "amount > 100"',
+      "  - into_backend: wh",
+      '  - mutate: { amount_eur: "amount * 0.92" }',
+      "",
+    ].join("\n"),
+    // ... feeding a SQL model.
+    "xorq_project/models/sales_summary.sql": [
+      "---",
+      "profile: wh",
+      "---",
+      "select s.region, sum(s.amount_eur) as total, count(*) as n",
+      "from {{ ref('clean_sales') }} as s",
+      "group by s.region",
+      "",
+    ].join("\n"),
+  };
+
+  beforeAll(async () => {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    mkdirSync(join(root, "xorq_project/data"), { recursive: true });
+    const con = xo.connect({ name: "writer" });
+    await con.run(
+      `COPY (SELECT range AS id, ['north', 'south'][range % 2 + 1] AS region, range * 50.0 AS amount FROM range(10)) ` +
+        `TO '${join(root, "xorq_project/data/sales.parquet")}' (FORMAT parquet)`,
+    );
+    await con.close();
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("shows the full tree of a SQL model's column, through the YAML model and its hop", async () => {
+    const r = await runCli(["lineage", "sales_summary", "--column", "total"], root);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(tree(`
+      Lineage for column 'total':
+      Field:total #1
+      └── SQL #2
+          └── Sum #3
+              └── Field:amount_eur #4
+                  └── Project #5
+                      └── Multiply #6
+                          ├── Field:amount #7
+                          │   └── IntoBackend:wh #8
+                          │       └── Filter #9
+                          │           └── Read:data/sales.parquet #10
+                          └── Literal:0.92 #11
+    `) + "\n");
+  });
+
+  it("prints every column, or JSON, and says which columns exist", async () => {
+    const all = await runCli(["lineage", "sales_summary"], root);
+    expect(all.stdout.match(/^Lineage for column '(\w+)':$/gm)).toEqual([
+      "Lineage for column 'region':", "Lineage for column 'total':", "Lineage for column 'n':",
+    ]);
+    const json = JSON.parse((await runCli(["lineage", "clean_sales", "--column", "amount_eur", "--json"], root)).stdout);
+    expect(json.columns[0].tree.children[0]).toMatchObject({ label: "Project", children: [{ label: "Multiply" }] });
+    const bad = await runCli(["lineage", "sales_summary", "--column", "totl"], root);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/totl.*total/s);
+    const unknown = await runCli(["lineage", "no_such_model"], root);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(/cannot find 'no_such_model'/);
   });
 });
