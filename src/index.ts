@@ -55,6 +55,8 @@ export { cacheMaterializer } from "./cache/cache-materializer.js";
 export { setCacheBaseDir, cacheRoot } from "./cache/cache-dirs.js";
 export { listCache, clearCache, pruneCache } from "./cache/cache-entries.js";
 export type { CacheEntry, CacheListing, PruneResult } from "./cache/cache-entries.js";
+export { model } from "./project/model-definition.js";
+export type { ModelConfig, ModelContext, ModelDefinition, CacheConfig } from "./project/model-definition.js";
 export { PostgresBackend } from "./backends/postgres/postgres-backend.js";
 export type { PostgresOptions } from "./backends/postgres/postgres-backend.js";
 

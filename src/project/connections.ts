@@ -6,7 +6,7 @@
  * Adding an engine: add an entry to `OPENERS` (kind -> how to open it).
  */
 import { isAbsolute, resolve } from "node:path";
-import type { Backend, FileReadingBackend } from "../backends/backend.js";
+import type { Backend, ChangeSignal, FileReadingBackend } from "../backends/backend.js";
 import { canReadFiles } from "../backends/backend.js";
 import { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
 import { dialectFor } from "../compile/dialects/index.js";
@@ -138,6 +138,16 @@ class LazyBackend implements Backend {
   }
   async listTables(): Promise<string[]> {
     return (await this.inner()).listTables();
+  }
+  async changeSignal(table: string): Promise<ChangeSignal | null> {
+    const b = await this.inner();
+    if (!b.changeSignal) throw new Error(`${this.ref.kind} ('${this.ref.name}') reports no change signal for tables; use a snapshot cache`);
+    return b.changeSignal(table);
+  }
+  async tablesReadBy(sql: string): Promise<string[]> {
+    const b = await this.inner();
+    if (!b.tablesReadBy) throw new Error(`${this.ref.kind} ('${this.ref.name}') cannot tell which tables a query reads; use a snapshot cache`);
+    return b.tablesReadBy(sql);
   }
   async close(): Promise<void> {
     if (this.#backend) await (await this.#backend).close();

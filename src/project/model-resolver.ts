@@ -169,7 +169,7 @@ async function resolveModel(ctx: ResolveContext, spec: ModelSpec): Promise<Resol
     try {
       table = table.cache(cachePolicy(ctx, spec.cache));
     } catch (e) {
-      const field = e instanceof CacheConfigError && e.field ? ["cache", e.field === "source" ? "profile" : e.field] : ["cache"];
+      const field = e instanceof CacheConfigError && e.field ? ["cache", e.field] : ["cache"];
       ctx.problems.add(spec.locateKey(field), `cache: ${(e as Error).message}`);
       return null;
     }
@@ -190,18 +190,10 @@ function jsonable(v: Readonly<Record<string, unknown>>): Record<string, unknown>
   return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x))) as Record<string, unknown>;
 }
 
-/**
- * A `cache:` setting as a policy (`true`: the project's default). The schema spells the
- * engine of source storage `profile:`; the cache module calls it `source:`.
- */
+/** A `cache:` setting as a policy (`true`: the project's default; `profile:` names the engine of source storage). */
 function cachePolicy(ctx: ResolveContext, config: CacheConfig): CachePolicyLike {
-  const rename = (c: unknown): unknown => {
-    if (!c || typeof c !== "object") return c;
-    const { profile, ...rest } = c as Record<string, unknown>;
-    return profile === undefined ? rest : { ...rest, source: profile };
-  };
   const profiles = new Map(ctx.connections.profiles.map((p) => [p.name, profileRef(p)] as const));
-  const policy = cachePolicyFromYaml(rename(config), rename(Object.keys(ctx.config.cache).length > 0 ? ctx.config.cache : undefined), { profiles });
+  const policy = cachePolicyFromYaml(config, Object.keys(ctx.config.cache).length > 0 ? ctx.config.cache : undefined, { profiles });
   if (!policy) throw new CacheConfigError("cache: expected true or a mapping");
   return policy;
 }

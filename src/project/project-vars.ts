@@ -6,12 +6,16 @@
  * the project.
  */
 import { type Literal, Value, literalNode } from "../expr/value.js";
-import type { LiteralNode } from "../expr/value-nodes.js";
+import type { LiteralNode, ValueNode } from "../expr/value-nodes.js";
 import { ExpressionError } from "../expr/errors.js";
 
 /** A literal node that came from a project var. */
 export interface VarLiteralNode extends LiteralNode {
   readonly var: string;
+}
+
+export function isVarLiteral(node: ValueNode): node is VarLiteralNode {
+  return node.kind === "literal" && typeof (node as Partial<VarLiteralNode>).var === "string";
 }
 
 /** The value of var `name` as an expression value that keeps the var's name. */

@@ -41,11 +41,16 @@ export class DuckDBBackend implements FileReadingBackend {
   readonly ref: BackendRef;
   readonly dialect = DIALECT;
   readonly #opening: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }>;
+  readonly #options: DuckDBOptions;
+  /** False for a fork: it closes only its connection, the database belongs to the original. */
+  readonly #ownsInstance: boolean;
 
-  constructor(options: DuckDBOptions = {}) {
+  constructor(options: DuckDBOptions = {}, shared?: Promise<DuckDBInstance>) {
     const path = options.path ?? ":memory:";
     this.ref = { name: options.name ?? "duckdb", kind: "duckdb", params: { path } };
-    this.#opening = DuckDBInstance.create(path, { ...DEFAULT_CONFIG, ...options.config }).then(async (instance) => ({
+    this.#options = options;
+    this.#ownsInstance = shared === undefined;
+    this.#opening = (shared ?? DuckDBInstance.create(path, { ...DEFAULT_CONFIG, ...options.config })).then(async (instance) => ({
       instance,
       connection: await instance.connect(),
     }));
@@ -160,9 +165,18 @@ export class DuckDBBackend implements FileReadingBackend {
     return deferredRead(this, "csv", path, options);
   }
 
+  /**
+   * Another connection to the same database, with its own temporary tables and
+   * transaction: DuckDB runs one statement at a time per connection, so parallel work
+   * (e.g. `xorq run --threads`) takes one fork each.
+   */
+  fork(): DuckDBBackend {
+    return new DuckDBBackend(this.#options, this.#opening.then((o) => o.instance));
+  }
+
   async close(): Promise<void> {
     const { instance, connection } = await this.#opening;
     connection.closeSync();
-    instance.closeSync();
+    if (this.#ownsInstance) instance.closeSync();
   }
 }

@@ -1,0 +1,132 @@
+/**
+ * Writes a build artifact, `builds/<hash12>/`, as SPEC lists it: expr.yaml (the whole
+ * graph), sql.yaml (SQL per engine segment), deferred_reads.yaml, profiles.yaml
+ * (secret-free: `${env:…}` references only), metadata.json, memtables/*.parquet and,
+ * with `relocateReads`, reads/<content hash>.<ext>.
+ *
+ * Every file is a function of the expression alone (no time, no absolute path, no
+ * secret), so the same expression gives byte-identical files anywhere. The directory is
+ * written under a temporary name and renamed into place: a complete artifact is never
+ * rewritten, and a crash never leaves a partial one.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { extname, isAbsolute, join, resolve } from "node:path";
+import YAML from "yaml";
+import { shortHash } from "../expr/canonical.js";
+import type { Table } from "../expr/table.js";
+import { exprToYaml } from "../expr/yaml.js";
+import type { Profile } from "../project/connections.js";
+import { jsonText, writeDirAtomic } from "./atomic-write.js";
+import { writeBatches } from "./data-files.js";
+import { type ExprFacts, exprFacts, segmentSql } from "./expr-facts.js";
+import { toolVersion } from "./tool-version.js";
+
+export interface ArtifactRequest {
+  readonly table: Table;
+  readonly model: string | null;
+  readonly project: string | null;
+  /** The project's profiles (for engines named only by cache policies). */
+  readonly profiles?: ReadonlyArray<Profile>;
+  /** Where relative read paths resolve (xorq_project/), for `relocateReads`. */
+  readonly baseDir: string;
+  readonly relocateReads?: boolean;
+}
+
+export type ArtifactStatus = "built" | "unchanged" | "relocated";
+
+export interface ArtifactResult {
+  readonly status: ArtifactStatus;
+  readonly dir: string;
+  readonly hash: string;
+}
+
+export const ARTIFACT_FILES = ["expr.yaml", "sql.yaml", "deferred_reads.yaml", "profiles.yaml", "metadata.json"] as const;
+
+const yaml = (value: unknown) => YAML.stringify(value, { aliasDuplicateObjects: false, lineWidth: 0 });
+
+/** A read the artifact can carry: a local file (not a glob, not a URL). */
+function relocatable(path: string): boolean {
+  return !/[*?[]/.test(path) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(path);
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+/** Writes `builds/<hash12>/` unless a complete artifact is there already. */
+export async function writeArtifact(buildsDir: string, req: ArtifactRequest): Promise<ArtifactResult> {
+  const node = req.table.node;
+  const hash = shortHash(node);
+  const dir = join(buildsDir, hash);
+  const exists = existsSync(dir);
+  if (exists) {
+    const relocated = !req.relocateReads || (await hasRelocatedReads(dir));
+    if (relocated) return { status: "unchanged", dir, hash };
+  }
+  const facts = exprFacts(node);
+  const written = await writeDirAtomic(dir, (tmp) => fill(tmp, req, facts), { replace: exists });
+  return { status: !written ? "unchanged" : exists ? "relocated" : "built", dir, hash };
+}
+
+async function hasRelocatedReads(dir: string): Promise<boolean> {
+  try {
+    const reads = (YAML.parse(await readFile(join(dir, "deferred_reads.yaml"), "utf8")) as { reads?: Array<{ path: string; relocated?: string }> }).reads ?? [];
+    return reads.every((r) => r.relocated !== undefined || !relocatable(r.path));
+  } catch {
+    return false;
+  }
+}
+
+async function fill(tmp: string, req: ArtifactRequest, facts: ExprFacts): Promise<void> {
+  const { table } = req;
+  const node = table.node;
+
+  await writeFile(join(tmp, "expr.yaml"), exprToYaml(node));
+  await writeFile(join(tmp, "sql.yaml"), yaml({ segments: segmentSql(node) }));
+
+  const reads = [];
+  for (const r of facts.reads) {
+    let relocated: string | undefined;
+    if (req.relocateReads && relocatable(r.path)) {
+      const abs = isAbsolute(r.path) ? r.path : resolve(req.baseDir, r.path);
+      const name = `${await fileSha256(abs)}${extname(r.path) || `.${r.format}`}`;
+      await mkdir(join(tmp, "reads"), { recursive: true });
+      await copyFile(abs, join(tmp, "reads", name));
+      relocated = `reads/${name}`;
+    }
+    reads.push({ ...r, ...(relocated ? { relocated } : {}) });
+  }
+  await writeFile(join(tmp, "deferred_reads.yaml"), yaml({ reads, tables: facts.tables }));
+
+  const profiles: Record<string, Record<string, unknown>> = {};
+  for (const b of facts.backends) profiles[b.name] = { kind: b.kind, ...b.params };
+  for (const name of facts.cacheProfiles) {
+    const p = req.profiles?.find((x) => x.name === name);
+    if (p && !profiles[name]) profiles[name] = { kind: p.kind, ...p.params };
+  }
+  const sortedProfiles = Object.fromEntries(Object.entries(profiles).sort(([a], [b]) => (a < b ? -1 : 1)));
+  await writeFile(join(tmp, "profiles.yaml"), yaml({ profiles: sortedProfiles }));
+
+  if (facts.memtables.length > 0) await mkdir(join(tmp, "memtables"));
+  for (const m of facts.memtables) {
+    const data = table.context.memtables.get(m.dataHash);
+    if (!data) throw new Error(`in-memory table ${m.dataHash.slice(0, 12)} has no data to snapshot`);
+    await writeBatches(data.batches, m.schema, join(tmp, "memtables", `${m.dataHash}.parquet`), "parquet");
+  }
+
+  const metadata = {
+    tool_version: toolVersion(),
+    hash: table.hash(),
+    short_hash: shortHash(node),
+    model: req.model,
+    project: req.project,
+    schema: node.schema,
+    profiles: Object.keys(sortedProfiles),
+    vars: facts.vars,
+  };
+  await writeFile(join(tmp, "metadata.json"), jsonText(metadata));
+}

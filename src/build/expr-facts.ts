@@ -1,0 +1,126 @@
+/**
+ * What a build artifact lists about an expression, read off its nodes: the engines it
+ * runs in, the files and tables it reads, its in-memory data, the vars it was built
+ * with, and the SQL of each engine segment.
+ */
+import { compile, hopTableName } from "../compile/compiler.js";
+import { dialectFor } from "../compile/dialects/index.js";
+import { shortHash, topologicalNodes } from "../expr/canonical.js";
+import type { Schema } from "../expr/data-type.js";
+import { type BackendRef, type RelationNode, backendOf } from "../expr/relation-nodes.js";
+import { valueChildren, type ValueNode } from "../expr/value-nodes.js";
+import { isVarLiteral } from "../project/project-vars.js";
+
+export interface ReadFact {
+  readonly node: string;
+  readonly format: string;
+  readonly path: string;
+  readonly options: Readonly<Record<string, string | number | boolean>>;
+  readonly profile: string;
+}
+
+export interface TableFact {
+  readonly node: string;
+  readonly table: string;
+  readonly profile: string;
+}
+
+export interface SegmentFact {
+  /** The table the segment's rows are written to in the next engine, or "result". */
+  readonly name: string;
+  readonly profile: string | null;
+  readonly dialect: string;
+  readonly sql: string;
+}
+
+export interface ExprFacts {
+  /** Every engine the expression touches, by profile name (sorted). */
+  readonly backends: ReadonlyArray<BackendRef>;
+  readonly reads: ReadonlyArray<ReadFact>;
+  readonly tables: ReadonlyArray<TableFact>;
+  /** Content hashes of in-memory tables, with their schemas. */
+  readonly memtables: ReadonlyArray<{ readonly dataHash: string; readonly schema: Schema }>;
+  /** The vars the expression was built with (`var` literals, SQL model vars). */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** Profiles named by cache policies (source storage in another engine). */
+  readonly cacheProfiles: ReadonlyArray<string>;
+}
+
+export function exprFacts(root: RelationNode): ExprFacts {
+  const backends = new Map<string, BackendRef>();
+  const reads: ReadFact[] = [];
+  const tables: TableFact[] = [];
+  const memtables = new Map<string, Schema>();
+  const vars: Record<string, unknown> = {};
+  const cacheProfiles = new Set<string>();
+  const addBackend = (b: BackendRef) => backends.set(b.name, b);
+  const visitValue = (v: ValueNode): void => {
+    if (isVarLiteral(v)) vars[v.var] = v.value;
+    for (const c of valueChildren(v)) visitValue(c);
+  };
+  for (const n of topologicalNodes(root)) {
+    switch (n.kind) {
+      case "read":
+        addBackend(n.backend);
+        reads.push({ node: shortHash(n), format: n.format, path: n.path, options: n.options, profile: n.backend.name });
+        break;
+      case "table":
+        addBackend(n.backend);
+        tables.push({ node: shortHash(n), table: n.name, profile: n.backend.name });
+        break;
+      case "memtable":
+        memtables.set(n.dataHash, n.schema);
+        break;
+      case "sql": {
+        addBackend(n.backend);
+        const sqlVars = (n as { vars?: Record<string, unknown> }).vars;
+        if (sqlVars) Object.assign(vars, sqlVars);
+        break;
+      }
+      case "into_backend":
+        addBackend(n.backend);
+        break;
+      case "project":
+        for (const [, v] of n.columns) visitValue(v);
+        break;
+      case "filter":
+        n.predicates.forEach(visitValue);
+        break;
+      case "aggregate_rel":
+        for (const [, v] of [...n.groupBy, ...n.metrics]) visitValue(v);
+        break;
+      case "join":
+        n.predicates.forEach(visitValue);
+        break;
+      case "sort":
+        for (const k of n.keys) visitValue(k.expr);
+        break;
+      case "cache":
+        if (n.policy.options["source"] !== undefined) cacheProfiles.add(n.policy.options["source"]);
+        break;
+      default:
+        break;
+    }
+  }
+  return {
+    backends: [...backends.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    reads,
+    tables,
+    memtables: [...memtables].sort(([a], [b]) => (a < b ? -1 : 1)).map(([dataHash, schema]) => ({ dataHash, schema })),
+    vars: Object.fromEntries(Object.entries(vars).sort(([a], [b]) => (a < b ? -1 : 1))),
+    cacheProfiles: [...cacheProfiles].sort(),
+  };
+}
+
+/** The SQL of each engine segment, inputs first: a hop's input runs in its own engine. */
+export function segmentSql(root: RelationNode): SegmentFact[] {
+  const out: SegmentFact[] = [];
+  const segment = (node: RelationNode, name: string): SegmentFact => {
+    const b = backendOf(node);
+    const kind = b?.kind ?? "duckdb";
+    return { name, profile: b?.name ?? null, dialect: kind, sql: compile(node, dialectFor(kind)).sql };
+  };
+  for (const n of topologicalNodes(root)) if (n.kind === "into_backend") out.push(segment(n.input, hopTableName(n)));
+  out.push(segment(root, "result"));
+  return out;
+}

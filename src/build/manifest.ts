@@ -1,0 +1,153 @@
+/**
+ * `target/manifest.json`: every model of the project (name, file, hash, inputs, tags,
+ * profile) and source, as of the last build. Deterministic (sorted, no times, no
+ * absolute paths), so it can be committed and diffed; `--state DIR` reads a previous one
+ * to select `state:modified` / `state:new` models and to explain a plan.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { shortHash } from "../expr/canonical.js";
+import type { Schema } from "../expr/data-type.js";
+import type { Project } from "../project/project.js";
+import { ProjectNotFoundError } from "../project/project-errors.js";
+import type { SelectionGraph } from "../project/selection.js";
+import { jsonText, writeFileAtomic } from "./atomic-write.js";
+import { toolVersion } from "./tool-version.js";
+
+export interface ManifestModel {
+  readonly name: string;
+  readonly kind: string;
+  /** Relative to xorq_project/. */
+  readonly file: string;
+  readonly hash: string;
+  /** builds/<hash12> */
+  readonly build: string;
+  /** The models it refs. */
+  readonly inputs: ReadonlyArray<string>;
+  readonly sources: ReadonlyArray<string>;
+  readonly tags: ReadonlyArray<string>;
+  readonly profile: string;
+  readonly description: string | null;
+  readonly definition_hash: string;
+  readonly config_hash: string;
+  readonly schema: Schema;
+}
+
+export interface ManifestSource {
+  readonly name: string;
+  readonly file: string;
+  readonly hash: string;
+  readonly profile: string;
+}
+
+export interface Manifest {
+  readonly tool_version: string;
+  readonly project: string;
+  readonly models: Readonly<Record<string, ManifestModel>>;
+  readonly sources: Readonly<Record<string, ManifestSource>>;
+}
+
+export function manifestModel(project: Project, name: string): ManifestModel {
+  const m = project.models.get(name)!;
+  return {
+    name,
+    kind: m.spec.kind,
+    file: m.spec.file,
+    hash: m.hash,
+    build: `builds/${shortHash(m.table.node)}`,
+    inputs: project.graph.parents.get(name) ?? [],
+    sources: project.graph.sourcesOf.get(name) ?? [],
+    tags: m.spec.tags,
+    profile: m.profile,
+    description: m.spec.description,
+    definition_hash: m.definitionHash,
+    config_hash: m.configHash,
+    schema: m.table.schema(),
+  };
+}
+
+export function buildManifest(project: Project): Manifest {
+  const names = [...project.models.keys()].sort();
+  const sources = [...project.sources.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return {
+    tool_version: toolVersion(),
+    project: project.config.name,
+    models: Object.fromEntries(names.map((n) => [n, manifestModel(project, n)])),
+    sources: Object.fromEntries(
+      sources.map((s) => {
+        const spec = project.graph.sources.get(s.name)!;
+        return [s.name, { name: s.name, file: spec.file, hash: s.hash, profile: spec.profile ?? project.config.defaultProfile }];
+      }),
+    ),
+  };
+}
+
+export function targetDir(project: Project): string {
+  return join(project.location.root, "target");
+}
+
+export async function writeManifest(project: Project): Promise<Manifest> {
+  const manifest = buildManifest(project);
+  await writeFileAtomic(join(targetDir(project), "manifest.json"), jsonText(manifest));
+  return manifest;
+}
+
+/** Reads `DIR/manifest.json` (DIR: a previous target/ directory, or the manifest itself). */
+export async function readManifest(dirOrFile: string): Promise<Manifest> {
+  const file = dirOrFile.endsWith(".json") ? dirOrFile : join(dirOrFile, "manifest.json");
+  let text;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new ProjectNotFoundError(`--state: no manifest at ${file} (pass a previous target/ directory)`);
+  }
+  try {
+    return JSON.parse(text) as Manifest;
+  } catch (e) {
+    throw new ProjectNotFoundError(`--state: ${file} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** The previous manifest if there is one (no error when absent). */
+export async function readManifestIfAny(dir: string): Promise<Manifest | null> {
+  try {
+    return await readManifest(dir);
+  } catch {
+    return null;
+  }
+}
+
+/** Is the model new, or changed in its own definition, config or the sources it reads, since `previous`? */
+export function compareWithState(project: Project, previous: Manifest): SelectionGraph["state"] {
+  return {
+    isNew: (name) => previous.models[name] === undefined,
+    isModified: (name) => ownChanges(project, previous, name).length > 0,
+  };
+}
+
+/** The model's own changes since `previous` (not its inputs'): definition, config, sources. */
+export function ownChanges(project: Project, previous: Manifest, name: string): string[] {
+  const prev = previous.models[name];
+  const m = project.models.get(name)!;
+  if (!prev) return ["new"];
+  const reasons: string[] = [];
+  if (prev.definition_hash !== m.definitionHash) reasons.push("definition changed");
+  if (prev.config_hash !== m.configHash) reasons.push("config changed");
+  const changedSources = (project.graph.sourcesOf.get(name) ?? []).filter((s) => previous.sources[s]?.hash !== project.sources.get(s)?.hash);
+  if (changedSources.length > 0) reasons.push(`source changed (${changedSources.join(", ")})`);
+  return reasons;
+}
+
+/** The selection view of a loaded project. */
+export function selectionGraph(project: Project, state: SelectionGraph["state"]): SelectionGraph {
+  return {
+    names: project.order,
+    parents: (n) => project.graph.parents.get(n) ?? [],
+    children: (n) => project.graph.children.get(n) ?? [],
+    info: (n) => {
+      const m = project.models.get(n)!;
+      return { tags: m.spec.tags, file: m.spec.file, profile: m.profile, sources: project.graph.sourcesOf.get(n) ?? [], kind: m.spec.kind };
+    },
+    state,
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * `xorq run` in a project: runs the selected models in DAG order, independent ones in
+ * parallel (up to `threads`), and records `target/run_results.json`.
+ *
+ * Each model runs on connections of its own: a DuckDB profile gets a fork (same
+ * database, own temp tables), so parallel models never share a statement stream;
+ * engines without forks are used by one model at a time.
+ */
+// Wires Table.execute/toBatches to the executor (and caching), as the package entry point does.
+import "../runtime.js";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Backend } from "../backends/backend.js";
+import { setCacheBaseDir } from "../cache/cache-dirs.js";
+import { onCacheEvent } from "../cache/cache-events.js";
+import { nodeHash, shortHash } from "../expr/canonical.js";
+import { Table } from "../expr/table.js";
+import type { Project } from "../project/project.js";
+import { jsonText, writeFileAtomic } from "./atomic-write.js";
+import { writeBatches } from "./data-files.js";
+import { exprFacts } from "./expr-facts.js";
+import type { ModelFinished, ModelListener } from "./model-events.js";
+import { targetDir } from "./manifest.js";
+import { toolVersion } from "./tool-version.js";
+
+export interface RunOptions {
+  /** Models run at once (default 4). */
+  readonly threads?: number;
+  /** Write each model's rows to `<dir>/<model>.parquet`. */
+  readonly outputDir?: string;
+  readonly onEvent?: ModelListener;
+}
+
+/** One-at-a-time use of a shared connection. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const ready = this.#tail.then(() => release);
+    this.#tail = this.#tail.then(() => next);
+    return ready;
+  }
+}
+
+export async function runModels(project: Project, names: ReadonlyArray<string>, options: RunOptions = {}): Promise<ModelFinished[]> {
+  const threads = Math.max(1, options.threads ?? 4);
+  setCacheBaseDir(project.location.projectDir);
+  if (options.outputDir) await mkdir(options.outputDir, { recursive: true });
+  const selected = new Set(names);
+  const parentsIn = (n: string) => (project.graph.parents.get(n) ?? []).filter((p) => selected.has(p));
+  const childrenIn = (n: string) => (project.graph.children.get(n) ?? []).filter((c) => selected.has(c));
+  const mutexes = new Map<string, Mutex>();
+  const results = new Map<string, ModelFinished>();
+  const waiting = new Map(names.map((n) => [n, parentsIn(n).length]));
+  const queue = names.filter((n) => waiting.get(n) === 0);
+  let active = 0;
+
+  await new Promise<void>((done, fail) => {
+    const finish = (r: ModelFinished) => {
+      results.set(r.name, r);
+      options.onEvent?.(r);
+      for (const c of childrenIn(r.name)) {
+        const left = waiting.get(c)! - 1;
+        waiting.set(c, left);
+        if (left === 0) queue.push(c);
+      }
+    };
+    const pump = () => {
+      while (active < threads && queue.length > 0) {
+        const name = queue.shift()!;
+        const hash = shortHash(project.models.get(name)!.table.node);
+        const failed = parentsIn(name).find((p) => ["error", "skipped"].includes(results.get(p)!.status));
+        if (failed) {
+          finish({ event: "model_finished", name, hash, status: "skipped", ms: 0, message: `input '${failed}' did not run` });
+          continue;
+        }
+        active++;
+        options.onEvent?.({ event: "model_started", name, hash });
+        runOne(project, name, mutexes, options.outputDir).then((r) => {
+          active--;
+          finish(r);
+          pump();
+        }, fail);
+      }
+      if (active === 0 && queue.length === 0) done();
+    };
+    pump();
+  });
+  return names.map((n) => results.get(n)!);
+}
+
+async function runOne(project: Project, name: string, mutexes: Map<string, Mutex>, outputDir: string | undefined): Promise<ModelFinished> {
+  const m = project.models.get(name)!;
+  const root = m.table.node;
+  const hash = shortHash(root);
+  const start = performance.now();
+  const facts = exprFacts(root);
+  const profiles = [...new Set([...facts.backends.map((b) => b.name), ...facts.cacheProfiles])].filter((p) => project.connections.has(p)).sort();
+  const forks: Backend[] = [];
+  const releases: Array<() => void> = [];
+  const backends = new Map<string, Backend>();
+  for (const p of profiles) {
+    const fork = project.connections.fork(p);
+    if (fork) {
+      forks.push(fork);
+      backends.set(p, fork);
+    } else {
+      // Sorted acquisition: two models never wait for each other's locks.
+      let mutex = mutexes.get(p);
+      if (!mutex) mutexes.set(p, (mutex = new Mutex()));
+      releases.push(await mutex.lock());
+      backends.set(p, project.connections.get(p));
+    }
+  }
+  let cacheStatus: "cached" | "computed" | null = null;
+  const rootHash = nodeHash(root);
+  const unsubscribe = onCacheEvent((e) => {
+    if (e.nodeHash === rootHash) cacheStatus = e.status;
+  });
+  try {
+    const table = new Table(root, { backends, memtables: m.table.context.memtables });
+    let rows = 0;
+    if (outputDir) {
+      rows = await writeBatches(table.toBatches(), root.schema, join(outputDir, `${name}.parquet`), "parquet");
+    } else {
+      for await (const b of table.toBatches()) rows += b.numRows;
+    }
+    return { event: "model_finished", name, hash, status: cacheStatus === "cached" ? "cached" : "success", ms: performance.now() - start, rows };
+  } catch (e) {
+    return { event: "model_finished", name, hash, status: "error", ms: performance.now() - start, message: (e as Error).message };
+  } finally {
+    unsubscribe();
+    for (const r of releases) r();
+    await project.connections.closeForks(forks);
+  }
+}
+
+/** Writes `target/run_results.json`: status, rows and time per model. */
+export async function writeRunResults(project: Project, results: ReadonlyArray<ModelFinished>, elapsedMs: number): Promise<void> {
+  await writeFileAtomic(
+    join(targetDir(project), "run_results.json"),
+    jsonText({
+      tool_version: toolVersion(),
+      project: project.config.name,
+      elapsed_ms: Math.round(elapsedMs),
+      results: results.map((r) => ({
+        name: r.name,
+        hash: r.hash,
+        status: r.status,
+        rows: r.rows ?? null,
+        ms: Math.round(r.ms),
+        ...(r.message ? { message: r.message } : {}),
+      })),
+    }),
+  );
+}

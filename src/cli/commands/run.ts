@@ -1,0 +1,110 @@
+/**
+ * `xorq run`: in a project, run the selected models in DAG order; with BUILD (a build
+ * directory, a hash prefix or a catalog alias), rebuild the expression from the
+ * artifact alone and run it, writing `-o FILE` or printing a table.
+ */
+import { resolve } from "node:path";
+import * as arrow from "apache-arrow";
+import type { Command } from "commander";
+import { openArtifact } from "../../build/artifact-reader.js";
+import { formatOf, writeBatches } from "../../build/data-files.js";
+import { runModels, writeRunResults } from "../../build/project-run.js";
+import { toArrowSchema } from "../../backends/arrow-types.js";
+import { resolveTarget } from "../../catalog/target-resolver.js";
+import { shortHash } from "../../expr/canonical.js";
+import { locateProject } from "../../project/project.js";
+import { parseVarText } from "../../project/project-vars.js";
+import { UsageError } from "../errors.js";
+import { createReporter, formatMs } from "../model-reporter.js";
+import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, runJsonAware, withProjectOptions } from "../project-options.js";
+import { formatTable } from "../table-format.js";
+
+interface RunOptions extends ProjectCommandOptions {
+  readonly output?: string;
+  readonly param?: string[];
+  readonly threads?: string;
+  readonly limit?: string;
+  readonly outputDir?: string;
+  readonly catalog?: string;
+}
+
+export function register(program: Command): void {
+  withProjectOptions(program.command("run"))
+    .description("run the selected models of the project, or one build artifact (BUILD: a build directory, a hash prefix or a catalog alias)")
+    .argument("[build]", "a build directory, a build hash (prefix) or a catalog alias")
+    .option("-o, --output <file>", "with BUILD: write the result (.parquet, .csv, .json or .arrow)")
+    .option("-p, --param <name=value...>", "override a var (repeatable)")
+    .option("--threads <n>", "models run at once", "4")
+    .option("--limit <n>", "with BUILD and no -o: rows to print", "20")
+    .option("--output-dir <dir>", "project mode: write each model's rows to <dir>/<model>.parquet")
+    .option("--catalog <dir>", "the catalog for aliases (default: $XORQ_CATALOG, else catalog/ at the project root)")
+    .option("--json", "print JSON events (one per line)")
+    .action((build: string | undefined, options: RunOptions) =>
+      runJsonAware(options.json, () => (build === undefined ? runProject(options) : runBuild(build, options))),
+    );
+}
+
+function positiveInt(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${text}'`);
+  return n;
+}
+
+async function runProject(options: RunOptions): Promise<void> {
+  if (options.output) throw new UsageError("-o FILE needs a BUILD (in a project, use --output-dir DIR)");
+  const start = performance.now();
+  const vars = Object.fromEntries(Object.entries(parseParams(options.param)).map(([k, v]) => [k, parseVarText(v)]));
+  const { project, names } = await loadAndSelect(options, { vars });
+  try {
+    const reporter = createReporter({ json: options.json ?? false, command: "run" });
+    reporter.begin(names.map((n) => ({ name: n, hash: shortHash(project.models.get(n)!.table.node) })));
+    const results = await runModels(project, names, {
+      threads: positiveInt(options.threads, "--threads", 4),
+      outputDir: options.outputDir ? resolve(options.outputDir) : undefined,
+      onEvent: (e) => reporter.event(e),
+    });
+    const elapsed = performance.now() - start;
+    await writeRunResults(project, results, elapsed);
+    const counts: Record<string, number> = {};
+    for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    await reporter.summary(`run: ${countLine(counts, ["success", "cached", "error", "skipped"])} in ${formatMs(elapsed)}`, counts);
+    if ((counts["error"] ?? 0) > 0) process.exitCode = 1;
+  } finally {
+    await project.close();
+  }
+}
+
+async function runBuild(build: string, options: RunOptions): Promise<void> {
+  const format = options.output ? formatOf(options.output) : null;
+  if (options.output && !format) throw new UsageError(`-o ${options.output}: use a .parquet, .csv, .json or .arrow file`);
+  const root = await locateProject({ project: options.project }).then((l) => l.root, () => null);
+  const target = await resolveTarget(build, { projectRoot: root, catalog: options.catalog });
+  const artifact = await openArtifact(target.dir, { vars: parseParams(options.param) });
+  try {
+    const { table } = artifact;
+    const start = performance.now();
+    if (options.output && format) {
+      const rows = await writeBatches(table.toBatches(), table.schema(), resolve(options.output), format);
+      const message = `wrote ${rows.toLocaleString("en-US")} rows to ${options.output} in ${formatMs(performance.now() - start)}`;
+      process.stdout.write(options.json ? `${JSON.stringify({ event: "output", file: options.output, rows })}\n` : `${message}\n`);
+      return;
+    }
+    const limit = positiveInt(options.limit, "--limit", 20);
+    const kept: arrow.RecordBatch[] = [];
+    let total = 0;
+    for await (const b of table.toBatches()) {
+      if (total < limit) kept.push(b);
+      total += b.numRows;
+    }
+    const head = kept.length > 0 ? new arrow.Table(toArrowSchema(table.schema()), kept) : new arrow.Table(toArrowSchema(table.schema()));
+    if (options.json) {
+      const rows = head.toArray().slice(0, limit).map((r) => r.toJSON());
+      process.stdout.write(`${JSON.stringify({ event: "result", rows: total, head: rows }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
+    } else {
+      process.stdout.write(`${formatTable(head, total, limit)}\n`);
+    }
+  } finally {
+    await artifact.close();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Options and steps shared by the project commands (build, run, plan, ls): finding and
+ * loading the project, `--select` / `--exclude` / `--state`, and errors as JSON.
+ */
+import type { Command } from "commander";
+import { type Manifest, compareWithState, readManifest, readManifestIfAny, selectionGraph, targetDir } from "../build/manifest.js";
+import { closeDataFiles } from "../build/data-files.js";
+import { type Project, loadProject } from "../project/project.js";
+import { ProjectError } from "../project/project-errors.js";
+import { selectModels } from "../project/selection.js";
+import { exitCodeFor } from "./errors.js";
+import { problemsEvent } from "./model-reporter.js";
+
+export interface ProjectCommandOptions {
+  readonly project?: string;
+  readonly select?: string[];
+  readonly exclude?: string[];
+  readonly state?: string;
+  readonly json?: boolean;
+}
+
+export function withProjectOptions(cmd: Command): Command {
+  return cmd
+    .option("--project <dir>", "the project directory (default: found by walking up from here)")
+    .option("-s, --select <selectors...>", "models to include (dbt syntax: name, name+, +name, @name, tag:T, path:P, profile:P, state:modified)")
+    .option("--exclude <selectors...>", "models to leave out (same syntax)")
+    .option("--state <dir>", "a previous target/ directory, for state:modified and state:new");
+}
+
+/** Loads the project and selects models; `previous` is the --state manifest (or target/'s when `defaultState`). */
+export async function loadAndSelect(
+  options: ProjectCommandOptions,
+  extra: { vars?: Readonly<Record<string, unknown>>; defaultState?: boolean } = {},
+): Promise<{ project: Project; names: string[]; previous: Manifest | null }> {
+  const project = await loadProject({ project: options.project, vars: extra.vars });
+  try {
+    const previous = options.state
+      ? await readManifest(options.state)
+      : extra.defaultState ? await readManifestIfAny(targetDir(project)) : null;
+    const graph = selectionGraph(project, previous ? compareWithState(project, previous) : null);
+    const names = selectModels(graph, { select: options.select, exclude: options.exclude });
+    return { project, names, previous };
+  } catch (e) {
+    await project.close();
+    throw e;
+  }
+}
+
+/**
+ * Runs a command body; with `--json`, an error becomes one JSON event on stdout (the
+ * exit code still says what happened). Without it, errors go to the CLI's handler.
+ */
+export async function runJsonAware(json: boolean | undefined, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    if (!json) throw e;
+    const event = e instanceof ProjectError ? problemsEvent(e) : { event: "error", exit_code: exitCodeFor(e), message: (e as Error).message };
+    process.stdout.write(`${JSON.stringify(event)}\n`);
+    process.exitCode = exitCodeFor(e);
+  } finally {
+    await closeDataFiles();
+  }
+}
+
+/** `name=value` pairs of repeated `-p` options. */
+export function parseParams(pairs: ReadonlyArray<string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const i = pair.indexOf("=");
+    if (i <= 0) throw Object.assign(new Error(`-p expects name=value, got '${pair}'`), { exitCode: 2 });
+    out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
+}
+
+/** "3 built, 2 unchanged" from status counts (zero counts left out, except the first). */
+export function countLine(counts: Readonly<Record<string, number>>, order: ReadonlyArray<string>): string {
+  const parts = order.filter((k, i) => i === 0 || (counts[k] ?? 0) > 0).map((k) => `${counts[k] ?? 0} ${k}`);
+  return parts.join(", ");
+}
