@@ -37,6 +37,11 @@ export type { SourceOrigin } from "./expression-source.js";
 export interface ExpressionParseOptions extends SourceOrigin {
   /** The project's vars (after command-line overrides), read by `var('name')`. */
   readonly vars: Readonly<Record<string, unknown>>;
+  /**
+   * Builds the literal of a var's value. The project passes one that keeps the var's
+   * name on the node (so `xorq run BUILD -p name=value` can change it); default: `lit`.
+   */
+  readonly varLiteral?: (name: string, value: Literal) => Value;
 }
 
 /**
@@ -48,14 +53,14 @@ export interface ExpressionParseOptions extends SourceOrigin {
 export function parseValueExpression(text: string, options: ExpressionParseOptions): Value {
   const source = new ExpressionSource(text, options);
   const ast = new ExpressionGrammar(source).parseExpression();
-  return new Lowering(source, options.vars).value(ast);
+  return new Lowering(source, options.vars, options.varLiteral).value(ast);
 }
 
 /** Parses an `order_by` key: `"-total"` or `"total desc"` (descending), `"amount"` or `"amount asc"`. */
 export function parseSortKey(text: string, options: ExpressionParseOptions): SortSpec {
   const source = new ExpressionSource(text, options);
   const key = new ExpressionGrammar(source).parseSortKey();
-  return { value: new Lowering(source, options.vars).value(key.expr), descending: key.descending };
+  return { value: new Lowering(source, options.vars, options.varLiteral).value(key.expr), descending: key.descending };
 }
 
 const INT64_MIN = -(2n ** 63n);
@@ -65,10 +70,12 @@ const INT64_MAX = 2n ** 63n - 1n;
 class Lowering {
   readonly #source: ExpressionSource;
   readonly #vars: Readonly<Record<string, unknown>>;
+  readonly #varLiteral: (name: string, value: Literal) => Value;
 
-  constructor(source: ExpressionSource, vars: Readonly<Record<string, unknown>>) {
+  constructor(source: ExpressionSource, vars: Readonly<Record<string, unknown>>, varLiteral?: (name: string, value: Literal) => Value) {
     this.#source = source;
     this.#vars = vars;
+    this.#varLiteral = varLiteral ?? ((_name, value) => lit(value));
   }
 
   #fail(message: string, at: Span): never {
@@ -224,7 +231,7 @@ class Lowering {
     if (ast.fallback && !Object.prototype.hasOwnProperty.call(this.#vars, ast.name)) return this.value(ast.fallback);
     const v = this.#lookupVar(ast);
     if (Array.isArray(v)) this.#fail(`var '${ast.name}' is a list; a list can only follow 'in', as in: x in var('${ast.name}')`, ast.span);
-    return lit(this.#scalarVar(ast, v));
+    return this.#varLiteral(ast.name, this.#scalarVar(ast, v));
   }
 
   #varList(ast: VarAst): Value[] {
@@ -234,6 +241,7 @@ class Lowering {
     const v = this.#lookupVar(ast);
     const items = Array.isArray(v) ? v : [v];
     if (items.length === 0) this.#fail(`var '${ast.name}' is an empty list; 'in' needs at least one value`, ast.span);
+    // List items stay plain literals: one `-p name=value` could not stand for a list.
     return items.map((item) => lit(this.#scalarVar(ast, item)));
   }
 

@@ -11,6 +11,7 @@ import { parseSortKey, parseValueExpression } from "./expression-parser.js";
 import type { SourceOrigin } from "./expression-source.js";
 import type { CacheConfig } from "./model-definition.js";
 import { parseInputRef } from "./project-loader.js";
+import { varLiteral } from "./project-vars.js";
 
 type Obj = Readonly<Record<string, unknown>>;
 export type StepPath = ReadonlyArray<string | number>;
@@ -136,12 +137,12 @@ function expression(text: unknown, path: StepPath, env: StepEnv): Value {
     if (text === null || typeof text === "number" || typeof text === "boolean") return lit(text);
     throw new StepError(path, `expected an expression string, got ${JSON.stringify(text)}`);
   }
-  return parseValueExpression(text, { vars: env.vars, ...env.origin(path) });
+  return parseValueExpression(text, { vars: env.vars, varLiteral, ...env.origin(path) });
 }
 
 function sortKey(text: unknown, path: StepPath, env: StepEnv): SortSpec {
   if (typeof text !== "string") throw new StepError(path, `a sort key is a string like "-total" or "name asc", got ${JSON.stringify(text)}`);
-  return parseSortKey(text, { vars: env.vars, ...env.origin(path) });
+  return parseSortKey(text, { vars: env.vars, varLiteral, ...env.origin(path) });
 }
 
 /** select / group_by items: "column", "expr" (a column keeps its name) or { name: "expr" }. */
