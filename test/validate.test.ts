@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { parseSortKey, parseValueExpression } from "../src/project/expression-parser.js";
 import { type YamlFileKind, YAML_FILE_KINDS, validateYaml } from "../src/project/validate.js";
@@ -12,7 +13,9 @@ function problems(kind: YamlFileKind, text: string, file = "f.yaml", lineOffset 
 }
 
 describe("JSON Schemas", () => {
-  it("exist for every YAML file of the project tree, declare draft 2020-12 and describe every top-level key", () => {
+  const metaSchema = new Ajv2020({ strict: false });
+  it("exist for every YAML file of the project tree, are valid draft 2020-12 and describe every top-level key", () => {
+    expect(metaSchema.validateSchema(JSON.parse(readFileSync(join(ROOT, "schemas", "common.schema.json"), "utf8")))).toBe(true);
     for (const kind of YAML_FILE_KINDS) {
       const schema = JSON.parse(readFileSync(join(ROOT, "schemas", `${kind}.schema.json`), "utf8"));
       expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
@@ -20,6 +23,7 @@ describe("JSON Schemas", () => {
       for (const [key, sub] of Object.entries(schema.properties as Record<string, Record<string, unknown>>)) {
         expect(typeof sub.description === "string" || typeof sub.$ref === "string", `${kind}.${key}`).toBe(true);
       }
+      expect(metaSchema.validateSchema(schema), `${kind}: ${metaSchema.errorsText()}`).toBe(true);
       // Compiles (strict mode: an unknown keyword or a broken $ref would throw).
       expect(() => validateYaml(kind, "{}", "x.yaml")).not.toThrow();
     }
