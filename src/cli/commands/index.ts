@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { register as build } from "./build.js";
+import { register as cache } from "./cache.js";
 import { register as catalog } from "./catalog.js";
 import { register as init } from "./init.js";
 import { register as lineage } from "./lineage.js";
@@ -13,4 +14,4 @@ import { register as run } from "./run.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [init, build, run, plan, ls, lineage, catalog];
+export const commands: RegisterCommand[] = [init, build, run, plan, ls, lineage, catalog, cache];
