@@ -18,6 +18,7 @@ import {
   type DuckDBType,
   type DuckDBVector,
 } from "@duckdb/node-api";
+import bindings from "@duckdb/node-bindings";
 import { type DataType, type Schema, decimalParts, decimal, isDecimal, isTimestamp, timestamp } from "../../expr/data-type.js";
 import { toArrowSchema, toArrowType } from "../arrow-types.js";
 import { ColumnBuilder, readInt128, toScaledDecimal } from "../column-builder.js";
@@ -154,15 +155,71 @@ export function fillChunk(chunk: DuckDBDataChunk, batch: arrow.RecordBatch, sche
     const vector = chunk.getColumnVector(c);
     const column = batch.getChildAt(c)!;
     const raw = vector as unknown as RawVector & { items?: { set(a: ArrayLike<number | bigint>): void } };
+    const data = column.data[0]!;
     if (raw.items && sameLayout(field.type, vector.type) && column.data.length === 1) {
-      const data = column.data[0]!;
       (raw.items as unknown as { set(a: ArrayLike<unknown>): void }).set((data.values as Int32Array).subarray(offset, offset + length));
       if (data.nullCount > 0) for (let i = 0; i < length; i++) if (!data.getValid(offset + i)) vector.setItem(i, null);
+    } else if (isBytes(data, vector.type)) {
+      fillStrings(vector, data, offset, length);
+    } else if (data.typeId === arrow.Type.Bool && vector.type.typeId === DuckDBTypeId.BOOLEAN) {
+      // Arrow packs booleans in bits, DuckDB keeps a byte each.
+      const view = (vector as unknown as { dataView: DataView }).dataView;
+      const out = new Uint8Array(view.buffer, view.byteOffset, length);
+      const bits = data.values as Uint8Array;
+      for (let i = 0; i < length; i++) {
+        const r = data.offset + offset + i;
+        out[i] = (bits[r >> 3]! >> (r & 7)) & 1;
+        if (data.nullCount > 0 && !data.getValid(offset + i)) vector.setItem(i, null);
+      }
     } else {
       for (let i = 0; i < length; i++) vector.setItem(i, toDuckDBValue(column.get(offset + i), field.type, column, offset + i));
     }
     vector.flush();
   });
+}
+
+type VectorHandle = Parameters<typeof bindings.vector_assign_string_element_len>[0];
+
+/**
+ * Text and blobs from Arrow's bytes, with no JS string in between. A DuckDB vector of
+ * strings is an array of 16-byte `duckdb_string_t` (duckdb.h): the length, then up to
+ * 12 bytes inline, or a prefix and a pointer into the vector's heap. Short values are
+ * written inline into one buffer copied in a single call; longer ones go through
+ * `duckdb_vector_assign_string_element_len`, which allocates them in the heap.
+ */
+function fillStrings(vector: DuckDBVector, data: arrow.Data, offset: number, length: number): void {
+  const handle = (vector as unknown as { vector: VectorHandle }).vector;
+  const offsets = data.valueOffsets;
+  const bytes = data.values as Uint8Array;
+  const entries = new Uint8Array(length * 16);
+  const long: number[] = [];
+  for (let i = 0; i < length; i++) {
+    const r = offset + i;
+    if (data.nullCount > 0 && !data.getValid(r)) {
+      vector.setItem(i, null);
+      continue;
+    }
+    const start = offsets[r]!;
+    const len = offsets[r + 1]! - start;
+    if (len > 12) {
+      long.push(i);
+      continue;
+    }
+    const at = i * 16;
+    entries[at] = len; // little-endian uint32 length; len <= 12 fits the first byte
+    for (let k = 0; k < len; k++) entries[at + 4 + k] = bytes[start + k]!;
+  }
+  bindings.copy_data_to_vector(handle, 0, entries.buffer, 0, entries.byteLength);
+  for (const i of long) {
+    const r = offset + i;
+    bindings.vector_assign_string_element_len(handle, i, bytes.subarray(offsets[r]!, offsets[r + 1]!));
+  }
+}
+
+function isBytes(data: arrow.Data, target: DuckDBType): boolean {
+  const text = data.typeId === arrow.Type.Utf8 && target.typeId === DuckDBTypeId.VARCHAR;
+  const blob = data.typeId === arrow.Type.Binary && target.typeId === DuckDBTypeId.BLOB;
+  return text || blob;
 }
 
 function toDuckDBValue(v: unknown, type: DataType, column: arrow.Vector, index: number): never {

@@ -36,7 +36,11 @@ interface ColumnDecoder {
   finish(length: number, nullBitmap: Uint8Array | undefined, nullCount: number): arrow.Data;
 }
 
-/** Streams binary COPY bytes in, record batches out. */
+/**
+ * Decodes binary COPY data, given as whole CopyData messages (the server never splits a
+ * row across messages; the header shares the first one, the trailer may share the
+ * last), into record batches of `batchRows` rows.
+ */
 export class BinaryCopyDecoder {
   readonly #schema: Schema;
   readonly #arrowSchema: arrow.Schema;
@@ -47,11 +51,7 @@ export class BinaryCopyDecoder {
   #row = 0;
   #headerDone = false;
   #ended = false;
-  /** Bytes of an incomplete row (or header) carried to the next chunk. */
-  #pending: Buffer[] = [];
-  #pendingLength = 0;
-  /** How many bytes the incomplete row needs at least before parsing is worth retrying. */
-  #need = 0;
+  #ready: arrow.RecordBatch[] = [];
 
   constructor(schema: Schema, batchRows = BATCH_ROWS) {
     this.#schema = schema;
@@ -67,55 +67,27 @@ export class BinaryCopyDecoder {
     this.#nullCounts = this.#schema.map(() => 0);
   }
 
-  /** Consumes a chunk of the COPY stream; returns the batches it completed (usually none or one). */
-  push(chunk: Buffer): arrow.RecordBatch[] {
-    if (this.#ended) return [];
-    this.#pending.push(chunk);
-    this.#pendingLength += chunk.length;
-    if (this.#pendingLength < this.#need) return [];
-    const buf = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingLength);
-    const out: arrow.RecordBatch[] = [];
-    let pos = 0;
+  /** Decodes the rows in `buf[start, end)`, which holds whole rows (and possibly the header or trailer). */
+  feed(buf: Buffer, start: number, end: number): void {
+    let pos = start;
     if (!this.#headerDone) {
-      if (buf.length < 19) return this.#keep(buf, 0, 19, out);
-      if (!buf.subarray(0, 11).equals(COPY_SIGNATURE)) throw new Error("not a PostgreSQL binary COPY stream");
-      const extension = buf.readUInt32BE(15);
-      if (buf.length < 19 + extension) return this.#keep(buf, 0, 19 + extension, out);
-      pos = 19 + extension;
+      if (end - pos < 19 || !buf.subarray(pos, pos + 11).equals(COPY_SIGNATURE)) throw new Error("not a PostgreSQL binary COPY stream");
+      pos += 19 + buf.readUInt32BE(pos + 15);
       this.#headerDone = true;
     }
     const columns = this.#columns;
     const n = columns.length;
-    const end = buf.length;
-    for (;;) {
-      if (pos + 2 > end) return this.#keep(buf, pos, 2, out);
+    while (pos < end) {
       const fields = buf.readInt16BE(pos);
       if (fields === -1) {
         this.#ended = true;
-        break;
+        return;
       }
       if (fields !== n) throw new Error(`COPY row has ${fields} fields, expected ${n}`);
-      // Check the whole row is here before writing any of it (var-width columns cannot un-append).
-      let p = pos + 2;
-      let complete = true;
-      for (let c = 0; c < n; c++) {
-        if (p + 4 > end) {
-          complete = false;
-          p += 4;
-          break;
-        }
-        const len = buf.readInt32BE(p);
-        p += 4 + (len > 0 ? len : 0);
-        if (p > end) {
-          complete = false;
-          break;
-        }
-      }
-      if (!complete) return this.#keep(buf, pos, p - pos, out);
       const row = this.#row;
-      p = pos + 2;
+      let p = pos + 2;
       for (let c = 0; c < n; c++) {
-        const len = buf.readInt32BE(p);
+        const len = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
         p += 4;
         if (len < 0) {
           this.#nulls[c]![row >> 3]! &= ~(1 << (row & 7));
@@ -125,26 +97,23 @@ export class BinaryCopyDecoder {
           p += len;
         }
       }
+      if (p > end) throw new Error("a COPY row overruns its message");
       pos = p;
-      if (++this.#row === this.#batchRows) out.push(this.#emit());
+      if (++this.#row === this.#batchRows) this.#ready.push(this.#emit());
     }
-    this.#pending = [];
-    this.#pendingLength = 0;
+  }
+
+  /** The batches completed so far (each returned once). */
+  take(): arrow.RecordBatch[] {
+    if (this.#ready.length === 0) return EMPTY;
+    const out = this.#ready;
+    this.#ready = [];
     return out;
   }
 
-  #keep(buf: Buffer, from: number, need: number, out: arrow.RecordBatch[]): arrow.RecordBatch[] {
-    const rest = buf.subarray(from);
-    // Copy small remainders so the (large) chunk they came from can be collected.
-    this.#pending = [rest.length < 65_536 ? Buffer.from(rest) : rest];
-    this.#pendingLength = rest.length;
-    this.#need = need;
-    return out;
-  }
-
-  /** The last, partial batch; throws if the stream stopped before its trailer. */
+  /** The last, partial batch; throws if the data stopped before its trailer. */
   end(): arrow.RecordBatch | null {
-    if (!this.#ended) throw new Error("the COPY stream ended before its trailer");
+    if (!this.#ended) throw new Error("the COPY data ended before its trailer");
     return this.#row > 0 ? this.#emit() : null;
   }
 
@@ -161,6 +130,8 @@ export class BinaryCopyDecoder {
     return new arrow.RecordBatch(this.#arrowSchema, data);
   }
 }
+
+const EMPTY: arrow.RecordBatch[] = [];
 
 function decoderFor(field: Field, capacity: number): ColumnDecoder {
   const type = field.type;

@@ -14,7 +14,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type * as arrow from "apache-arrow";
 import pg from "pg";
-import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { from as copyFrom } from "pg-copy-streams";
 import { PostgresDialect } from "../../compile/dialects/postgres-dialect.js";
 import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef } from "../../expr/relation-nodes.js";
@@ -25,6 +25,7 @@ import { isEnvOnly, resolveEnv } from "../../project/env-refs.js";
 import { envRef, redact } from "../secrets.js";
 import { BinaryCopyDecoder } from "./copy-binary-decoder.js";
 import { BinaryCopyEncoder } from "./copy-binary-encoder.js";
+import { CopyOutQuery } from "./copy-out-query.js";
 import {
   POSTGRES_CHANGE_SIGNAL_SQL, POSTGRES_FLUSH_STATS_SQL, type PostgresSignalRow, postgresChangeSignal, relationsInPlan,
 } from "./postgres-change-signal.js";
@@ -200,27 +201,41 @@ export class PostgresBackend implements Backend {
     const release = await this.#main.acquire();
     try {
       const client = await this.#main.client();
-      const source = client.query(copyTo(copySql));
-      const chunks = source[Symbol.asyncIterator]();
       const decoder = new BinaryCopyDecoder(schema);
-      let done = false;
+      let failure: unknown = null;
+      const query = new CopyOutQuery(copySql, (buf, start, end) => {
+        // A decoding error must not stop the protocol parsing mid-chunk: remember it, stop decoding.
+        if (failure) return;
+        try {
+          decoder.feed(buf, start, end);
+        } catch (e) {
+          failure = e;
+        }
+      });
+      client.query(query as unknown as pg.QueryConfig);
+      let settled = false;
       try {
         for (;;) {
-          let next: IteratorResult<Buffer>;
-          try {
-            next = await chunks.next();
-          } catch (e) {
-            done = true; // the server ended the COPY with an error; the session is usable again
-            throw this.#sqlError(e, sql, prefix.length);
-          }
-          if (next.done) break;
-          for (const batch of decoder.push(next.value)) yield batch;
+          const more = query.pump();
+          if (failure) throw failure;
+          const ready = decoder.take();
+          for (const batch of ready) yield batch;
+          if (!more || query.error) break;
+          // Wait only when the socket was read dry: after a yield, bytes that arrived
+          // meanwhile raise no new 'readable' event until they are read.
+          if (ready.length === 0) await query.waitForData();
         }
-        done = true;
+        try {
+          await query.done();
+        } catch (e) {
+          settled = true; // the server ended the COPY with an error; the session is usable again
+          throw this.#sqlError(e, sql, prefix.length);
+        }
+        settled = true;
         const last = decoder.end();
         if (last) yield last;
       } finally {
-        if (!done) await this.#abandon(client, source, chunks);
+        if (!settled) await this.#abandon(client, query);
       }
     } finally {
       release();
@@ -231,15 +246,15 @@ export class PostgresBackend implements Backend {
    * The consumer stopped reading (an error downstream, a `break`): cancel the query and
    * drain what is already on its way, so the session stays usable.
    */
-  async #abandon(client: pg.Client, source: object, chunks: AsyncIterator<Buffer>): Promise<void> {
-    // A cancel request carries the session's key, not a password.
-    const canceller = new pg.Client({ host: client.host, port: client.port, user: client.user, database: client.database });
-    (canceller as unknown as { cancel(c: pg.Client, q: object): void }).cancel(client, source);
-    try {
-      for (;;) if ((await chunks.next()).done) break;
-    } catch {
-      // "canceling statement due to user request": expected.
+  async #abandon(client: pg.Client, query: CopyOutQuery): Promise<void> {
+    query.onData = () => undefined;
+    if (query.pump() && !query.error) {
+      // A cancel request carries the session's key, not a password.
+      const canceller = new pg.Client({ host: client.host, port: client.port, user: client.user, database: client.database });
+      (canceller as unknown as { cancel(c: pg.Client, q: object): void }).cancel(client, query);
+      while (query.pump() && !query.error) await query.waitForData();
     }
+    await query.done().catch(() => undefined); // "canceling statement due to user request"
   }
 
   /**
