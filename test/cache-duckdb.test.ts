@@ -90,6 +90,22 @@ describe("cache keys follow the sources' change signals", () => {
     expect(Number(r2.rows[0]!.s)).toBe(3);
   });
 
+  it("signs the file a relative path reads, found as DuckDB finds it (file_search_path)", async () => {
+    const searched = xo.connect({ name: "search_duck", config: { file_search_path: dir } });
+    try {
+      await searched.run(`COPY (SELECT 1 AS x) TO '${join(dir, "rel.parquet")}' (FORMAT parquet)`);
+      const expr = (await xo.deferredReadParquet("rel.parquet", searched)).agg({ s: _.x.sum() }).cache(xo.ParquetCache.fromKwargs());
+      const k1 = await keyOf(expr);
+      expect((await keyOf(expr)).status).toBe("cached");
+      await searched.run(`COPY (SELECT 5 AS x) TO '${join(dir, "rel.parquet")}' (FORMAT parquet)`);
+      const r = await runWithEvents(expr);
+      expect(r.events[0]!.key).not.toBe(k1.key);
+      expect(Number(r.rows[0]!.s)).toBe(5);
+    } finally {
+      await searched.close();
+    }
+  });
+
   it("any write to a DuckDB table changes the key: insert, update, delete; equal contents give equal keys", async () => {
     await con.run("CREATE OR REPLACE TABLE orders AS SELECT range AS id, 'r' || (range % 4) AS region, range * 10 AS amount FROM range(1000)");
     const orders = await con.table("orders");
