@@ -419,3 +419,44 @@ describe("xorq catalog (command line)", () => {
     expect(await runCli(["catalog", "ls"], solo)).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/no catalog at .*cli-solo-\d+\/catalog/) });
   });
 });
+
+describe("the catalog in xorq build and run (shared memory)", () => {
+  it("build --alias registers the build; run --catalog stores a result once, then serves it", async () => {
+    const project = fresh("project");
+    const write = (path: string, text: string) => {
+      mkdirSync(join(project, path, ".."), { recursive: true });
+      writeFileSync(join(project, path), text);
+    };
+    write("xorq_project/project.yaml", "name: shop\ndefault_profile: local\n");
+    write("xorq_project/profiles.yaml", 'profiles:\n  local: { kind: duckdb, path: ":memory:" }\n');
+    write("xorq_project/sources/shop.yaml", "sources:\n  - name: sales\n    read_csv: data/sales.csv\n");
+    write("xorq_project/data/sales.csv", "region,amount\nnorth,10\nsouth,20\nnorth,30\n");
+    write("xorq_project/models/totals.yaml", "name: totals\nfrom: source('sales')\nsteps:\n  - group_by: [region]\n  - agg: { total: \"sum(amount)\" }\n  - order_by: [region]\n");
+    write("xorq_project/models/big.yaml", "name: big\nfrom: source('sales')\nsteps:\n  - filter: \"amount > 15\"\n");
+
+    expect((await runCli(["catalog", "init"], project)).exitCode).toBe(0);
+    const tooMany = await runCli(["build", "--alias", "totals"], project);
+    expect(tooMany).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/--alias names one build, but 2 models are selected/) });
+    const built = await runCli(["build", "--select", "totals", "--alias", "totals"], project);
+    expect(built.exitCode).toBe(0);
+    const hash = /added to the catalog: ([0-9a-f]{12}) \(totals\), alias totals/.exec(built.stdout)?.[1];
+    expect(hash).toBeDefined();
+    const catalog = await Catalog.open(join(project, "catalog"));
+    expect(catalog.resolve("totals").hash).toBe(hash);
+
+    const events = async () =>
+      (await runCli(["run", "--catalog", "catalog", "--json"], project)).stdout
+        .split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
+        .filter((e) => e.event === "model_finished")
+        .map((e) => [e.name, e.status, e.rows, e.message ?? null]);
+    // First run: totals is an entry without a result, so it computes and stores; big is not in the catalog.
+    expect(await events()).toEqual(expect.arrayContaining([["totals", "success", 2, "result stored in the catalog"], ["big", "success", 2, null]]));
+    expect(subjects(catalog.dir)[0]).toBe(`store result of ${hash} (model totals): 2 rows`);
+    expect(rowsOf(await loadResult(catalog, "totals"))).toEqual([{ region: "north", total: 40 }, { region: "south", total: 20 }]);
+    // Second run: served from the catalog.
+    expect(await events()).toEqual(expect.arrayContaining([["totals", "cached", 2, "result from the catalog"], ["big", "success", 2, null]]));
+    // Without --catalog, nothing is looked up.
+    const plain = await runCli(["run", "--json"], project);
+    expect(plain.stdout).not.toContain("catalog");
+  });
+});

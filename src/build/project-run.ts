@@ -10,7 +10,11 @@
 import "../runtime.js";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import * as arrow from "apache-arrow";
+import { toArrowSchema } from "../backends/arrow-types.js";
 import type { Backend } from "../backends/backend.js";
+import type { Catalog, CatalogEntry } from "../catalog/catalog.js";
+import { catalogResultFor, storeResult } from "../catalog/catalog-results.js";
 import { setCacheBaseDir } from "../cache/cache-dirs.js";
 import { onCacheEvent } from "../cache/cache-events.js";
 import { nodeHash, shortHash } from "../expr/canonical.js";
@@ -29,6 +33,11 @@ export interface RunOptions {
   /** Write each model's rows to `<dir>/<model>.parquet`. */
   readonly outputDir?: string;
   readonly onEvent?: ModelListener;
+  /**
+   * The catalog as shared memory: a model whose entry holds a stored result is served
+   * from it (status cached); a model whose entry has none stores what it computed.
+   */
+  readonly catalog?: Catalog;
 }
 
 /** One-at-a-time use of a shared connection. */
@@ -77,7 +86,7 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
         }
         active++;
         options.onEvent?.({ event: "model_started", name, hash });
-        runOne(project, name, mutexes, options.outputDir).then((r) => {
+        runOne(project, name, mutexes, options.outputDir, options.catalog).then((r) => {
           active--;
           finish(r);
           pump();
@@ -90,11 +99,30 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
   return names.map((n) => results.get(n)!);
 }
 
-async function runOne(project: Project, name: string, mutexes: Map<string, Mutex>, outputDir: string | undefined): Promise<ModelFinished> {
+async function runOne(
+  project: Project,
+  name: string,
+  mutexes: Map<string, Mutex>,
+  outputDir: string | undefined,
+  catalog: Catalog | undefined,
+): Promise<ModelFinished> {
   const m = project.models.get(name)!;
   const root = m.table.node;
   const hash = shortHash(root);
   const start = performance.now();
+  let entry: CatalogEntry | null = null;
+  if (catalog) {
+    try {
+      const stored = await catalogResultFor(catalog, root);
+      if (stored) {
+        if (outputDir) await writeBatches(stored.batches, root.schema, join(outputDir, `${name}.parquet`), "parquet");
+        return { event: "model_finished", name, hash, status: "cached", ms: performance.now() - start, rows: stored.numRows, message: "result from the catalog" };
+      }
+      entry = await catalog.find(nodeHash(root));
+    } catch (e) {
+      return { event: "model_finished", name, hash, status: "error", ms: performance.now() - start, message: (e as Error).message };
+    }
+  }
   const facts = exprFacts(root);
   const profiles = [...new Set([...facts.backends.map((b) => b.name), ...facts.cacheProfiles])].filter((p) => project.connections.has(p)).sort();
   const forks: Backend[] = [];
@@ -120,19 +148,33 @@ async function runOne(project: Project, name: string, mutexes: Map<string, Mutex
   });
   try {
     const table = new Table(root, { backends, memtables: m.table.context.memtables });
+    // An entry of the catalog without a result keeps the batches to store them.
+    const kept: arrow.RecordBatch[] | null = catalog && entry ? [] : null;
+    const batches = kept ? keeping(table.toBatches(), kept) : table.toBatches();
     let rows = 0;
     if (outputDir) {
-      rows = await writeBatches(table.toBatches(), root.schema, join(outputDir, `${name}.parquet`), "parquet");
+      rows = await writeBatches(batches, root.schema, join(outputDir, `${name}.parquet`), "parquet");
     } else {
-      for await (const b of table.toBatches()) rows += b.numRows;
+      for await (const b of batches) rows += b.numRows;
     }
-    return { event: "model_finished", name, hash, status: cacheStatus === "cached" ? "cached" : "success", ms: performance.now() - start, rows };
+    if (catalog && entry && kept) {
+      await storeResult(catalog, entry.hash, kept.length > 0 ? new arrow.Table(kept) : new arrow.Table(toArrowSchema(root.schema)));
+    }
+    const stored = kept ? { message: "result stored in the catalog" } : {};
+    return { event: "model_finished", name, hash, status: cacheStatus === "cached" ? "cached" : "success", ms: performance.now() - start, rows, ...stored };
   } catch (e) {
     return { event: "model_finished", name, hash, status: "error", ms: performance.now() - start, message: (e as Error).message };
   } finally {
     unsubscribe();
     for (const r of releases) r();
     await project.connections.closeForks(forks);
+  }
+}
+
+async function* keeping(batches: AsyncIterable<arrow.RecordBatch>, into: arrow.RecordBatch[]): AsyncGenerator<arrow.RecordBatch> {
+  for await (const b of batches) {
+    into.push(b);
+    yield b;
   }
 }
 

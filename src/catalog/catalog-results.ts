@@ -13,6 +13,8 @@
 import * as arrow from "apache-arrow";
 import { fromArrowSchema, toArrowSchema } from "../backends/arrow-types.js";
 import { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
+import { nodeHash } from "../expr/canonical.js";
+import type { RelationNode } from "../expr/relation-nodes.js";
 import type { Catalog, CatalogEntry } from "./catalog.js";
 import { CatalogError } from "./catalog-error.js";
 import { RESULT_FILE } from "./catalog-layout.js";
@@ -57,4 +59,25 @@ export async function loadResult(catalog: Catalog, ref: string): Promise<arrow.T
   } finally {
     await duck.close();
   }
+}
+
+/**
+ * Shared memory, before computing: the stored result of this expression when the
+ * catalog holds its entry with a result, else null (compute it).
+ */
+export async function catalogResultFor(catalog: Catalog, node: RelationNode): Promise<arrow.Table | null> {
+  const entry = await catalog.find(nodeHash(node));
+  return entry?.resultPath ? loadResult(catalog, entry.hash) : null;
+}
+
+/**
+ * Shared memory, after computing: stores the result when the catalog holds the
+ * expression's entry without one (entries are what a team chose to share; other
+ * expressions are not added implicitly). Returns whether it stored.
+ */
+export async function rememberResult(catalog: Catalog, node: RelationNode, table: arrow.Table): Promise<boolean> {
+  const entry = await catalog.find(nodeHash(node));
+  if (entry === null || entry.resultPath !== null) return false;
+  await storeResult(catalog, entry.hash, table);
+  return true;
 }

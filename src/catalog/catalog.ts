@@ -216,15 +216,16 @@ export class Catalog {
 
   /**
    * Is this expression in the catalog? Takes a full content hash, a short hash or a
-   * prefix (4+ hex digits); null when absent.
+   * prefix (4+ hex digits); null when absent. Reads files only (it is asked before
+   * every computation); `history: true` also fills `addedBy`, which costs a `git log`.
    */
-  async find(hash: string): Promise<CatalogEntry | null> {
+  async find(hash: string, options: { history?: boolean } = {}): Promise<CatalogEntry | null> {
     const match = this.#matchHash(hash);
     if (match === null) return null;
     const entry = this.#entry(match, this.aliases(), null);
     // A full hash must agree with the one the entry records, not only its first 12 digits.
     if (hash.length > 12 && entry.fullHash.length > 12 && entry.fullHash !== hash) return null;
-    return { ...entry, addedBy: (await this.#addedBy()).get(match) ?? null };
+    return options.history ? { ...entry, addedBy: (await this.#addedBy()).get(match) ?? null } : entry;
   }
 
   /** An entry by alias or hash, with its metadata and files. */

@@ -213,7 +213,7 @@ export function register(program: Command): void {
     .option("--json", "print JSON")
     .action(async (hash: string, _opts: unknown, cmd: Command) => {
       const options = cmd.optsWithGlobals<CatalogOptions>();
-      const e = await (await open(options)).find(hash);
+      const e = await (await open(options)).find(hash, { history: true });
       if (options.json) print(JSON.stringify(e ? entryJson(e) : null));
       else if (e) print(`${e.hash}${e.model ? ` (model ${e.model})` : ""}${e.aliases.length ? ` aliases ${e.aliases.join(", ")}` : ""}${e.resultPath ? ", result stored" : ""}: ${e.path}`);
       else process.stderr.write(`${hash} is not in the catalog\n`);

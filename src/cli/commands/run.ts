@@ -10,7 +10,9 @@ import { openArtifact } from "../../build/artifact-reader.js";
 import { formatOf, writeBatches } from "../../build/data-files.js";
 import { runModels, writeRunResults } from "../../build/project-run.js";
 import { toArrowSchema } from "../../backends/arrow-types.js";
-import { resolveTarget } from "../../catalog/target-resolver.js";
+import { Catalog } from "../../catalog/catalog.js";
+import { catalogResultFor } from "../../catalog/catalog-results.js";
+import { catalogDir, resolveTarget } from "../../catalog/target-resolver.js";
 import { shortHash } from "../../expr/canonical.js";
 import { locateProject } from "../../project/project.js";
 import { parseVarText } from "../../project/project-vars.js";
@@ -37,7 +39,7 @@ export function register(program: Command): void {
     .option("--threads <n>", "models run at once", "4")
     .option("--limit <n>", "with BUILD and no -o: rows to print", "20")
     .option("--output-dir <dir>", "project mode: write each model's rows to <dir>/<model>.parquet")
-    .option("--catalog <dir>", "the catalog for aliases (default: $XORQ_CATALOG, else catalog/ at the project root)")
+    .option("--catalog <dir>", "the catalog for aliases (default: $XORQ_CATALOG, else catalog/ at the project root); given explicitly, also shared memory: stored results are served, entries without one get theirs")
     .option("--json", "print JSON events (one per line)")
     .action((build: string | undefined, options: RunOptions) =>
       runJsonAware(options.json, () => (build === undefined ? runProject(options) : runBuild(build, options))),
@@ -60,6 +62,7 @@ async function runProject(options: RunOptions): Promise<void> {
     const reporter = createReporter({ json: options.json ?? false, command: "run" });
     reporter.begin(names.map((n) => ({ name: n, hash: shortHash(project.models.get(n)!.table.node) })));
     const results = await runModels(project, names, {
+      catalog: options.catalog ? await Catalog.open(catalogDir({ catalog: options.catalog })) : undefined,
       threads: positiveInt(options.threads, "--threads", 4),
       outputDir: options.outputDir ? resolve(options.outputDir) : undefined,
       onEvent: (e) => reporter.event(e),
@@ -80,12 +83,18 @@ async function runBuild(build: string, options: RunOptions): Promise<void> {
   if (options.output && !format) throw new UsageError(`-o ${options.output}: use a .parquet, .csv, .json or .arrow file`);
   const root = await locateProject({ project: options.project }).then((l) => l.root, () => null);
   const target = await resolveTarget(build, { projectRoot: root, catalog: options.catalog });
-  const artifact = await openArtifact(target.dir, { vars: parseParams(options.param) });
+  const params = parseParams(options.param);
+  const artifact = await openArtifact(target.dir, { vars: params });
   try {
     const { table } = artifact;
+    // Shared memory (explicit --catalog, no -p): a stored result is served instead of recomputed.
+    const stored = options.catalog && Object.keys(params).length === 0
+      ? await catalogResultFor(await Catalog.open(catalogDir({ catalog: options.catalog })), table.node)
+      : null;
+    const batches = () => stored?.batches ?? table.toBatches();
     const start = performance.now();
     if (options.output && format) {
-      const rows = await writeBatches(table.toBatches(), table.schema(), resolve(options.output), format);
+      const rows = await writeBatches(batches(), table.schema(), resolve(options.output), format);
       const message = `wrote ${rows.toLocaleString("en-US")} rows to ${options.output} in ${formatMs(performance.now() - start)}`;
       process.stdout.write(options.json ? `${JSON.stringify({ event: "output", file: options.output, rows })}\n` : `${message}\n`);
       return;
@@ -93,7 +102,7 @@ async function runBuild(build: string, options: RunOptions): Promise<void> {
     const limit = positiveInt(options.limit, "--limit", 20);
     const kept: arrow.RecordBatch[] = [];
     let total = 0;
-    for await (const b of table.toBatches()) {
+    for await (const b of batches()) {
       if (total < limit) kept.push(b);
       total += b.numRows;
     }
