@@ -8,6 +8,7 @@ import { closeDataFiles } from "../build/data-files.js";
 import { type Project, loadProject } from "../project/project.js";
 import { ProjectError } from "../project/project-errors.js";
 import { selectModels } from "../project/selection.js";
+import { parseSelector } from "../project/selector-parser.js";
 import { exitCodeFor } from "./errors.js";
 import { problemsEvent } from "./model-reporter.js";
 
@@ -32,6 +33,8 @@ export async function loadAndSelect(
   options: ProjectCommandOptions,
   extra: { vars?: Readonly<Record<string, unknown>>; defaultState?: boolean } = {},
 ): Promise<{ project: Project; names: string[]; previous: Manifest | null }> {
+  // Selector syntax is checked first: a typo should not wait for the project to load.
+  for (const s of [options.select, options.exclude]) if (s) parseSelector(s);
   const project = await loadProject({ project: options.project, vars: extra.vars });
   try {
     const previous = options.state

@@ -78,7 +78,7 @@ export async function resolveProject(
   await Promise.all([...graph.sources.values()].map((s) => resolveSource(ctx, s.name)));
   for (const name of graph.order) {
     const spec = graph.models.get(name)!;
-    const inputsOk = graph.parents.get(name)!.every((p) => ctx.models.has(p)) && graph.sourcesOf.get(name)!.every((s) => ctx.sources.has(s));
+    const inputsOk = !graph.broken.has(name) && graph.parents.get(name)!.every((p) => ctx.models.has(p)) && graph.sourcesOf.get(name)!.every((s) => ctx.sources.has(s));
     if (!inputsOk) continue; // the input's own problem is reported; this model is not checked further
     try {
       const model = await resolveModel(ctx, spec);

@@ -19,6 +19,8 @@ export interface ProjectGraph {
   readonly sourcesOf: ReadonlyMap<string, ReadonlyArray<string>>;
   /** Models in dependency order (inputs first); models in or below a cycle are left out. */
   readonly order: ReadonlyArray<string>;
+  /** Models that name an unknown model or source (already reported; not resolved further). */
+  readonly broken: ReadonlySet<string>;
 }
 
 export function buildGraph(spec: ProjectSpec, problems: ProblemList): ProjectGraph {
@@ -44,12 +46,14 @@ export function buildGraph(spec: ProjectSpec, problems: ProblemList): ProjectGra
   const parents = new Map<string, string[]>();
   const sourcesOf = new Map<string, string[]>();
   const children = new Map<string, string[]>();
+  const broken = new Set<string>();
   for (const name of models.keys()) children.set(name, []);
   for (const [name, m] of models) {
     const ps = new Set<string>();
     for (const r of m.refs) {
       if (models.has(r.name)) ps.add(r.name);
       else {
+        broken.add(name);
         const hint = closestMatch(r.name, models.keys());
         const isSource = sources.has(r.name) ? ` ('${r.name}' is a source: use source('${r.name}'))` : "";
         problems.add(r.locate(), `unknown ref '${r.name}'${hint ? ` (did you mean '${hint}'?)` : ""}${isSource}`);
@@ -59,6 +63,7 @@ export function buildGraph(spec: ProjectSpec, problems: ProblemList): ProjectGra
     for (const s of m.sources) {
       if (sources.has(s.name)) ss.add(s.name);
       else {
+        broken.add(name);
         const hint = closestMatch(s.name, sources.keys());
         const isModel = models.has(s.name) ? ` ('${s.name}' is a model: use ref('${s.name}'))` : "";
         problems.add(s.locate(), `unknown source '${s.name}'${hint ? ` (did you mean '${hint}'?)` : ""}${isModel}`);
@@ -75,7 +80,7 @@ export function buildGraph(spec: ProjectSpec, problems: ProblemList): ProjectGra
     const ref = first.refs.find((r) => r.name === cycle[1]);
     problems.add(ref ? ref.locate() : first.locate(), `cycle: ${[...cycle].join(" > ")} (each model refs the next)`);
   });
-  return { models, sources, parents, children, sourcesOf, order };
+  return { models, sources, parents, children, sourcesOf, order, broken };
 }
 
 /**

@@ -22,6 +22,7 @@ function registerHooks(): void {
     cacheDir: join(xorqCacheDir(), "ts"),
   };
   register(new URL("./ts-hooks.js", import.meta.url), { data });
+  process.setSourceMapsEnabled(true);
   registered = true;
 }
 
