@@ -253,7 +253,7 @@ class QueryCompiler {
         const r = sub(node.right);
         switch (node.op) {
           case "div": return d.divide(l, r, node.left.type, node.right.type);
-          case "mod": return d.modulo(l, r);
+          case "mod": return d.modulo(l, r, node.left.type, node.right.type, node.type);
           case "floordiv": return `CAST(FLOOR(${d.divide(l, r, node.left.type, node.right.type)}) AS ${d.typeName(node.type)})`;
           case "pow": return `POWER(${l}, ${r})`;
           default: return `(${l} ${BINARY_SQL[node.op]} ${r})`;

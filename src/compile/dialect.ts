@@ -76,7 +76,7 @@ export abstract class Dialect {
     return `(${l} / ${right})`;
   }
 
-  modulo(left: string, right: string): string {
+  modulo(left: string, right: string, _leftType?: DataType, _rightType?: DataType, _resultType?: DataType): string {
     return `(${left} % ${right})`;
   }
 

@@ -112,6 +112,8 @@ export class PostgresBackend implements Backend {
       database: resolved.database === undefined ? undefined : String(resolved.database),
       password,
       application_name: "xorq",
+      // Results must not depend on the server's configured zone (date_trunc, casts of timestamptz to date or text).
+      options: "-c TimeZone=UTC",
     });
     const where = `${resolved.user ?? "(default user)"}@${resolved.host ?? "localhost"}:${resolved.port ?? 5432}/${resolved.database ?? "(default database)"}`;
     try {

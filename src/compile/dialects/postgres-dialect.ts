@@ -1,5 +1,5 @@
 import type { DataType } from "../../expr/data-type.js";
-import { isDecimal, isTimestamp, timestampZone } from "../../expr/data-type.js";
+import { isDecimal, isFloat, isInteger, isTimestamp, timestampZone } from "../../expr/data-type.js";
 import type { AggregateFn, CallNode } from "../../expr/value-nodes.js";
 import { Dialect } from "../dialect.js";
 
@@ -20,11 +20,23 @@ export class PostgresDialect extends Dialect {
   }
 
   override call(node: CallNode, args: ReadonlyArray<string>): string {
-    // round(double precision, int) does not exist in PostgreSQL, only round(numeric, int).
-    if (node.fn === "round" && args.length === 2) {
-      return `CAST(ROUND(CAST(${args[0]} AS NUMERIC), ${args[1]}) AS ${this.typeName(node.type)})`;
+    // round(double precision, int) does not exist, and round(double precision) rounds
+    // half to even; round(numeric) rounds half away from zero, as the other engines do.
+    if (node.fn === "round" && !isInteger(node.args[0]!.type)) {
+      const digits = args.length === 2 ? `, ${args[1]}` : "";
+      return `CAST(ROUND(CAST(${args[0]} AS NUMERIC)${digits}) AS ${this.typeName(node.type)})`;
     }
+    // EXTRACT(SECOND) includes the fraction (and a cast to integer would round it).
+    if (node.fn === "second") return `CAST(FLOOR(EXTRACT(SECOND FROM ${args[0]})) AS ${this.typeName("int32")})`;
     return super.call(node, args);
+  }
+
+  /** `%` is not defined for floating-point types in PostgreSQL; mod(numeric, numeric) is exact. */
+  override modulo(left: string, right: string, leftType?: DataType, rightType?: DataType, resultType?: DataType): string {
+    if (resultType && (isFloat(leftType ?? "int64") || isFloat(rightType ?? "int64"))) {
+      return `CAST(MOD(CAST(${left} AS NUMERIC), CAST(${right} AS NUMERIC)) AS ${this.typeName(resultType)})`;
+    }
+    return super.modulo(left, right);
   }
 }
 
