@@ -29,7 +29,7 @@ import { CopyOutQuery } from "./copy-out-query.js";
 import {
   POSTGRES_CHANGE_SIGNAL_SQL, POSTGRES_FLUSH_STATS_SQL, type PostgresSignalRow, postgresChangeSignal, relationsInPlan,
 } from "./postgres-change-signal.js";
-import { PostgresSession } from "./postgres-session.js";
+import { PostgresSession, sendCancel } from "./postgres-session.js";
 import { convertedAfterLoad, fromPostgresType, wireTypeName } from "./postgres-types.js";
 
 type Param = string | number | boolean;
@@ -251,9 +251,7 @@ export class PostgresBackend implements Backend {
   async #abandon(client: pg.Client, query: CopyOutQuery): Promise<void> {
     query.onData = () => undefined;
     if (query.pump() && !query.error) {
-      // A cancel request carries the session's key, not a password.
-      const canceller = new pg.Client({ host: client.host, port: client.port, user: client.user, database: client.database });
-      (canceller as unknown as { cancel(c: pg.Client, q: object): void }).cancel(client, query);
+      void sendCancel(client);
       while (query.pump() && !query.error) await query.waitForData();
     }
     await query.done().catch(() => undefined); // "canceling statement due to user request"

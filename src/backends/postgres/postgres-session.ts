@@ -3,6 +3,7 @@
  * dropped connection, with a lock: the statements of one operation (a transaction, a
  * COPY) must not interleave with another's on the same session.
  */
+import { connect } from "node:net";
 import type pg from "pg";
 
 export class PostgresSession {
@@ -61,4 +62,26 @@ export class PostgresSession {
       release();
     }
   }
+}
+
+/**
+ * Asks the server to cancel the session's running statement: a CancelRequest on a new
+ * connection, carrying the session's process id and secret key (no login, no password).
+ * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-CANCELING-REQUESTS
+ */
+export function sendCancel(client: pg.Client): Promise<void> {
+  const { processID, secretKey } = client as unknown as { processID: number; secretKey: number };
+  const message = Buffer.alloc(16);
+  message.writeInt32BE(16, 0);
+  message.writeInt32BE(80877102, 4); // the cancel request code
+  message.writeInt32BE(processID, 8);
+  message.writeInt32BE(secretKey, 12);
+  const host = client.host ?? "localhost";
+  return new Promise((resolve) => {
+    const socket = host.startsWith("/") ? connect(`${host}/.s.PGSQL.${client.port}`) : connect(client.port, host);
+    socket.once("connect", () => socket.end(message));
+    // The server closes the connection without a reply; a failure leaves the query to finish on its own.
+    socket.once("close", () => resolve());
+    socket.once("error", () => resolve());
+  });
 }
