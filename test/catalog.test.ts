@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -450,13 +450,44 @@ describe("the catalog in xorq build and run (shared memory)", () => {
         .filter((e) => e.event === "model_finished")
         .map((e) => [e.name, e.status, e.rows, e.message ?? null]);
     // First run: totals is an entry without a result, so it computes and stores; big is not in the catalog.
-    expect(await events()).toEqual(expect.arrayContaining([["totals", "success", 2, "result stored in the catalog"], ["big", "success", 2, null]]));
+    expect(await events()).toEqual(expect.arrayContaining([["totals", "computed", 2, "result stored in the catalog"], ["big", "computed", 2, null]]));
     expect(subjects(catalog.dir)[0]).toBe(`store result of ${hash} (model totals): 2 rows`);
     expect(rowsOf(await loadResult(catalog, "totals"))).toEqual([{ region: "north", total: 40 }, { region: "south", total: 20 }]);
     // Second run: served from the catalog.
-    expect(await events()).toEqual(expect.arrayContaining([["totals", "cached", 2, "result from the catalog"], ["big", "success", 2, null]]));
+    expect(await events()).toEqual(expect.arrayContaining([["totals", "cached", 2, "result from the catalog"], ["big", "computed", 2, null]]));
     // Without --catalog, nothing is looked up.
     const plain = await runCli(["run", "--json"], project);
     expect(plain.stdout).not.toContain("catalog");
+  });
+});
+
+describe("several processes writing one catalog", () => {
+  const CLI = new URL("../dist/cli/main.js", import.meta.url).pathname;
+
+  it("serializes concurrent adds from separate processes, and takes over a lock its owner left behind", async () => {
+    if (!existsSync(CLI)) throw new Error("dist/ is missing: run `npx tsc -p tsconfig.json` (npm test does)");
+    const { catalog } = await Catalog.init(fresh("shared"));
+    const sales = xo.memtable({ region: ["north"], amount: [1] });
+    const dirs = Array.from({ length: 4 }, (_v, i) => writeArtifact(join(root, "builds-concurrent"), sales.mutate({ k: _.amount.add(i) }), `m${i}`));
+    const runs = dirs.map(
+      (dir) =>
+        new Promise<{ code: number | null; err: string }>((resolve) => {
+          const child = spawn(process.execPath, [CLI, "catalog", "--catalog", catalog.dir, "add", dir], { env: process.env });
+          let err = "";
+          child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+          child.on("exit", (code) => resolve({ code, err }));
+        }),
+    );
+    for (const r of await Promise.all(runs)) expect(r.code, r.err).toBe(0);
+    expect((await catalog.entries()).map((e) => e.model).sort()).toEqual(["m0", "m1", "m2", "m3"]);
+    expect(subjects(catalog.dir).filter((s) => s.startsWith("add "))).toHaveLength(4);
+    expect(git(catalog.dir, "status", "--porcelain")).toBe("");
+
+    // A lock whose process is gone does not block the catalog.
+    const gone = spawn(process.execPath, ["-e", ""]);
+    await new Promise((r) => gone.on("exit", r));
+    writeFileSync(join(catalog.dir, ".git", "xorq-catalog.lock"), String(gone.pid));
+    expect((await catalog.add(b1)).added).toBe(true);
+    expect(existsSync(join(catalog.dir, ".git", "xorq-catalog.lock"))).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
 function builtLines(stdout: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of stdout.split("\n")) {
-    const m = /^(built|unchanged|relocated|error|success|cached|skipped)\s+(\S+)\s/.exec(line);
+    const m = /^(built|unchanged|relocated|error|computed|cached|skipped)\s+(\S+)\s/.exec(line);
     if (m) out[m[2]!] = m[1]!;
   }
   return out;
@@ -47,7 +47,7 @@ describe("xorq init + build + run (duckdb template, offline)", () => {
 
     const run = await xorq(demo, ["run"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(Object.values(builtLines(run.stdout)).every((s) => s === "success" || s === "cached")).toBe(true);
+    expect(Object.values(builtLines(run.stdout)).every((s) => s === "computed" || s === "cached")).toBe(true);
     const results = JSON.parse(readFileSync(join(demo, "target/run_results.json"), "utf8"));
     expect(results.results.length).toBe(Object.keys(first).length);
     for (const r of results.results) expect(r.rows).toBeGreaterThan(0);
@@ -184,12 +184,12 @@ describe("builds of a project with YAML, SQL and TS models", () => {
     const finished = events.filter((e) => e.event === "model_finished");
     const status = Object.fromEntries(finished.map((e) => [e.name, e.status]));
     expect(status).toEqual({
-      stg_orders: "success", by_region: "success", top_regions: "success", customers_clean: "success", broken: "error", after_broken: "skipped",
+      stg_orders: "computed", by_region: "computed", top_regions: "computed", customers_clean: "computed", broken: "error", after_broken: "skipped",
     });
     const order = finished.map((e) => e.name);
     expect(order.indexOf("stg_orders")).toBeLessThan(order.indexOf("by_region"));
     expect(order.indexOf("by_region")).toBeLessThan(order.indexOf("top_regions"));
-    expect(events.at(-1)).toMatchObject({ event: "summary", command: "run", success: 4, error: 1, skipped: 1 });
+    expect(events.at(-1)).toMatchObject({ event: "summary", command: "run", computed: 4, error: 1, skipped: 1 });
     const results = JSON.parse(readFileSync(join(root, "target/run_results.json"), "utf8"));
     expect(results.results.find((r: { name: string }) => r.name === "top_regions").rows).toBe(3);
 

@@ -4,7 +4,7 @@
  */
 export type ModelStatus =
   | "built" | "unchanged" | "relocated" // build
-  | "success" | "cached" // run
+  | "computed" | "cached" // run
   | "error" | "skipped";
 
 export interface ModelStarted {

@@ -161,7 +161,7 @@ async function runOne(
       await storeResult(catalog, entry.hash, kept.length > 0 ? new arrow.Table(kept) : new arrow.Table(toArrowSchema(root.schema)));
     }
     const stored = kept ? { message: "result stored in the catalog" } : {};
-    return { event: "model_finished", name, hash, status: cacheStatus === "cached" ? "cached" : "success", ms: performance.now() - start, rows, ...stored };
+    return { event: "model_finished", name, hash, status: cacheStatus === "cached" ? "cached" : "computed", ms: performance.now() - start, rows, ...stored };
   } catch (e) {
     return { event: "model_finished", name, hash, status: "error", ms: performance.now() - start, message: (e as Error).message };
   } finally {

@@ -71,7 +71,7 @@ async function runProject(options: RunOptions): Promise<void> {
     await writeRunResults(project, results, elapsed);
     const counts: Record<string, number> = {};
     for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
-    await reporter.summary(`run: ${countLine(counts, ["success", "cached", "error", "skipped"])} in ${formatMs(elapsed)}`, counts);
+    await reporter.summary(`run: ${countLine(counts, ["computed", "cached", "error", "skipped"])} in ${formatMs(elapsed)}`, counts);
     if ((counts["error"] ?? 0) > 0) process.exitCode = 1;
   } finally {
     await project.close();
