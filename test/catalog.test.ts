@@ -448,7 +448,8 @@ describe("the catalog in xorq build and run (shared memory)", () => {
       (await runCli(["run", "--catalog", "catalog", "--json"], project)).stdout
         .split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
         .filter((e) => e.event === "model_finished")
-        .map((e) => [e.name, e.status, e.rows, e.message ?? null]);
+        .map((e) => [e.name, e.status, e.rows, e.message ?? null])
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1));
     // First run: totals is an entry without a result, so it computes and stores; big is not in the catalog.
     expect(await events()).toEqual(expect.arrayContaining([["totals", "computed", 2, "result stored in the catalog"], ["big", "computed", 2, null]]));
     expect(subjects(catalog.dir)[0]).toBe(`store result of ${hash} (model totals): 2 rows`);

@@ -15,6 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
 import { CatalogError } from "./catalog-error.js";
 import { CatalogGit } from "./catalog-git.js";
+import { withCatalogLock } from "./catalog-lock.js";
 import {
   ALIASES_DIR,
   BRANCH,
@@ -375,9 +376,11 @@ export class Catalog {
 
   // ---- internals ------------------------------------------------------------------
 
+  /** In-process queue first (cheap), then the lock file that other processes respect. */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const previous = queues.get(this.dir) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
+    const locked = () => withCatalogLock(this.dir, fn);
+    const next = previous.then(locked, locked);
     queues.set(this.dir, next.catch(() => undefined));
     return next;
   }

@@ -10,7 +10,7 @@ import { exprFromYaml } from "../expr/yaml.js";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
 import { Catalog } from "./catalog.js";
 import { CatalogError } from "./catalog-error.js";
-import { ENTRY_HASH, MARKER_FILE } from "./catalog-layout.js";
+import { ENTRY_HASH, MARKER_FILE, entryPath } from "./catalog-layout.js";
 
 export interface TargetOptions {
   /** Where relative paths start (default: the process's working directory). */
@@ -70,7 +70,7 @@ export async function resolveTarget(target: string, options: TargetOptions = {})
     const catalog = await Catalog.open(dir);
     try {
       const { hash, alias } = catalog.resolve(target);
-      const entry = join(catalog.dir, "entries", hash);
+      const entry = join(catalog.dir, entryPath(hash));
       return { source: "catalog", dir: entry, info: readArtifactInfo(entry), alias };
     } catch (e) {
       if (!(e instanceof CatalogError)) throw e;
