@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { Backend, ChangeSignal, FileReadingBackend } from "../backends/backend.js";
 import { canReadFiles } from "../backends/backend.js";
 import { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
+import { PostgresBackend } from "../backends/postgres/postgres-backend.js";
 import { dialectFor } from "../compile/dialects/index.js";
 import type { Schema } from "../expr/data-type.js";
 import type { BackendKind, BackendRef, ReadFormat } from "../expr/relation-nodes.js";
@@ -49,6 +50,13 @@ const OPENERS: Partial<Record<string, Opener>> = {
       // file_search_path makes DuckDB resolve relative read paths against the project,
       // so a node keeps the path as written and its hash does not depend on where the project sits.
       return new DuckDBBackend({ name: ref.name, path, config: { file_search_path: options.baseDir } });
+    },
+  },
+  postgres: {
+    readsFiles: false,
+    forks: true,
+    async open(ref, params) {
+      return PostgresBackend.fromParams(ref.name, params);
     },
   },
 };

@@ -60,12 +60,14 @@ export class PostgresBackend implements Backend {
   readonly dialect = DIALECT;
   /** A literal password given to `connect()`: used to log in, never part of `ref`. */
   readonly #password: string | undefined;
+  readonly #options: PostgresOptions;
   readonly #main = new PostgresSession(() => this.#open());
   /** For permanent tables, opened on first use. */
   readonly #writer = new PostgresSession(() => this.#open());
   #secrets: string[] = [];
 
   constructor(options: PostgresOptions = {}) {
+    this.#options = options;
     const params: Record<string, Param> = {};
     for (const key of CONNECTION_KEYS) {
       const v = options[key];
@@ -75,6 +77,11 @@ export class PostgresBackend implements Backend {
     }
     this.#password = options.password !== undefined && options.password !== "" && !isEnvOnly(options.password) ? options.password : undefined;
     this.ref = { name: options.name ?? "postgres", kind: "postgres", params };
+  }
+
+  /** Another session to the same database (its own temporary tables), for parallel work. */
+  fork(): PostgresBackend {
+    return new PostgresBackend(this.#options);
   }
 
   /** Opens a backend from a profile's parameters (values may be `${env:...}` references). */
