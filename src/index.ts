@@ -59,6 +59,17 @@ export { model } from "./project/model-definition.js";
 export type { ModelConfig, ModelContext, ModelDefinition, CacheConfig } from "./project/model-definition.js";
 export { PostgresBackend } from "./backends/postgres/postgres-backend.js";
 export type { PostgresOptions } from "./backends/postgres/postgres-backend.js";
+export { columnLineage } from "./lineage/column-lineage.js";
+export type { LineageOptions } from "./lineage/column-lineage.js";
+export { renderLineageText, lineageToJson } from "./lineage/lineage-render.js";
+export type { LineageJson, LineageJsonNode, LineageJsonRef } from "./lineage/lineage-render.js";
+export type { ColumnLineage, LineageNode } from "./lineage/lineage-node.js";
+export { Catalog } from "./catalog/catalog.js";
+export type { CatalogEntry, AliasInfo, AliasLogRecord, CommitInfo } from "./catalog/catalog.js";
+export type { PullResult, PushResult, AliasConflict } from "./catalog/catalog-sync.js";
+export { CatalogError } from "./catalog/catalog-error.js";
+export { catalogLookup, storeResult, loadResult } from "./catalog/catalog-results.js";
+export { resolveTarget, catalogDir } from "./catalog/target-resolver.js";
 
 let inMemoryCount = 0;
 
