@@ -5,7 +5,7 @@
  * must appear in no file the tool writes and in none of its output, errors included.
  * Each run gets its own database, so parallel test files cannot disturb it.
  */
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as xo from "../src/index.js";
@@ -39,6 +39,10 @@ describePg("a multi-engine project (PostgreSQL -> DuckDB) through the CLI", () =
     await admin.run(`DROP DATABASE IF EXISTS ${DB}`);
     await admin.run(`CREATE DATABASE ${DB}`);
     expect((await run(["init", "demo", "--template", "multi-engine"])).code).toBe(0);
+    // A CSV source whose profile is PostgreSQL: DuckDB reads it (relative to the project) and moves it in.
+    appendFileSync(join(demo, "xorq_project/sources/shop.yaml"), "  - name: customers_in_pg\n    profile: pg\n    read_csv: data/customers.csv\n");
+    writeFileSync(join(demo, "xorq_project/models/business_by_region.yaml"),
+      "from: source('customers_in_pg')\nsteps:\n  - filter: \"segment = 'business'\"\n  - group_by: [region]\n  - agg: { n: \"count(customer_id)\" }\n");
     db = xo.postgres.connect({ name: "pg_seed", host: process.env.PGHOST, port: process.env.PGPORT, user: process.env.PGUSER, database: DB });
     await db.run(readFileSync(join(demo, "xorq_project/data/seed.sql"), "utf8"));
   });
@@ -60,6 +64,10 @@ describePg("a multi-engine project (PostgreSQL -> DuckDB) through the CLI", () =
     const result = await run(["run"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/computed\s+orders_with_customers/);
+    const csv = readFileSync(join(demo, "xorq_project/data/customers.csv"), "utf8").trim().split("\n");
+    const header = csv[0]!.split(",");
+    const regions = new Set(csv.slice(1).map((l) => l.split(",")).filter((c) => c[header.indexOf("segment")] === "business").map((c) => c[header.indexOf("region")]));
+    expect(result.stdout).toMatch(new RegExp(`computed\\s+business_by_region\\s+\\w+\\s+\\(${regions.size} rows`));
 
     const manifest = JSON.parse(readFileSync(join(demo, "target/manifest.json"), "utf8"));
     const top = (manifest.models ?? manifest).find?.((m: { name: string }) => m.name === "top_customers") ?? manifest.models?.top_customers;

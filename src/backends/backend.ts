@@ -34,6 +34,12 @@ export interface Backend {
    * Each engine documents what its signal is and when it can miss a change.
    */
   changeSignal?(table: string): Promise<ChangeSignal | null>;
+  /**
+   * The engine that reads files (deferred reads) for this one when it cannot read them
+   * itself; without it, the process-wide default DuckDB does (paths relative to the
+   * working directory).
+   */
+  fileReader?(): Promise<FileReadingBackend>;
   /** The tables and views a query reads (not its CTEs), as qualified as the engine reports them. */
   tablesReadBy?(sql: string): Promise<string[]>;
 }

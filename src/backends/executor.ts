@@ -115,7 +115,7 @@ export class ExecutionRun {
         return;
       }
       if (node.kind === "read" && !backend.dialect.readsFiles) {
-        const reader = await this.options.defaultBackend?.();
+        const reader = (await backend.fileReader?.()) ?? (await this.options.defaultBackend?.());
         if (!reader || !canReadFiles(reader)) throw new ExecutionError(`${this.#prefix()}no engine to read ${node.path} for ${engineName(backend)}`, null);
         const sql = `SELECT * FROM ${reader.dialect.readFile(node.format, node.path, node.options)}`;
         const table = readTableName(node);

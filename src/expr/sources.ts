@@ -37,7 +37,7 @@ export function setFileReader(reader: () => Promise<FileReadingBackend>): void {
  * file's rows from DuckDB when the expression runs; DuckDB also supplies the schema.
  */
 export async function deferredRead(backend: Backend, format: ReadFormat, path: string, options: ReadOptions = {}): Promise<Table> {
-  const reader = canReadFiles(backend) ? backend : await fileReader?.();
+  const reader = canReadFiles(backend) ? backend : ((await backend.fileReader?.()) ?? (await fileReader?.()));
   if (!reader) throw new ExpressionError(`${backend.ref.kind} cannot read files directly: read with DuckDB and .intoBackend(...)`);
   let schema;
   try {

@@ -112,11 +112,14 @@ class LazyBackend implements Backend {
   readonly dialect;
   readonly #open: () => Promise<Backend>;
   #backend: Promise<Backend> | null = null;
+  /** For engines that cannot read files: the project's DuckDB file reader. */
+  readonly fileReader?: () => Promise<FileReadingBackend>;
 
-  constructor(ref: BackendRef, dialect: Backend["dialect"], open: () => Promise<Backend>) {
+  constructor(ref: BackendRef, dialect: Backend["dialect"], open: () => Promise<Backend>, fileReader?: () => Promise<FileReadingBackend>) {
     this.ref = ref;
     this.dialect = dialect;
     this.#open = open;
+    if (fileReader) this.fileReader = fileReader;
   }
 
   /** The opened engine. */
@@ -179,6 +182,10 @@ export class Connections {
   readonly #options: OpenOptions;
   readonly #backends = new Map<string, LazyBackend>();
   readonly #forks: LazyBackend[] = [];
+  /** Reads deferred files for engines that cannot (relative paths resolve against the project). */
+  #reader: DuckDBBackend | null = null;
+  readonly #fileReader = async (): Promise<FileReadingBackend> =>
+    (this.#reader ??= new DuckDBBackend({ name: "_xorq_file_reader", config: { file_search_path: this.#options.baseDir } }));
 
   constructor(profiles: Iterable<Profile>, options: OpenOptions) {
     this.#profiles = new Map([...profiles].map((p) => [p.name, p]));
@@ -229,7 +236,7 @@ export class Connections {
   #lazy(profile: Profile, open: () => Promise<Backend>): LazyBackend {
     const ref = profileRef(profile);
     const dialect = dialectOf(profile);
-    return OPENERS[profile.kind]?.readsFiles ? new LazyFileBackend(ref, dialect, open) : new LazyBackend(ref, dialect, open);
+    return OPENERS[profile.kind]?.readsFiles ? new LazyFileBackend(ref, dialect, open) : new LazyBackend(ref, dialect, open, this.#fileReader);
   }
 
   async closeForks(forks: ReadonlyArray<Backend>): Promise<void> {
@@ -244,6 +251,8 @@ export class Connections {
     for (const f of this.#forks.splice(0)) await f.close().catch(() => undefined);
     for (const b of this.#backends.values()) await b.close().catch(() => undefined);
     this.#backends.clear();
+    await this.#reader?.close().catch(() => undefined);
+    this.#reader = null;
   }
 }
 
