@@ -484,6 +484,14 @@ describe("several processes writing one catalog", () => {
     expect(subjects(catalog.dir).filter((s) => s.startsWith("add "))).toHaveLength(4);
     expect(git(catalog.dir, "status", "--porcelain")).toBe("");
 
+    // What a writer that died mid-way leaves (a half-copied entry, an alias being written) is cleaned up, not reported.
+    mkdirSync(join(catalog.dir, "entries", `.${h2}.tmp`));
+    writeFileSync(join(catalog.dir, "entries", `.${h2}.tmp`, "expr.yaml"), "partial");
+    mkdirSync(join(catalog.dir, "aliases"), { recursive: true });
+    writeFileSync(join(catalog.dir, "aliases", ".prod.tmp"), "partial");
+    expect((await catalog.add(b2, { alias: "prod" })).added).toBe(true);
+    expect(git(catalog.dir, "status", "--porcelain", "--untracked-files=all")).toBe("");
+
     // A lock whose process is gone does not block the catalog.
     const gone = spawn(process.execPath, ["-e", ""]);
     await new Promise((r) => gone.on("exit", r));

@@ -386,6 +386,7 @@ export class Catalog {
   }
 
   async #ensureClean(): Promise<void> {
+    this.#removeLeftovers();
     const dirty = await this.git.dirtyFiles();
     if (dirty.length > 0) {
       const shown = dirty.slice(0, 5).join(", ") + (dirty.length > 5 ? `, ... (${dirty.length} files)` : "");
@@ -393,6 +394,26 @@ export class Catalog {
         `the catalog at ${this.dir} has uncommitted changes (${shown}); commit or discard them first (git -C ${this.dir} status)`,
       );
     }
+  }
+
+  /**
+   * Temporary files this class writes (`entries/.<hash>.tmp`, `aliases/.<name>.tmp`,
+   * `entries/<hash>/.<file>.tmp`: hidden names no alias or artifact file has) exist only
+   * while the lock is held; one found under the lock was left by a process that died,
+   * and is removed rather than reported as a change.
+   */
+  #removeLeftovers(): void {
+    const entries = join(this.dir, ENTRIES_DIR);
+    const aliases = join(this.dir, ALIASES_DIR);
+    const tmp = (name: string) => name.startsWith(".") && name.endsWith(".tmp");
+    if (existsSync(entries)) {
+      for (const name of readdirSync(entries)) {
+        const path = join(entries, name);
+        if (tmp(name)) rmSync(path, { recursive: true, force: true });
+        else if (ENTRY_HASH.test(name)) for (const f of readdirSync(path).filter(tmp)) rmSync(join(path, f), { force: true });
+      }
+    }
+    if (existsSync(aliases)) for (const f of readdirSync(aliases).filter(tmp)) rmSync(join(aliases, f), { force: true });
   }
 
   async #moveAlias(name: string, hash: string, info: ArtifactInfo): Promise<AliasResult> {
@@ -413,9 +434,9 @@ export class Catalog {
 
   #writeAlias(name: string, hash: string): void {
     mkdirSync(join(this.dir, ALIASES_DIR), { recursive: true });
-    const file = join(this.dir, aliasPath(name));
-    writeFileSync(`${file}.tmp`, `${hash}\n`);
-    renameSync(`${file}.tmp`, file);
+    const tmp = join(this.dir, ALIASES_DIR, `.${name}.tmp`);
+    writeFileSync(tmp, `${hash}\n`);
+    renameSync(tmp, join(this.dir, aliasPath(name)));
   }
 
   #entryHashes(): string[] {
