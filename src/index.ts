@@ -14,6 +14,8 @@ import "./runtime.js";
 import type { Backend } from "./backends/backend.js";
 import { DuckDBBackend, type DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
 import { connect as connectPostgres, connectEnv as connectPostgresEnv } from "./backends/postgres/postgres-backend.js";
+import { connect as connectSnowflake, connectEnv as connectSnowflakeEnv } from "./backends/snowflake/snowflake-backend.js";
+import { connect as connectBigQuery, connectEnv as connectBigQueryEnv } from "./backends/bigquery/bigquery-backend.js";
 import { type ReadOptions, deferredRead, sqlQuery } from "./expr/sources.js";
 import type { Table } from "./expr/table.js";
 import { penguins } from "./examples/penguins.js";
@@ -59,6 +61,10 @@ export { model } from "./project/model-definition.js";
 export type { ModelConfig, ModelContext, ModelDefinition, CacheConfig } from "./project/model-definition.js";
 export { PostgresBackend } from "./backends/postgres/postgres-backend.js";
 export type { PostgresOptions } from "./backends/postgres/postgres-backend.js";
+export { SnowflakeBackend } from "./backends/snowflake/snowflake-backend.js";
+export type { SnowflakeOptions } from "./backends/snowflake/snowflake-backend.js";
+export { BigQueryBackend } from "./backends/bigquery/bigquery-backend.js";
+export type { BigQueryOptions } from "./backends/bigquery/bigquery-backend.js";
 export { columnLineage } from "./lineage/column-lineage.js";
 export type { LineageOptions } from "./lineage/column-lineage.js";
 export { renderLineageText, lineageToJson } from "./lineage/lineage-render.js";
@@ -91,6 +97,12 @@ export const duckdb = { connect };
 
 /** PostgreSQL: `xo.postgres.connect({ host, port, user, password, database })` or `xo.postgres.connectEnv()`. */
 export const postgres = { connect: connectPostgres, connectEnv: connectPostgresEnv };
+
+/** Snowflake (snowflake-sdk, loaded on first use): `xo.snowflake.connect({ account, user, password, warehouse })` or `.connectEnv()`. */
+export const snowflake = { connect: connectSnowflake, connectEnv: connectSnowflakeEnv };
+
+/** BigQuery (@google-cloud/bigquery, loaded on first use): `xo.bigquery.connect({ project_id, dataset })` or `.connectEnv()`. */
+export const bigquery = { connect: connectBigQuery, connectEnv: connectBigQueryEnv };
 
 /** A parquet file, read lazily by `con` (DuckDB). */
 export function deferredReadParquet(path: string, con: Backend, options: ReadOptions = {}): Promise<Table> {

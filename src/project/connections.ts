@@ -10,6 +10,8 @@ import type { Backend, ChangeSignal, FileReadingBackend } from "../backends/back
 import { canReadFiles } from "../backends/backend.js";
 import { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
 import { PostgresBackend } from "../backends/postgres/postgres-backend.js";
+import { SnowflakeBackend } from "../backends/snowflake/snowflake-backend.js";
+import { BigQueryBackend } from "../backends/bigquery/bigquery-backend.js";
 import { dialectFor } from "../compile/dialects/index.js";
 import type { Schema } from "../expr/data-type.js";
 import type { BackendKind, BackendRef, ReadFormat } from "../expr/relation-nodes.js";
@@ -57,6 +59,20 @@ const OPENERS: Partial<Record<string, Opener>> = {
     forks: true,
     async open(ref, params) {
       return PostgresBackend.fromParams(ref.name, params);
+    },
+  },
+  snowflake: {
+    readsFiles: false,
+    forks: true,
+    async open(ref, params) {
+      return SnowflakeBackend.fromParams(ref.name, params);
+    },
+  },
+  bigquery: {
+    readsFiles: false,
+    forks: true,
+    async open(ref, params) {
+      return BigQueryBackend.fromParams(ref.name, params);
     },
   },
 };

@@ -21,6 +21,7 @@ import {
 import bindings from "@duckdb/node-bindings";
 import { type DataType, type Schema, decimalParts, decimal, isDecimal, isTimestamp, timestamp } from "../../expr/data-type.js";
 import { toArrowSchema, toArrowType } from "../arrow-types.js";
+import { scaledText } from "../arrow-values.js";
 import { ColumnBuilder, readInt128, toScaledDecimal } from "../column-builder.js";
 
 /** Our type for a DuckDB column type; unknown nested types travel as text. */
@@ -129,7 +130,7 @@ function arrowTypeOf(type: DataType): arrow.DataType {
 /** DuckDB value objects to the plain values `ColumnBuilder` accepts. */
 function normalizeDuckDBValue(v: unknown, decimalScale: number | null): unknown {
   if (v === null || typeof v !== "object") return v;
-  if (v instanceof DuckDBDecimalValue) return decimalText(v.value, decimalScale ?? v.scale);
+  if (v instanceof DuckDBDecimalValue) return scaledText(v.value, decimalScale ?? v.scale);
   if (v instanceof DuckDBDateValue) return v.days;
   if (v instanceof DuckDBTimestampValue || v instanceof DuckDBTimestampTZValue) return v.micros;
   if (v instanceof DuckDBTimeValue) return v.micros;
@@ -137,12 +138,6 @@ function normalizeDuckDBValue(v: unknown, decimalScale: number | null): unknown 
   return String(v);
 }
 
-function decimalText(scaled: bigint, scale: number): string {
-  const negative = scaled < 0n;
-  const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, "0");
-  const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
-  return negative ? `-${text}` : text;
-}
 
 /**
  * Fills a DuckDB chunk from rows [offset, offset+length) of an Arrow record batch whose

@@ -10,8 +10,7 @@
 import * as arrow from "apache-arrow";
 import type { Field, Schema } from "../../expr/data-type.js";
 import { decimalParts, isDecimal } from "../../expr/data-type.js";
-import { toArrowType } from "../arrow-types.js";
-import { ColumnBuilder } from "../column-builder.js";
+import { exactData } from "../arrow-values.js";
 import { COPY_SIGNATURE, PG_EPOCH_DAYS, PG_EPOCH_MICROS } from "./copy-binary-decoder.js";
 import { wireKind } from "./postgres-types.js";
 
@@ -28,13 +27,11 @@ interface CellEncoder {
 
 export class BinaryCopyEncoder {
   readonly #schema: Schema;
-  readonly #arrowTypes: arrow.DataType[];
   #out: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   #pos = 0;
 
   constructor(schema: Schema) {
     this.#schema = schema;
-    this.#arrowTypes = schema.map((f) => toArrowType(f.type));
   }
 
   /** The file header; comes first. */
@@ -81,18 +78,9 @@ export class BinaryCopyEncoder {
   }
 
   #cellEncoder(field: Field, c: number, batch: arrow.RecordBatch): CellEncoder {
-    const vector = batch.getChildAt(c)!;
-    let data = vector.data[0]!;
-    if (!arrow.util.compareTypes(data.type, this.#arrowTypes[c]!)) data = coerce(vector, field);
+    const data = exactData(batch.getChildAt(c)!, field);
     return withNulls(data, encoderFor(field, data));
   }
-}
-
-/** Data of another Arrow type than the declared one (e.g. from a user's memtable): rebuilt value by value. */
-function coerce(vector: arrow.Vector, field: Field): arrow.Data {
-  const builder = new ColumnBuilder(field.type, vector.length);
-  for (let i = 0; i < vector.length; i++) builder.append(vector.get(i));
-  return builder.finish();
 }
 
 function withNulls(data: arrow.Data, inner: CellEncoder): CellEncoder {

@@ -1,0 +1,223 @@
+/**
+ * Snowflake through the official `snowflake-sdk`, imported when the first connection
+ * opens (the SDK takes ~330 ms to load; nobody who does not use Snowflake pays it).
+ * Results stream as rows from the SDK and are batched into Arrow; Arrow is written
+ * back with array binds (the SDK moves large binds through a stage by itself).
+ */
+import type * as arrow from "apache-arrow";
+import type { Connection, RowStatement, StatementOption } from "snowflake-sdk";
+import { dialectFor } from "../../compile/dialects/index.js";
+import type { Schema } from "../../expr/data-type.js";
+import type { BackendRef } from "../../expr/relation-nodes.js";
+import { databaseTable, sqlQuery } from "../../expr/sources.js";
+import type { Table } from "../../expr/table.js";
+import { isEnvOnly, resolveEnv } from "../../project/env-refs.js";
+import type { Backend } from "../backend.js";
+import { RowBatcher } from "../row-batcher.js";
+import { envRef, redact } from "../secrets.js";
+import { FETCH_AS_STRING, SESSION_SQL, batchBinds, fromSnowflakeType, ingestStatements, snowflakeValue } from "./snowflake-values.js";
+
+type Param = string | number | boolean;
+
+export interface SnowflakeOptions {
+  /** The profile name expressions refer to this connection by (default "snowflake"). */
+  readonly name?: string;
+  readonly account?: string;
+  readonly user?: string;
+  /** A `${env:VAR}` reference, or a literal that is used but never recorded. */
+  readonly password?: string;
+  readonly warehouse?: string;
+  readonly database?: string;
+  readonly schema?: string;
+  readonly role?: string;
+  /** e.g. SNOWFLAKE_JWT with `privateKeyPath`, or EXTERNALBROWSER. */
+  readonly authenticator?: string;
+  readonly privateKeyPath?: string;
+}
+
+const KEYS = ["account", "user", "password", "warehouse", "database", "schema", "role", "authenticator", "privateKeyPath"] as const;
+const SECRET_KEYS = new Set<string>(["password"]);
+
+export class SnowflakeBackend implements Backend {
+  readonly ref: BackendRef;
+  readonly dialect = dialectFor("snowflake");
+  readonly #options: SnowflakeOptions;
+  readonly #secrets: Record<string, string> = {};
+  #connection: Promise<Connection> | null = null;
+  #used: string[] = [];
+
+  constructor(options: SnowflakeOptions = {}) {
+    this.#options = options;
+    const params: Record<string, Param> = {};
+    for (const key of KEYS) {
+      const v = options[key];
+      if (v === undefined || v === "") continue;
+      if (SECRET_KEYS.has(key) && !isEnvOnly(v)) this.#secrets[key] = v;
+      else params[key] = v;
+    }
+    this.ref = { name: options.name ?? "snowflake", kind: "snowflake", params };
+  }
+
+  /** Opens a backend from a profile's parameters. */
+  static fromParams(name: string, params: Readonly<Record<string, Param>>): SnowflakeBackend {
+    const known = new Set<string>(KEYS);
+    const unknown = Object.keys(params).filter((k) => !known.has(k));
+    if (unknown.length > 0) throw new Error(`snowflake profile '${name}': unknown setting(s) ${unknown.join(", ")}; known: ${KEYS.join(", ")}`);
+    const options: Record<string, string> = { name };
+    for (const [k, v] of Object.entries(params)) options[k] = String(v);
+    return new SnowflakeBackend(options);
+  }
+
+  fork(): SnowflakeBackend {
+    return new SnowflakeBackend(this.#options);
+  }
+
+  /** The SDK connection, for users who need what the API does not cover. */
+  connection(): Promise<Connection> {
+    this.#connection ??= this.#open().catch((e: unknown) => {
+      this.#connection = null;
+      throw e;
+    });
+    return this.#connection;
+  }
+
+  async #open(): Promise<Connection> {
+    let p: Record<string, Param>;
+    try {
+      p = resolveEnv(this.ref.params);
+    } catch (e) {
+      throw new Error(`cannot connect to snowflake '${this.ref.name}': ${(e as Error).message}`);
+    }
+    const password = this.#secrets.password ?? (p.password === undefined || p.password === "" ? undefined : String(p.password));
+    this.#used = [password ?? ""];
+    const { default: sdk } = await import("snowflake-sdk");
+    sdk.configure({ logLevel: "ERROR" });
+    const str = (v: Param | undefined) => (v === undefined || v === "" ? undefined : String(v));
+    const connection = sdk.createConnection({
+      account: str(p.account), username: str(p.user), password, warehouse: str(p.warehouse), database: str(p.database),
+      schema: str(p.schema), role: str(p.role), authenticator: str(p.authenticator), privateKeyPath: str(p.privateKeyPath),
+      application: "xorq",
+    });
+    try {
+      await connection.connectAsync();
+    } catch (e) {
+      throw new Error(this.#redact(`cannot connect to snowflake '${this.ref.name}' (account ${str(p.account) ?? "?"}, user ${str(p.user) ?? "?"}): ${(e as Error).message}`));
+    }
+    for (const sql of SESSION_SQL) await this.#execute(connection, { sqlText: sql });
+    return connection;
+  }
+
+  #redact(message: string): string {
+    return redact(message, [...this.#used, ...Object.values(this.#secrets)]);
+  }
+
+  #execute(connection: Connection, options: StatementOption): Promise<{ statement: RowStatement; rows: unknown[] | undefined }> {
+    return new Promise((resolve, reject) => {
+      connection.execute({
+        ...options,
+        complete: (err, statement, rows) => {
+          if (err) reject(new Error(this.#redact(err.message), { cause: err }));
+          else resolve({ statement: statement as RowStatement, rows });
+        },
+      });
+    });
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.#execute(await this.connection(), { sqlText: sql });
+  }
+
+  /** Column names and types from a describe-only statement: nothing runs over data. */
+  async querySchema(sql: string): Promise<Schema> {
+    const { statement } = await this.#execute(await this.connection(), { sqlText: sql, describeOnly: true });
+    return (statement.getColumns() ?? []).map((c) => ({
+      name: c.getName(),
+      type: fromSnowflakeType({ name: c.getName(), type: c.getType(), precision: c.getPrecision(), scale: c.getScale() }),
+    }));
+  }
+
+  tableSchema(name: string): Promise<Schema> {
+    return this.querySchema(`SELECT * FROM ${this.dialect.tableName(name)}`);
+  }
+
+  async *stream(sql: string, schema: Schema): AsyncGenerator<arrow.RecordBatch> {
+    const { statement } = await this.#execute(await this.connection(), {
+      sqlText: sql, streamResult: true, rowMode: "array", fetchAsString: [...FETCH_AS_STRING],
+    });
+    const batcher = new RowBatcher(schema);
+    const names = schema.map((f) => f.name);
+    for await (const row of statement.streamRows() as AsyncIterable<unknown[]>) {
+      const values = schema.map((f, c) => snowflakeValue(row[c], f.type, names[c]!));
+      const batch = batcher.push(values);
+      if (batch) yield batch;
+    }
+    const last = batcher.flush();
+    if (last) yield last;
+  }
+
+  async ingest(
+    name: string,
+    schema: Schema,
+    batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
+    options: { temporary?: boolean } = {},
+  ): Promise<void> {
+    const plan = ingestStatements(this.dialect, name, schema, options.temporary ?? false);
+    const connection = await this.connection();
+    await this.#execute(connection, { sqlText: plan.create });
+    try {
+      for await (const batch of batches) {
+        if (batch.numRows > 0) await this.#execute(connection, { sqlText: plan.insert, binds: batchBinds(batch, schema) });
+      }
+      for (const sql of plan.finish) await this.#execute(connection, { sqlText: sql });
+    } catch (e) {
+      if (plan.cleanup) await this.#execute(connection, { sqlText: plan.cleanup }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async listTables(): Promise<string[]> {
+    const { rows } = await this.#execute(await this.connection(), {
+      sqlText: "SELECT table_name FROM information_schema.tables WHERE table_schema = CURRENT_SCHEMA() ORDER BY 1",
+      rowMode: "array",
+    });
+    return (rows as unknown[][] | undefined)?.map((r) => String(r[0])) ?? [];
+  }
+
+  /** An expression over a table or view (names are case-sensitive as stored: unquoted ones are upper case). */
+  table(name: string): Promise<Table> {
+    return databaseTable(this, name);
+  }
+
+  sql(query: string, inputs: Readonly<Record<string, Table>> = {}): Promise<Table> {
+    return sqlQuery(this, query, inputs);
+  }
+
+  async close(): Promise<void> {
+    const pending = this.#connection;
+    this.#connection = null;
+    const connection = await pending?.catch(() => null);
+    if (connection) await new Promise<void>((resolve) => connection.destroy(() => resolve()));
+  }
+}
+
+/** Connects to Snowflake (nothing happens until the first query). */
+export function connect(options: SnowflakeOptions = {}): SnowflakeBackend {
+  return new SnowflakeBackend(options);
+}
+
+/**
+ * Connects with SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_PASSWORD, SNOWFLAKE_WAREHOUSE,
+ * SNOWFLAKE_DATABASE, SNOWFLAKE_SCHEMA, SNOWFLAKE_ROLE; the expression keeps the references.
+ */
+export function connectEnv(options: { readonly name?: string } = {}): SnowflakeBackend {
+  return new SnowflakeBackend({
+    name: options.name,
+    account: envRef("SNOWFLAKE_ACCOUNT"),
+    user: envRef("SNOWFLAKE_USER"),
+    password: envRef("SNOWFLAKE_PASSWORD", ""),
+    warehouse: envRef("SNOWFLAKE_WAREHOUSE", ""),
+    database: envRef("SNOWFLAKE_DATABASE", ""),
+    schema: envRef("SNOWFLAKE_SCHEMA", ""),
+    role: envRef("SNOWFLAKE_ROLE", ""),
+  });
+}
