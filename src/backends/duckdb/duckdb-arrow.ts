@@ -161,10 +161,11 @@ export function fillChunk(chunk: DuckDBDataChunk, batch: arrow.RecordBatch, sche
       const view = (vector as unknown as { dataView: DataView }).dataView;
       const out = new Uint8Array(view.buffer, view.byteOffset, length);
       const bits = data.values as Uint8Array;
+      const hasNulls = data.nullCount > 0;
       for (let i = 0; i < length; i++) {
         const r = data.offset + offset + i;
         out[i] = (bits[r >> 3]! >> (r & 7)) & 1;
-        if (data.nullCount > 0 && !data.getValid(offset + i)) vector.setItem(i, null);
+        if (hasNulls && !data.getValid(offset + i)) vector.setItem(i, null);
       }
     } else {
       for (let i = 0; i < length; i++) vector.setItem(i, toDuckDBValue(column.get(offset + i), field.type, column, offset + i));
@@ -174,6 +175,9 @@ export function fillChunk(chunk: DuckDBDataChunk, batch: arrow.RecordBatch, sche
 }
 
 type VectorHandle = Parameters<typeof bindings.vector_assign_string_element_len>[0];
+
+/** Scratch for one vector of `duckdb_string_t` (DuckDB vectors hold at most 2,048 values). */
+const stringEntries = new Uint8Array(2048 * 16);
 
 /**
  * Text and blobs from Arrow's bytes, with no JS string in between. A DuckDB vector of
@@ -186,11 +190,12 @@ function fillStrings(vector: DuckDBVector, data: arrow.Data, offset: number, len
   const handle = (vector as unknown as { vector: VectorHandle }).vector;
   const offsets = data.valueOffsets;
   const bytes = data.values as Uint8Array;
-  const entries = new Uint8Array(length * 16);
+  const entries = stringEntries.subarray(0, length * 16).fill(0); // copied out at once below, so reused
   const long: number[] = [];
+  const hasNulls = data.nullCount > 0;
   for (let i = 0; i < length; i++) {
     const r = offset + i;
-    if (data.nullCount > 0 && !data.getValid(r)) {
+    if (hasNulls && !data.getValid(r)) {
       vector.setItem(i, null);
       continue;
     }
@@ -204,7 +209,7 @@ function fillStrings(vector: DuckDBVector, data: arrow.Data, offset: number, len
     entries[at] = len; // little-endian uint32 length; len <= 12 fits the first byte
     for (let k = 0; k < len; k++) entries[at + 4 + k] = bytes[start + k]!;
   }
-  bindings.copy_data_to_vector(handle, 0, entries.buffer, 0, entries.byteLength);
+  bindings.copy_data_to_vector(handle, 0, entries.buffer, 0, length * 16);
   for (const i of long) {
     const r = offset + i;
     bindings.vector_assign_string_element_len(handle, i, bytes.subarray(offsets[r]!, offsets[r + 1]!));
