@@ -21,6 +21,14 @@ if (args[0] === "--child") {
   const [, what, table] = args;
   // Module loading is not part of the measurement (the floor's pg import is tiny, xorq's is not).
   const xo = what === "hop" || what === "arrow" ? await import("../dist/index.js") : null;
+  // JS-side memory (heap + ArrayBuffers, i.e. Arrow buffers in flight), sampled: what the
+  // transfer itself holds, apart from what the destination engine stores.
+  let peakJs = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peakJs = Math.max(peakJs, m.heapUsed + m.arrayBuffers);
+  };
+  const sampler = setInterval(sample, 10);
   const t0 = performance.now();
   let rows = 0;
   if (what === "hop") {
@@ -43,7 +51,9 @@ if (args[0] === "--child") {
     await client.end();
   }
   const ms = performance.now() - t0;
-  console.log(JSON.stringify({ ms, rows, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  clearInterval(sampler);
+  sample();
+  console.log(JSON.stringify({ ms, rows, maxRssMiB: process.resourceUsage().maxRSS / 1024, peakJsMiB: peakJs / 2 ** 20 }));
   process.exit(0);
 }
 
@@ -83,6 +93,7 @@ for (const n of sizes) {
   }
   const runs = { psql: [], drain: [], drainQuery: [], arrow: [], hop: [] };
   const rss = { drain: [], arrow: [], hop: [] };
+  const js = { arrow: [], hop: [] };
   // Round-robin, so every path sees the same machine load.
   for (let i = 0; i < reps; i++) {
     runs.psql.push(psqlDrain(table).ms);
@@ -90,18 +101,22 @@ for (const n of sizes) {
       const r = child(what, table);
       runs[what].push(r.ms);
       if (rss[what]) rss[what].push(r.maxRssMiB);
+      if (js[what]) js[what].push(r.peakJsMiB);
       if (what === "hop" && r.rows !== n) throw new Error(`hop moved ${r.rows} rows, expected ${n}`);
     }
     process.stderr.write(`${n}: rep ${i + 1}/${reps}\n`);
   }
   const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
-  results.push({ rows: n, ...m, rssHop: Math.max(...rss.hop), rssArrow: Math.max(...rss.arrow), rssDrain: Math.max(...rss.drain) });
+  results.push({
+    rows: n, ...m, rssHop: Math.max(...rss.hop), rssArrow: Math.max(...rss.arrow), rssDrain: Math.max(...rss.drain),
+    jsHop: Math.max(...js.hop), jsArrow: Math.max(...js.arrow),
+  });
 }
 await client.end();
 
 const f = (ms) => `${Math.round(ms)} ms`;
-console.log("| rows | floor: psql COPY binary -> /dev/null | floor: Node drain (pg-copy-streams) | Node drain of COPY (query) | PG -> Arrow batches | hop PG -> DuckDB (`intoBackend`) | hop / psql floor | hop / Node floor | peak RSS: drain / arrow / hop |");
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| rows | floor: psql COPY binary -> /dev/null | floor: Node drain (pg-copy-streams) | Node drain of COPY (query) | PG -> Arrow batches | hop PG -> DuckDB (`intoBackend`) | hop / psql floor | hop / Node floor | peak JS heap+buffers: arrow / hop | peak RSS: drain / arrow / hop |");
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of results) {
-  console.log(`| ${r.rows.toLocaleString("en-US")} | ${f(r.psql)} | ${f(r.drain)} | ${f(r.drainQuery)} | ${f(r.arrow)} | ${f(r.hop)} | ${(r.hop / r.psql).toFixed(2)}x | ${(r.hop / r.drain).toFixed(2)}x | ${Math.round(r.rssDrain)} / ${Math.round(r.rssArrow)} / ${Math.round(r.rssHop)} MiB |`);
+  console.log(`| ${r.rows.toLocaleString("en-US")} | ${f(r.psql)} | ${f(r.drain)} | ${f(r.drainQuery)} | ${f(r.arrow)} | ${f(r.hop)} | ${(r.hop / r.psql).toFixed(2)}x | ${(r.hop / r.drain).toFixed(2)}x | ${Math.round(r.jsArrow)} / ${Math.round(r.jsHop)} MiB | ${Math.round(r.rssDrain)} / ${Math.round(r.rssArrow)} / ${Math.round(r.rssHop)} MiB |`);
 }
