@@ -131,6 +131,18 @@ describePg("expressions across PostgreSQL and DuckDB", () => {
     ]);
   });
 
+  it("moves rows between two PostgreSQL connections (separate sessions)", async () => {
+    const other = xo.postgres.connectEnv({ name: "pg_hops_other" });
+    try {
+      const expr = (await pg.table(`${S}.users`)).filter(_.active.eq(true)).intoBackend(other).groupBy("region").agg({ n: _.count() }).orderBy("region");
+      expect(expr.toSql()).toMatch(/FROM "_xorq_hop_[0-9a-f]+"/);
+      const want = sortBy([...groupBy(users.filter((u) => u.active), (u) => u.region)].map(([region, rows]) => ({ region, n: rows.length })), (r) => r.region);
+      expect(rowsOf(await expr.execute())).toEqual(want);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("compiles a hop into the engine the rows are already in as one query", async () => {
     const t = await pg.table(`${S}.users`);
     const expr = t.intoBackend(pg).filter(_.active.eq(false)).agg({ n: _.count() });
