@@ -13,8 +13,7 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type * as arrow from "apache-arrow";
-import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import type pg from "pg";
 import { PostgresDialect } from "../../compile/dialects/postgres-dialect.js";
 import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef } from "../../expr/relation-nodes.js";
@@ -112,7 +111,9 @@ export class PostgresBackend implements Backend {
     for (const key of CONNECTION_KEYS) if (resolved[key] === "") resolved[key] = undefined;
     const password = this.#password ?? (resolved.password === undefined ? undefined : String(resolved.password));
     this.#secrets = [password ?? ""];
-    const client = new pg.Client({
+    // Loaded on first use: a program that never touches PostgreSQL does not pay for the driver.
+    const { default: driver } = await import("pg");
+    const client = new driver.Client({
       host: resolved.host === undefined ? undefined : String(resolved.host),
       port: resolved.port === undefined ? undefined : Number(resolved.port),
       user: resolved.user === undefined ? undefined : String(resolved.user),
@@ -295,6 +296,7 @@ export class PostgresBackend implements Backend {
           yield encoder.trailer();
         }
         try {
+          const { from: copyFrom } = await import("pg-copy-streams");
           await pipeline(Readable.from(bytes(), { objectMode: false }), client.query(copyFrom(copySql)));
         } catch (e) {
           throw (e as pg.DatabaseError).severity ? this.#sqlError(e, copySql) : e;
