@@ -90,7 +90,8 @@ const FAILED: ReadonlyArray<ModelStatus> = ["error"];
 /** A listr2 task per model, finished as the model's event arrives. */
 class ListReporter implements ModelReporter {
   readonly #out: NodeJS.WriteStream;
-  readonly #done = new Map<string, (e: ModelFinished) => void>();
+  /** Settled by the model's event, which may come before listr starts the task. */
+  readonly #done = new Map<string, { promise: Promise<ModelFinished>; resolve: (e: ModelFinished) => void }>();
   #list: Promise<unknown> | null = null;
   #fallback: LineReporter | null = null;
 
@@ -104,11 +105,16 @@ class ListReporter implements ModelReporter {
       this.#fallback.begin(models);
       return;
     }
+    for (const m of models) {
+      let resolve!: (e: ModelFinished) => void;
+      const promise = new Promise<ModelFinished>((r) => (resolve = r));
+      this.#done.set(m.name, { promise, resolve });
+    }
     const list = new Listr(
       models.map((m) => ({
         title: m.name,
         task: async (_ctx: unknown, task: { title: string; skip(message?: string): void }) => {
-          const e = await new Promise<ModelFinished>((resolve) => this.#done.set(m.name, resolve));
+          const e = await this.#done.get(m.name)!.promise;
           task.title = `${m.name} ${e.status} (${detail(e)})`;
           if (e.status === "skipped") task.skip(`${m.name} skipped: ${e.message ?? ""}`);
           if (FAILED.includes(e.status)) throw new Error(`${m.name}: ${e.message ?? e.status}`);
@@ -121,7 +127,7 @@ class ListReporter implements ModelReporter {
 
   event(e: ModelEvent): void {
     if (this.#fallback) return this.#fallback.event(e);
-    if (e.event === "model_finished") this.#done.get(e.name)?.(e);
+    if (e.event === "model_finished") this.#done.get(e.name)?.resolve(e);
   }
 
   async summary(text: string): Promise<void> {
