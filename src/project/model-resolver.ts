@@ -18,7 +18,6 @@ import { Table, contextOf, mergeContexts } from "../expr/table.js";
 import { CacheConfigError } from "../cache/cache-policies.js";
 import { cachePolicyFromYaml } from "../cache/cache-yaml.js";
 import type { CachePolicyLike } from "../expr/table.js";
-import type { Backend } from "../backends/backend.js";
 import { type Connections, profileRef } from "./connections.js";
 import { ExpressionSourceError } from "./expression-source.js";
 import type { CacheConfig, ModelContext } from "./model-definition.js";
@@ -29,7 +28,7 @@ import type { ModelSpec, ProjectConfig, ProjectLocation, SqlModelSpec, TsModelSp
 import { trackVars, varLiteral } from "./project-vars.js";
 import { SchemaCache } from "./schema-cache.js";
 import { renderKeepingVars, renderSqlTemplate } from "./sql-template.js";
-import { StepError, type StepEnv, type StepPath, applySteps } from "./yaml-steps.js";
+import { StepError, type StepEnv, applySteps, hopTo } from "./yaml-steps.js";
 
 export interface ResolvedSource {
   readonly name: string;
@@ -202,12 +201,6 @@ function inputTable(ctx: ResolveContext, ref: { kind: "ref" | "source"; name: st
   const t = ref.kind === "ref" ? ctx.models.get(ref.name)?.table : ctx.sources.get(ref.name)?.table;
   if (!t) throw new ExpressionError(`${ref.kind}('${ref.name}') is not available`);
   return t;
-}
-
-/** Moves `table` into `backend` unless it already runs there (or is in-memory data). */
-function hopTo(table: Table, backend: Backend): Table {
-  const b = backendOf(table.node);
-  return b && b.name !== backend.ref.name ? table.intoBackend(backend) : table;
 }
 
 function resolveSteps(ctx: ResolveContext, spec: YamlStepsModelSpec, profile: string | null, vars: Readonly<Record<string, unknown>>): Table | null {

@@ -39,12 +39,10 @@ const SECRET_KEY = /pass(word)?|secret|token|private_?key|credentials?$|api_?key
 export async function loadProjectSpec(location: ProjectLocation): Promise<{ spec: ProjectSpec; problems: ProblemList }> {
   const problems = new ProblemList();
   const display = (abs: string) => relative(location.root, abs).split(sep).join("/");
-  const config = await loadConfig(location, display, problems);
   const profiles = await loadProfiles(location, display, problems);
-  if (config && config.defaultProfile === "" && profiles.length > 0) {
-    // No default_profile: the first profile of profiles.yaml.
-    Object.assign(config, { defaultProfile: profiles[0]!.name });
-  }
+  const loaded = await loadConfig(location, display, problems);
+  // No default_profile: the first profile of profiles.yaml.
+  const config = loaded && loaded.defaultProfile === "" ? { ...loaded, defaultProfile: profiles[0]?.name ?? "" } : loaded;
   if (config && profiles.length > 0 && !profiles.some((p) => p.name === config.defaultProfile)) {
     problems.add(config.locate(), `default_profile '${config.defaultProfile}' is not a profile in profiles.yaml (profiles: ${profiles.map((p) => p.name).join(", ")})`);
   }

@@ -167,13 +167,17 @@ function input(target: unknown, path: StepPath, env: StepEnv): Table {
   return env.input(r);
 }
 
+/** Moves `table` into `backend` unless it already runs there (or is in-memory data). */
+export function hopTo(table: Table, backend: Backend): Table {
+  const b = backendOf(table.node);
+  return b && b.name !== backend.ref.name ? table.intoBackend(backend) : table;
+}
+
 /** Moves `other` into `table`'s engine when they differ, so YAML joins and unions work across engines. */
 function hopInto(table: Table, other: Table): Table {
   const here = backendOf(table.node);
-  const there = backendOf(other.node);
-  if (!here || !there || here.name === there.name) return other;
-  const backend = table.context.backends.get(here.name);
-  return backend ? other.intoBackend(backend) : other;
+  const backend = here ? table.context.backends.get(here.name) : undefined;
+  return backend ? hopTo(other, backend) : other;
 }
 
 function join(table: Table, arg: Obj, path: StepPath, env: StepEnv): Table {
@@ -192,9 +196,8 @@ function join(table: Table, arg: Obj, path: StepPath, env: StepEnv): Table {
     on = Object.entries(rawOn as Obj).map(([l, r]) => [l, String(r)] as const);
   } else throw new StepError([...path, "on"], `on: column names, [left, right] pairs or { left: right }, got ${JSON.stringify(rawOn)}`);
   const how = (arg["how"] ?? "inner") as NonNullable<Parameters<Table["join"]>[2]>["how"];
-  if (how === "cross" || (Array.isArray(on) && on.length === 0 && how !== undefined && arg["on"] === undefined)) {
-    return table.join(right, [], { how: "cross" });
-  }
+  if (how === "cross") return table.join(right, [], { how: "cross" });
+  if (rawOn === undefined) throw new StepError(path, `a ${how} join needs on: (column names or [left, right] pairs); use how: cross for a cross join`);
   return table.join(right, on, { how, ...(arg["rsuffix"] !== undefined ? { rsuffix: String(arg["rsuffix"]) } : {}) });
 }
 
