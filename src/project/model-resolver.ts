@@ -39,7 +39,13 @@ export interface ResolvedSource {
 export interface ResolvedModel {
   readonly spec: ModelSpec;
   readonly table: Table;
-  /** The expression's full content hash; its first 12 digits name the build artifact. */
+  /**
+   * The expression's full content hash; its first 12 digits name the build artifact.
+   * It is the model's hash: it embeds its inputs' expressions (an upstream edit changes
+   * it), its engine (profile parameters, unresolved) and its cache policy (a `cache`
+   * node: where and how results are kept changes what runs). Tags and description are
+   * not part of it: they change no result, so editing them rebuilds nothing.
+   */
   readonly hash: string;
   /** The engine the model runs in (declared, else its expression's, else the default). */
   readonly profile: string;
