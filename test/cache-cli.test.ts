@@ -34,8 +34,8 @@ describe("xorq cache and run on a project", () => {
 
   it("reports each cached model as computed, then cached, then computed again after its source changed", () => {
     const first = statuses(ok("run", "--json"));
-    expect(first.clean_orders).toBe("success");
-    expect(first.top_customers).toBe("success");
+    expect(first.clean_orders).toBe("computed");
+    expect(first.top_customers).toBe("computed");
     const second = statuses(ok("run", "--json"));
     expect(second.clean_orders).toBe("cached");
     expect(second.top_customers).toBe("cached");
@@ -43,7 +43,7 @@ describe("xorq cache and run on a project", () => {
     const later = new Date(Date.now() + 10_000);
     utimesSync(join(project, "xorq_project", "data", "orders.csv"), later, later);
     const third = statuses(ok("run", "--json"));
-    expect(third.clean_orders).toBe("success");
+    expect(third.clean_orders).toBe("computed");
     expect(third.top_customers).toBe("cached"); // a snapshot: its first result stays
   });
 
@@ -68,7 +68,7 @@ describe("xorq cache and run on a project", () => {
 
     const cleared = JSON.parse(ok("cache", "clear", "--select", "top_customers", "--json")).removed as string[];
     expect(cleared).toHaveLength(1);
-    expect(statuses(ok("run", "--json", "--select", "top_customers", "clean_orders"))).toMatchObject({ top_customers: "success", clean_orders: "cached" });
+    expect(statuses(ok("run", "--json", "--select", "top_customers", "clean_orders"))).toMatchObject({ top_customers: "computed", clean_orders: "cached" });
 
     expect(xorq("cache", "clear", "--select", "no_such_model").status).toBe(2);
     ok("cache", "clear");

@@ -52,30 +52,58 @@ async function computeKey(node: CacheNode, run: ExecutionRun): Promise<CacheKey>
   return { key: keyOf(node.policy.strategy, inputHash, signals), inputHash, signals };
 }
 
+/** A source (or nested cache) a cached sub-expression depends on, and how to read its signal. */
+interface Dependency {
+  readonly id: string;
+  readonly signal: (run: ExecutionRun) => Promise<unknown>;
+}
+
+/** The dependencies of a cached sub-expression: a property of the nodes alone, so found once per process. */
+const dependenciesOf = new WeakMap<RelationNode, ReadonlyArray<Dependency>>();
+/** Signals read in a run, by dependency id: each source is asked once per run, however many caches read it. */
+const signalsByRun = new WeakMap<ExecutionRun, Map<string, Promise<unknown>>>();
+
 /**
- * One signal per source under `root`, across engine hops. A nested cache contributes
- * its own key instead of its sources: the outer result is computed from what the inner
- * cache serves, which changes exactly when the inner key does.
+ * One signal per source under `root`, across engine hops and through nested
+ * modification_time caches (whose keys change exactly when these signals do). A nested
+ * snapshot cache contributes nothing: it serves its first result whatever its sources
+ * do, and its structure is already part of the outer input's hash. Found as a flat set
+ * so a key costs one signal per distinct source, however deep the caches nest.
  */
 async function sourceSignals(root: RelationNode, run: ExecutionRun): Promise<Array<readonly [string, unknown]>> {
-  // Thunks, run one at a time: signals of one engine share its connection, which runs one statement at a time.
-  const pending = new Map<string, () => Promise<unknown>>();
+  let signals = signalsByRun.get(run);
+  if (!signals) signalsByRun.set(run, (signals = new Map()));
+  const out: Array<readonly [string, unknown]> = [];
+  // One at a time: signals of one engine share its connection, which runs one statement at a time.
+  for (const dep of dependencies(root)) {
+    let value = signals.get(dep.id);
+    if (!value) signals.set(dep.id, (value = dep.signal(run)));
+    out.push([dep.id, await value]);
+  }
+  return out;
+}
+
+function dependencies(root: RelationNode): ReadonlyArray<Dependency> {
+  const known = dependenciesOf.get(root);
+  if (known) return known;
+  const found = new Map<string, Dependency["signal"]>();
   const seen = new Set<RelationNode>();
   const visit = (n: RelationNode): void => {
     if (seen.has(n)) return;
     seen.add(n);
     switch (n.kind) {
       case "read":
-        pending.set(`read:${nodeHash(n)}`, () => fileSignal(n, run));
+        found.set(`read:${nodeHash(n)}`, (run) => fileSignal(n, run));
         return;
       case "table":
-        pending.set(`table:${n.backend.name}:${n.name}`, () => tableSignal(n.backend, n.name, run));
+        found.set(`table:${n.backend.name}:${n.name}`, (run) => tableSignal(n.backend, n.name, run));
         return;
       case "cache":
-        pending.set(`cache:${nodeHash(n)}`, async () => (await cacheKeyOf(n, run)).key);
-        return;
+        // A nested snapshot serves its first result whatever its sources do: nothing under it can change what we read.
+        if (n.policy.strategy === "snapshot") return;
+        break;
       case "sql":
-        pending.set(`sql:${nodeHash(n)}`, () => sqlSignal(n, run));
+        found.set(`sql:${nodeHash(n)}`, (run) => sqlSignal(n, run));
         break;
       default:
         break;
@@ -83,9 +111,9 @@ async function sourceSignals(root: RelationNode, run: ExecutionRun): Promise<Arr
     for (const input of relationInputs(n)) visit(input);
   };
   visit(root);
-  const out: Array<readonly [string, unknown]> = [];
-  for (const id of [...pending.keys()].sort()) out.push([id, await pending.get(id)!()]);
-  return out;
+  const deps = [...found.keys()].sort().map((id) => ({ id, signal: found.get(id)! }));
+  dependenciesOf.set(root, deps);
+  return deps;
 }
 
 async function tableSignal(ref: BackendRef, table: string, run: ExecutionRun, depth = 0): Promise<unknown> {
@@ -98,18 +126,36 @@ async function tableSignal(ref: BackendRef, table: string, run: ExecutionRun, de
   return { reads: await tablesSignals(backend, `SELECT * FROM ${backend.dialect.tableName(table)}`, ref, run, depth + 1) };
 }
 
+/**
+ * The tables a SQL node's query reads, asked once per process: the query text is fixed,
+ * and binding it is the expensive part of a key (DuckDB binds in ~1 ms; a project's
+ * SQL models would otherwise pay that for every upstream model on every run). A view
+ * the query names is still signed on every run, through its own change signal.
+ */
+const sqlTables = new WeakMap<SqlNode, Promise<string[]>>();
+
 /** A SQL node's own table reads (its named inputs are signed as sub-expressions). */
 async function sqlSignal(node: SqlNode, run: ExecutionRun): Promise<unknown> {
   const backend = await run.backendFor(node.backend);
-  const probe = sqlProbe(backend.dialect, node.query, node.inputs.map(([name, rel]) => [name, rel.schema] as const));
-  return tablesSignals(backend, probe, node.backend, run, 0);
+  if (!backend.tablesReadBy) throw noSignal(backend, "the tables a SQL query reads");
+  let names = sqlTables.get(node);
+  if (!names) {
+    const probe = sqlProbe(backend.dialect, node.query, node.inputs.map(([name, rel]) => [name, rel.schema] as const));
+    names = backend.tablesReadBy(probe);
+    sqlTables.set(node, names);
+    names.catch(() => sqlTables.delete(node));
+  }
+  return signalsOf(await names, node.backend, run, 0);
 }
 
 async function tablesSignals(backend: Backend, sql: string, ref: BackendRef, run: ExecutionRun, depth: number): Promise<Record<string, unknown>> {
   if (!backend.tablesReadBy) throw noSignal(backend, "the tables a SQL query reads");
-  const names = [...new Set(await backend.tablesReadBy(sql))].sort();
+  return signalsOf(await backend.tablesReadBy(sql), ref, run, depth);
+}
+
+async function signalsOf(tables: ReadonlyArray<string>, ref: BackendRef, run: ExecutionRun, depth: number): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const t of names) out[t] = await tableSignal(ref, t, run, depth);
+  for (const t of [...new Set(tables)].sort()) out[t] = await tableSignal(ref, t, run, depth);
   return out;
 }
 

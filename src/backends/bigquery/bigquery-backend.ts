@@ -17,9 +17,10 @@ import type { BackendRef } from "../../expr/relation-nodes.js";
 import { databaseTable, sqlQuery } from "../../expr/sources.js";
 import type { Table } from "../../expr/table.js";
 import { resolveEnv } from "../../project/env-refs.js";
-import type { Backend } from "../backend.js";
+import type { Backend, ChangeSignal } from "../backend.js";
 import { RowBatcher } from "../row-batcher.js";
 import { envRef } from "../secrets.js";
+import { type BigQuerySignalRow, bigqueryChangeSignal, bigqueryChangeSignalSql } from "./bigquery-change-signal.js";
 import { type BigQueryField, batchToNdjson, fromBigQueryType, loadSchema, wireValue } from "./bigquery-values.js";
 
 type Param = string | number | boolean;
@@ -161,6 +162,20 @@ export class BigQueryBackend implements Backend {
     }
     await Promise.all([pipeline(Readable.from(lines()), sink), done]);
     if (options.temporary) await table.setMetadata({ expirationTime: String(Date.now() + TEMPORARY_TTL_MS) });
+  }
+
+  /** last_modified_time from the dataset's __TABLES__ (bigquery-change-signal.ts); null for a view. */
+  async changeSignal(table: string): Promise<ChangeSignal | null> {
+    const { dataset } = await this.#open();
+    const [rows] = await (await this.#job(bigqueryChangeSignalSql(this.dialect, table, dataset))).getQueryResults();
+    return bigqueryChangeSignal(table, rows[0] as BigQuerySignalRow | undefined);
+  }
+
+  /** The tables a query reads, from a dry run's `referencedTables` (nothing runs, nothing is billed). */
+  async tablesReadBy(sql: string): Promise<string[]> {
+    const job = await this.#job(sql, { dryRun: true });
+    const refs = (job.metadata?.statistics?.query?.referencedTables ?? []) as Array<{ projectId: string; datasetId: string; tableId: string }>;
+    return refs.map((r) => `${r.projectId}.${r.datasetId}.${r.tableId}`).sort();
   }
 
   async listTables(): Promise<string[]> {

@@ -12,9 +12,10 @@ import type { BackendRef } from "../../expr/relation-nodes.js";
 import { databaseTable, sqlQuery } from "../../expr/sources.js";
 import type { Table } from "../../expr/table.js";
 import { isEnvOnly, resolveEnv } from "../../project/env-refs.js";
-import type { Backend } from "../backend.js";
+import type { Backend, ChangeSignal } from "../backend.js";
 import { RowBatcher } from "../row-batcher.js";
 import { envRef, redact } from "../secrets.js";
+import { type SnowflakeSignalRow, snowflakeChangeSignal, snowflakeChangeSignalSql } from "./snowflake-change-signal.js";
 import { FETCH_AS_STRING, SESSION_SQL, batchBinds, fromSnowflakeType, ingestStatements, snowflakeValue } from "./snowflake-values.js";
 
 type Param = string | number | boolean;
@@ -181,6 +182,12 @@ export class SnowflakeBackend implements Backend {
       rowMode: "array",
     });
     return (rows as unknown[][] | undefined)?.map((r) => String(r[0])) ?? [];
+  }
+
+  /** LAST_ALTERED plus the change-commit token, one metadata query (snowflake-change-signal.ts). */
+  async changeSignal(table: string): Promise<ChangeSignal> {
+    const { rows } = await this.#execute(await this.connection(), { sqlText: snowflakeChangeSignalSql(this.dialect, table) });
+    return snowflakeChangeSignal(table, (rows as SnowflakeSignalRow[] | undefined)?.[0]);
   }
 
   /** An expression over a table or view (names are case-sensitive as stored: unquoted ones are upper case). */
