@@ -2,9 +2,11 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { buildModels } from "../../build/project-build.js";
+import { type WatchEvent, watchProject } from "../../build/watch.js";
 import { Catalog } from "../../catalog/catalog.js";
 import { catalogDir } from "../../catalog/target-resolver.js";
 import { shortHash } from "../../expr/canonical.js";
+import { formatProblem } from "../../project/project-errors.js";
 import { UsageError } from "../errors.js";
 import { createReporter, formatMs } from "../model-reporter.js";
 import { type ProjectCommandOptions, countLine, loadAndSelect, runJsonAware, withProjectOptions } from "../project-options.js";
@@ -13,6 +15,8 @@ interface BuildOptions extends ProjectCommandOptions {
   readonly relocateReads?: boolean;
   readonly catalog?: string;
   readonly alias?: string;
+  readonly watch?: boolean;
+  readonly run?: boolean;
 }
 
 export function register(program: Command): void {
@@ -22,8 +26,12 @@ export function register(program: Command): void {
     .option("--catalog <dir>", "also add what was built to this catalog (see xorq catalog)")
     .option("--alias <name>", "with one selected model: point this catalog alias at its build")
     .option("--json", "print JSON events (one per line)")
+    .option("--watch", "build, then rebuild on every change under xorq_project/ until interrupted")
+    .option("--run", "with --watch: also run the models each rebuild wrote")
     .action((options: BuildOptions) =>
       runJsonAware(options.json, async () => {
+        if (options.run && !options.watch) throw new UsageError("--run goes with --watch (to build and run once: xorq run)");
+        if (options.watch) return watchBuild(options);
         const start = performance.now();
         const { project, names } = await loadAndSelect(options);
         try {
@@ -51,4 +59,38 @@ export function register(program: Command): void {
         }
       }),
     );
+}
+
+/** `--watch`: prints one line (or JSON event) per rebuild until SIGINT/SIGTERM. */
+async function watchBuild(options: BuildOptions): Promise<void> {
+  if (options.catalog !== undefined || options.alias !== undefined) throw new UsageError("--catalog and --alias do not go with --watch");
+  const print = (e: WatchEvent) => process.stdout.write(options.json ? `${JSON.stringify(e)}\n` : `${watchLine(e)}\n`);
+  const handle = await watchProject(
+    { project: options.project, select: options.select, exclude: options.exclude, relocateReads: options.relocateReads, run: options.run },
+    print,
+  );
+  await new Promise<void>((stop) => {
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await handle.close();
+}
+
+function watchLine(e: WatchEvent): string {
+  const changed = e.event === "watching" ? "" : e.changes.map((c) => `${c.kind} ${c.file}`).join(", ");
+  const cause = changed ? ` after ${changed}` : "";
+  switch (e.event) {
+    case "watching":
+      return `watching ${e.root}/xorq_project (Ctrl-C stops)`;
+    case "project_error": {
+      const lines = e.problems.length > 0 ? e.problems.map((p) => `  ${formatProblem(p)}`).join("\n") : `  ${e.message}`;
+      return `build failed${cause}; waiting for a fix:\n${lines}`;
+    }
+    case "rebuilt": {
+      const built = e.built.length > 0 ? `built ${e.built.join(", ")}` : "nothing to build";
+      const failed = e.failed.map((f) => `\n  error: ${f.name}: ${f.message ?? ""}`).join("");
+      const ran = e.ran.map((r) => `\n  ${r.status}: ${r.name}${r.rows !== undefined ? ` (${r.rows} rows)` : ""}${r.status === "error" ? `: ${r.message ?? ""}` : ""}`).join("");
+      return `${built} (${e.unchanged} unchanged, ${e.selected} of ${e.models} selected) in ${formatMs(e.ms)}${cause}${failed}${ran}`;
+    }
+  }
 }
