@@ -380,7 +380,7 @@ const TS_INPUT = /(?<![\w$])(ref|source)\(\s*(["'`])([^"'`$]+)\2\s*\)/g;
 async function loadTsFile(ctx: FileContext, text: string): Promise<ModelSpec | null> {
   let definition: unknown;
   try {
-    definition = await importTsModule(ctx.path);
+    definition = await importTsModule(ctx.path, sha256(text));
   } catch (e) {
     ctx.problems.add(errorPosition(e, ctx), `cannot import: ${(e as Error).message.split("\n")[0]}`);
     return null;
@@ -428,7 +428,8 @@ async function loadTsFile(ctx: FileContext, text: string): Promise<ModelSpec | n
 export function errorPosition(e: unknown, ctx: { path: string; file: string }): SourcePos {
   const stack = e instanceof Error ? e.stack ?? "" : "";
   const escaped = ctx.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const m = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
+  // An edited file is imported as file.ts?v=<hash> (see ts-loader.ts).
+  const m = new RegExp(`${escaped}(?:\\?v=\\w+)?:(\\d+):(\\d+)`).exec(stack);
   return m ? { file: ctx.file, line: Number(m[1]), col: Number(m[2]) } : { file: ctx.file, line: 1, col: 1 };
 }
 

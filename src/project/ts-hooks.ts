@@ -32,7 +32,7 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
     return await nextResolve(specifier, context);
   } catch (e) {
     // TypeScript style: `import "./helpers.js"` from a .ts file means ./helpers.ts.
-    if (specifier.startsWith(".") && specifier.endsWith(".js") && context.parentURL?.endsWith(".ts")) {
+    if (specifier.startsWith(".") && specifier.endsWith(".js") && context.parentURL?.split("?")[0]!.endsWith(".ts")) {
       return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
     }
     throw e;
@@ -40,7 +40,9 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
 };
 
 export const load: LoadHook = async (url, context, nextLoad) => {
-  if (!url.startsWith("file:") || !url.endsWith(".ts") || url.includes("/node_modules/")) return nextLoad(url, context);
+  // A `?v=<hash>` query is a new version of an edited file (see ts-loader.ts).
+  const path = url.split("?")[0]!;
+  if (!path.startsWith("file:") || !path.endsWith(".ts") || path.includes("/node_modules/")) return nextLoad(url, context);
   const source = await readFile(fileURLToPath(url), "utf8");
   return { format: "module", source: await transpile(source, url), shortCircuit: true };
 };

@@ -26,9 +26,23 @@ function registerHooks(): void {
   registered = true;
 }
 
-/** The module's default export (a model definition, if the file is a model). */
-export async function importTsModule(file: string): Promise<unknown> {
+/** The content hash each file was first imported with. */
+const firstVersion = new Map<string, string>();
+
+/**
+ * The module's default export (a model definition, if the file is a model). `version`
+ * (the file's content hash) lets a long-lived process (`xorq build --watch`) see an
+ * edited file: ESM caches a module per URL, so a new content is imported as
+ * `file.ts?v=<hash>` (each version stays in memory for the life of the process).
+ */
+export async function importTsModule(file: string, version?: string): Promise<unknown> {
   registerHooks();
-  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  const url = pathToFileURL(file);
+  if (version !== undefined) {
+    const first = firstVersion.get(file);
+    if (first === undefined) firstVersion.set(file, version);
+    else if (first !== version) url.search = `v=${version.slice(0, 16)}`;
+  }
+  const mod = (await import(url.href)) as { default?: unknown };
   return mod.default;
 }
