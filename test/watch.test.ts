@@ -147,3 +147,32 @@ describe("watchProject", () => {
     expect(events.waiting).toBe(0);
   });
 });
+
+describe("watchProject with run", () => {
+  it("runs the models a rebuild wrote, and only those", async () => {
+    const root = tempDir("xorq-watch-run-");
+    // clean_orders is cached: keep the cache out of the user's ~/.cache/xorq.
+    const saved = process.env["XORQ_CACHE_DIR"];
+    process.env["XORQ_CACHE_DIR"] = join(root, ".xorq-cache");
+    await initProject(root, "duckdb");
+    rmSync(join(root, MODELS, "marts", "top_customers.ts"));
+    const events = new EventQueue();
+    const handle = await watchProject({ project: root, run: true }, events.push);
+    try {
+      const first = rebuilt(await events.next());
+      expect(first.ran.map((r) => r.name).sort()).toEqual(["clean_orders", "monthly_kpis", "revenue_by_region"]);
+      expect((await events.next()).event).toBe("watching");
+      const file = join(root, MODELS, "marts", "monthly_kpis.yaml");
+      writeFileSync(file, readFileSync(file, "utf8").replace("round(avg(amount), 2)", "round(avg(amount), 1)"));
+      const e = rebuilt(await events.next());
+      expect(e.built).toEqual(["monthly_kpis"]);
+      expect(e.ran.map((r) => [r.name, r.status])).toEqual([["monthly_kpis", "computed"]]);
+      expect(e.ran[0]!.rows).toBeGreaterThan(0);
+    } finally {
+      await handle.close();
+      if (saved === undefined) delete process.env["XORQ_CACHE_DIR"];
+      else process.env["XORQ_CACHE_DIR"] = saved;
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
