@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Writes the synthetic N-model project of ../shared/bench/peers/SHAPE.md in our format:
 // the same DAG and SQL bodies as the Dataform peer benchmark (imported from its generator),
-// one SQL model per file, 100 per folder, sources as small parquet files read by DuckDB.
+// one model per file, 100 per folder, sources as small parquet files read by DuckDB.
+// With --ts every model is a TypeScript model written with the Table builder instead of
+// SQL: the same logic (inputs, predicates, aggregates, join keys) and the same columns.
 //
-//   node bench/gen-project.mjs <N> <outDir> [--seed 42]
+//   node bench/gen-project.mjs <N> <outDir> [--seed 42] [--ts]
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,14 +13,15 @@ import { DuckDBInstance } from "@duckdb/node-api";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const peers = process.env.XORQ_PEERS_DIR ?? path.resolve(here, "../../shared/bench/peers");
-const { buildDag, renderSql, SOURCES, describe } = await import(path.join(peers, "gen-dataform.mjs"));
+const { buildDag, renderSql, SOURCES, COLUMNS, describe } = await import(path.join(peers, "gen-dataform.mjs"));
 
 const args = process.argv.slice(2);
 const n = Number(args[0]);
 const outDir = args[1];
 const seed = args.includes("--seed") ? Number(args[args.indexOf("--seed") + 1]) : 42;
+const ts = args.includes("--ts");
 if (!Number.isInteger(n) || n < 1 || !outDir) {
-  console.error("usage: node bench/gen-project.mjs <N> <outDir> [--seed 42]");
+  console.error("usage: node bench/gen-project.mjs <N> <outDir> [--seed 42] [--ts]");
   process.exit(2);
 }
 
@@ -55,9 +58,103 @@ const ref = (x) => (x.startsWith("src_") ? `{{ source('${x}') }}` : `{{ ref('${x
 for (const [i, m] of dag.models.entries()) {
   const dir = path.join(proj, "models", `part_${String(Math.floor(i / 100)).padStart(3, "0")}`);
   if (i % 100 === 0) fs.mkdirSync(dir, { recursive: true });
+  if (ts) {
+    fs.writeFileSync(path.join(dir, `${m.name}.ts`), renderTs(m));
+    continue;
+  }
   // SHAPE.md's dialect note: DuckDB spells the timestamp literal `timestamp '...'`.
   const body = renderSql(m, ref).replace(/timestamp\('(\d{4}-\d\d-\d\d)'\)/g, "timestamp '$1'");
   const header = `---\ntags: [${m.tags.join(", ")}]\ndescription: "${describe(m)}"\n---\n`;
   fs.writeFileSync(path.join(dir, `${m.name}.sql`), header + body);
 }
-console.log(JSON.stringify({ n, seed, models: dag.models.length, sha256: stats.sha256.slice(0, 16), outDir }));
+console.log(JSON.stringify({ n, seed, variant: ts ? "ts" : "sql", models: dag.models.length, sha256: stats.sha256.slice(0, 16), outDir }));
+
+/**
+ * A model of SHAPE.md as a TypeScript model file, written the way a user would with the
+ * Table builder. A join keeps the left side's columns and suffixes the right side's
+ * (`_right`, then `_c` for join3's third input), so `b.status` is `_.status_right`.
+ * The TS API has no `greatest` (SQL's skips NULLs); `ifElse(x.ge(y), x, y)` gives the
+ * same result here because `a.event_ts` is never NULL, hence neither are the coalesces.
+ */
+function renderTs(m) {
+  const inRef = (x) => (x.startsWith("src_") ? `source("${x}")` : `ref("${x}")`);
+  const uses = new Set(m.inputs.map((x) => (x.startsWith("src_") ? "source" : "ref")));
+  const ctx = `{ ${[...uses].sort().join(", ")} }`;
+  const [a, b, c] = m.inputs.map(inRef);
+  const p = m.params;
+  const list = (xs) => xs.map((x) => `"${x}"`).join(", ");
+  let imports = ["model", "_"];
+  let body;
+  if (m.kind === "filter") {
+    imports.push("timestamp");
+    body = [
+      `// ${m.name} (filter): recent ${p.statuses.join("/")} rows of ${m.inputs[0]}`,
+      `  ${a}.filter(`,
+      `    _.status.isin([${list(p.statuses)}]),`,
+      `    _.amount.gt(${p.minAmount}),`,
+      `    _.event_ts.ge(timestamp("${p.sinceYear}-01-01 00:00:00")),`,
+      `  )`,
+    ];
+  } else if (m.kind === "aggregate") {
+    const agg = { id: "min", customer_id: "min", region: "anyValue", category: "anyValue", status: "max", amount: "sum", quantity: "sum", event_ts: "max" };
+    const metrics = COLUMNS.filter((col) => !p.groupBy.includes(col)).map((col) => `${col}: _.${col}.${agg[col]}()`);
+    body = [
+      `// ${m.name} (aggregate): rollup of ${m.inputs[0]} by ${p.groupBy.join(", ")}`,
+      `  ${a}`,
+      `    .filter(_.quantity.gt(0))`,
+      `    .groupBy(${list(p.groupBy)})`,
+      `    .agg({ ${metrics.join(", ")} })`,
+      `    .filter(_.amount.gt(${p.minTotal}))`,
+      `    .select(${list(COLUMNS)})`,
+    ];
+  } else if (m.kind === "join2") {
+    imports.push("coalesce", "ifElse");
+    body = [
+      `// ${m.name} (join): ${m.inputs[0]} ${p.joinType} join ${m.inputs[1]} on ${p.joinKey.join(", ")}`,
+      `  ${a}`,
+      `    .join(${b}, [${list(p.joinKey)}], { how: "${p.joinType}" })`,
+      `    .filter(_.amount.notNull())`,
+      `    .select("id", "customer_id", "region", {`,
+      `      category: coalesce(_.category, _.category_right),`,
+      `      status: coalesce(_.status_right, _.status),`,
+      `      amount: _.amount.add(coalesce(_.amount_right, 0)),`,
+      `      quantity: _.quantity.add(coalesce(_.quantity_right, 0)),`,
+      `      event_ts: later(_.event_ts, coalesce(_.event_ts_right, _.event_ts)),`,
+      `    })`,
+    ];
+  } else {
+    imports.push("coalesce", "ifElse");
+    body = [
+      `// ${m.name} (join3): ${m.inputs[0]} with ${m.inputs[1]} (on ${p.joinKey.join(", ")}) and ${m.inputs[2]} (on id)`,
+      `  ${a}`,
+      `    .join(${b}, [${list(p.joinKey)}], { how: "inner" })`,
+      `    .join(${c}, ["id"], { how: "left", rsuffix: "_c" })`,
+      `    .filter(_.status.ne("cancelled"))`,
+      `    .select("id", "customer_id", "region", {`,
+      `      category: coalesce(_.category_right, _.category),`,
+      `      status: coalesce(_.status_c, _.status_right, _.status),`,
+      `      amount: _.amount.add(coalesce(_.amount_right, 0)).sub(coalesce(_.amount_c, 0)),`,
+      `      quantity: _.quantity.add(coalesce(_.quantity_right, 0)),`,
+      `      event_ts: later(later(_.event_ts, coalesce(_.event_ts_right, _.event_ts)), coalesce(_.event_ts_c, _.event_ts)),`,
+      `    })`,
+    ];
+  }
+  const comment = body.shift();
+  const helper = imports.includes("ifElse")
+    ? ["", "/** The later of two timestamps (SQL's greatest for non-NULL values). */", "const later = (x: Value, y: Value): Value => ifElse(x.ge(y), x, y);"]
+    : [];
+  const typeImport = helper.length > 0 ? [`import type { Value } from "xorq";`] : [];
+  return [
+    comment,
+    `import { ${imports.join(", ")} } from "xorq";`,
+    ...typeImport,
+    ...helper,
+    "",
+    "export default model(",
+    `  { name: "${m.name}", description: "${describe(m)}", tags: [${list(m.tags)}] },`,
+    `  (${ctx}) =>`,
+    ...body.map((l, j) => `  ${l}${j === body.length - 1 ? "," : ""}`),
+    ");",
+    "",
+  ].join("\n");
+}
