@@ -137,7 +137,11 @@ export class DuckDBBackend implements FileReadingBackend {
     return reader.getColumnsJS()[0]?.map(String) ?? [];
   }
 
-  /** A checksum of the rows: DuckDB has no cheap exact write counter (see duckdb-change-signal.ts). */
+  /**
+   * A checksum of the rows (DuckDB has no exact write counter), rescanned only when the
+   * database files changed since it was taken; in-memory databases scan every time
+   * (see duckdb-change-signal.ts).
+   */
   async changeSignal(table: string): Promise<ChangeSignal> {
     return duckdbChangeSignal(await this.connection(), this.dialect, table);
   }
