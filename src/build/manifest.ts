@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { shortHash } from "../expr/canonical.js";
+import { shortHashOf } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import type { Project } from "../project/project.js";
 import { ProjectNotFoundError } from "../project/project-errors.js";
@@ -54,7 +54,7 @@ export function manifestModel(project: Project, name: string): ManifestModel {
     kind: m.spec.kind,
     file: m.spec.file,
     hash: m.hash,
-    build: `builds/${shortHash(m.table.node)}`,
+    build: `builds/${shortHashOf(m.hash)}`,
     inputs: project.graph.parents.get(name) ?? [],
     sources: project.graph.sourcesOf.get(name) ?? [],
     tags: m.spec.tags,
@@ -62,7 +62,7 @@ export function manifestModel(project: Project, name: string): ManifestModel {
     description: m.spec.description,
     definition_hash: m.definitionHash,
     config_hash: m.configHash,
-    schema: m.table.schema(),
+    schema: m.schema,
   };
 }
 

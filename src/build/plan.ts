@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { shortHash } from "../expr/canonical.js";
+import { shortHashOf } from "../expr/canonical.js";
 import type { Project } from "../project/project.js";
 import { type Manifest, ownChanges } from "./manifest.js";
 
@@ -21,7 +21,7 @@ export function planBuild(project: Project, names: ReadonlyArray<string>, previo
   const builds = join(project.location.root, "builds");
   return names.map((name) => {
     const m = project.models.get(name)!;
-    const hash = shortHash(m.table.node);
+    const hash = shortHashOf(m.hash);
     if (existsSync(join(builds, hash))) return { name, hash, action: "unchanged", reasons: [] };
     return { name, hash, action: "build", reasons: explain(project, previous, name) };
   });

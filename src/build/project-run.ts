@@ -17,7 +17,7 @@ import type { Catalog, CatalogEntry } from "../catalog/catalog.js";
 import { catalogResultFor, storeResult } from "../catalog/catalog-results.js";
 import { setCacheBaseDir } from "../cache/cache-dirs.js";
 import { onCacheEvent } from "../cache/cache-events.js";
-import { nodeHash, shortHash } from "../expr/canonical.js";
+import { nodeHash, shortHash, shortHashOf } from "../expr/canonical.js";
 import { Table } from "../expr/table.js";
 import type { Project } from "../project/project.js";
 import { jsonText, writeFileAtomic } from "./atomic-write.js";
@@ -78,7 +78,7 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
     const pump = () => {
       while (active < threads && queue.length > 0) {
         const name = queue.shift()!;
-        const hash = shortHash(project.models.get(name)!.table.node);
+        const hash = shortHashOf(project.models.get(name)!.hash);
         const failed = parentsIn(name).find((p) => ["error", "skipped"].includes(results.get(p)!.status));
         if (failed) {
           finish({ event: "model_finished", name, hash, status: "skipped", ms: 0, message: `input '${failed}' did not run` });

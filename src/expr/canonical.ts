@@ -73,7 +73,12 @@ export function nodeHash(node: RelationNode): string {
 
 /** The short form used for artifact directories and table names. */
 export function shortHash(node: RelationNode): string {
-  return nodeHash(node).slice(0, 12);
+  return shortHashOf(nodeHash(node));
+}
+
+/** The short form of a full hash (a model's `hash`, without rebuilding its nodes). */
+export function shortHashOf(hash: string): string {
+  return hash.slice(0, 12);
 }
 
 /** All nodes reachable from `root`, inputs before the nodes that use them, each once. */
@@ -102,11 +107,21 @@ export function toGraph(root: RelationNode): ExprGraph {
   return { root: nodeHash(root), nodes };
 }
 
+export interface FromGraphOptions {
+  /** Nodes already built, by hash, that the graph refers to without holding them. */
+  readonly known?: ReadonlyMap<string, RelationNode>;
+  /**
+   * Take each node's key in the graph as its hash instead of recomputing it (for graphs
+   * this tool wrote itself, e.g. the resolve cache; never for files a user can edit).
+   */
+  readonly trustHashes?: boolean;
+}
+
 /** Rebuilds nodes from a graph; the rebuilt root has the same hash as the original. */
-export function fromGraph(graph: ExprGraph): RelationNode {
+export function fromGraph(graph: ExprGraph, options: FromGraphOptions = {}): RelationNode {
   const built = new Map<string, RelationNode>();
   const build = (id: string): RelationNode => {
-    const existing = built.get(id);
+    const existing = built.get(id) ?? options.known?.get(id);
     if (existing) return existing;
     const data = graph.nodes[id];
     if (!data) throw new Error(`expression graph refers to a missing node ${id}`);
@@ -120,6 +135,7 @@ export function fromGraph(graph: ExprGraph): RelationNode {
     }
     const rel = deepFreeze(node) as unknown as RelationNode;
     built.set(id, rel);
+    if (options.trustHashes) hashes.set(rel, id);
     return rel;
   };
   return build(graph.root);

@@ -10,11 +10,12 @@
 import { stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { canReadFiles } from "../backends/backend.js";
-import { sha256, stableStringify } from "../expr/canonical.js";
+import { nodeHash, sha256, stableStringify } from "../expr/canonical.js";
+import type { Schema } from "../expr/data-type.js";
 import { ExpressionError } from "../expr/errors.js";
 import { type BackendRef, type RelationNode, type SqlNode, backendOf } from "../expr/relation-nodes.js";
 import { databaseTable, deferredRead, sqlProbe } from "../expr/sources.js";
-import { Table, contextOf, mergeContexts } from "../expr/table.js";
+import { type ExprContext, Table, contextOf, mergeContexts } from "../expr/table.js";
 import { CacheConfigError } from "../cache/cache-policies.js";
 import { cachePolicyFromYaml } from "../cache/cache-yaml.js";
 import type { CachePolicyLike } from "../expr/table.js";
@@ -26,6 +27,7 @@ import type { ProjectGraph } from "./project-graph.js";
 import { errorPosition } from "./project-loader.js";
 import type { ModelSpec, ProjectConfig, ProjectLocation, SqlModelSpec, TsModelSpec, YamlStepsModelSpec } from "./project-spec.js";
 import { trackVars, varLiteral } from "./project-vars.js";
+import type { ResolveCache } from "./resolve-cache.js";
 import { SchemaCache } from "./schema-cache.js";
 import { renderKeepingVars, renderSqlTemplate } from "./sql-template.js";
 import { StepError, type StepEnv, applySteps, hopTo } from "./yaml-steps.js";
@@ -55,6 +57,8 @@ export interface ResolvedModel {
   readonly definitionHash: string;
   /** Settings that change what runs but are not the definition: profile and cache policy. */
   readonly configHash: string;
+  /** The result's columns (the expression's schema, known without rebuilding it). */
+  readonly schema: Schema;
 }
 
 interface ResolveContext {
@@ -64,6 +68,7 @@ interface ResolveContext {
   readonly graph: ProjectGraph;
   readonly connections: Connections;
   readonly schemas: SchemaCache;
+  readonly resolved: ResolveCache;
   readonly problems: ProblemList;
   readonly sources: Map<string, ResolvedSource>;
   readonly models: Map<string, ResolvedModel>;
@@ -76,18 +81,27 @@ export async function resolveProject(
   graph: ProjectGraph,
   connections: Connections,
   schemas: SchemaCache,
+  resolved: ResolveCache,
   problems: ProblemList,
 ): Promise<{ sources: Map<string, ResolvedSource>; models: Map<string, ResolvedModel> }> {
-  const ctx: ResolveContext = { location, config, vars, graph, connections, schemas, problems, sources: new Map(), models: new Map() };
+  const ctx: ResolveContext = { location, config, vars, graph, connections, schemas, resolved, problems, sources: new Map(), models: new Map() };
   // Sources are independent: their schemas are asked for concurrently.
   await Promise.all([...graph.sources.values()].map((s) => resolveSource(ctx, s.name)));
   for (const name of graph.order) {
     const spec = graph.models.get(name)!;
     const inputsOk = !graph.broken.has(name) && graph.parents.get(name)!.every((p) => ctx.models.has(p)) && graph.sourcesOf.get(name)!.every((s) => ctx.sources.has(s));
     if (!inputsOk) continue; // the input's own problem is reported; this model is not checked further
+    const reused = reuseModel(ctx, spec);
+    if (reused) {
+      ctx.models.set(name, reused);
+      continue;
+    }
     try {
       const model = await resolveModel(ctx, spec);
-      if (model) ctx.models.set(name, model);
+      if (model) {
+        ctx.models.set(name, model);
+        rememberModel(ctx, spec, model);
+      }
     } catch (e) {
       report(ctx, e, spec.locate());
     }
@@ -186,9 +200,119 @@ async function resolveModel(ctx: ResolveContext, spec: ModelSpec): Promise<Resol
     hash: table.hash(),
     profile: declared ?? backendOf(table.node)?.name ?? ctx.config.defaultProfile,
     vars: used,
-    definitionHash: sha256(stableStringify({ definition: spec.definitionHash, vars: jsonable(used) })),
-    configHash: sha256(stableStringify({ profile: spec.profile, cache: spec.cache ?? null })),
+    definitionHash: definitionHash(spec, used),
+    configHash: configHash(spec),
+    schema: table.schema(),
   };
+}
+
+function definitionHash(spec: ModelSpec, usedVars: Readonly<Record<string, unknown>>): string {
+  return sha256(stableStringify({ definition: spec.definitionHash, vars: jsonable(usedVars) }));
+}
+
+function configHash(spec: ModelSpec): string {
+  return sha256(stableStringify({ profile: spec.profile, cache: spec.cache ?? null }));
+}
+
+/**
+ * The resolve cache's key of a model: everything its expression is a function of (see
+ * resolve-cache.ts), or null when an input is missing. `varNames`: the vars it read.
+ */
+function modelKey(ctx: ResolveContext, spec: ModelSpec, varNames: ReadonlyArray<string>): string | null {
+  const inputs: string[] = [];
+  for (const r of spec.refs) {
+    const m = ctx.models.get(r.name);
+    if (!m) return null;
+    inputs.push(`ref:${r.name}:${m.hash}`);
+  }
+  for (const r of spec.sources) {
+    const s = ctx.sources.get(r.name);
+    if (!s) return null;
+    inputs.push(`source:${r.name}:${s.hash}`);
+  }
+  return stableStringify({
+    kind: spec.kind,
+    definition: spec.definitionHash,
+    profile: spec.profile,
+    cache: spec.cache ?? null,
+    inputs,
+    vars: varNames.map((n) => [n, ctx.vars[n] ?? null]),
+  });
+}
+
+/** Whether a model's expression is a function of its key (see resolve-cache.ts). */
+function cacheable(ctx: ResolveContext, spec: ModelSpec): boolean {
+  if (spec.kind === "yaml") return true;
+  if (spec.kind !== "sql") return false;
+  const profile = ctx.connections.profile(spec.profile ?? ctx.config.defaultProfile);
+  return profile?.kind === "duckdb" && (profile.params["path"] ?? ":memory:") === ":memory:";
+}
+
+/** The model from the resolve cache when its key is unchanged; its expression is rebuilt only on demand. */
+function reuseModel(ctx: ResolveContext, spec: ModelSpec): ResolvedModel | null {
+  if (!cacheable(ctx, spec)) return null;
+  const varNames = ctx.resolved.varNamesOf(spec.name);
+  const key = varNames && modelKey(ctx, spec, varNames);
+  const facts = key ? ctx.resolved.lookup(spec.name, key) : null;
+  if (!facts) return null;
+  const used = Object.fromEntries(facts.varNames.map((n) => [n, ctx.vars[n]]));
+  let table: Table | null = null;
+  let defHash: string | null = null;
+  return {
+    spec,
+    hash: facts.hash,
+    profile: facts.profile,
+    vars: used,
+    schema: facts.schema,
+    get definitionHash() {
+      return (defHash ??= definitionHash(spec, used));
+    },
+    get configHash() {
+      return configHash(spec);
+    },
+    get table() {
+      if (!table) {
+        const boundary = new Map<string, RelationNode>();
+        for (const n of inputNodes(ctx, spec)) boundary.set(nodeHash(n), n);
+        table = new Table(ctx.resolved.restore(spec.name, boundary), projectContext(ctx));
+      }
+      return table;
+    },
+  };
+}
+
+/** The root nodes of a model's inputs (what its resolve-cache entry does not hold). */
+function inputNodes(ctx: ResolveContext, spec: ModelSpec): RelationNode[] {
+  return [
+    ...spec.refs.map((r) => ctx.models.get(r.name)!.table.node),
+    ...spec.sources.map((r) => ctx.sources.get(r.name)!.table.node),
+  ];
+}
+
+/** Every profile's connection, as the context of expressions rebuilt from the resolve cache. */
+function projectContext(ctx: ResolveContext): ExprContext {
+  let context = projectContexts.get(ctx);
+  if (!context) {
+    context = { backends: new Map(ctx.connections.profiles.map((p) => [p.name, ctx.connections.get(p.name)] as const)), memtables: new Map() };
+    projectContexts.set(ctx, context);
+  }
+  return context;
+}
+
+const projectContexts = new WeakMap<ResolveContext, ExprContext>();
+
+/** Keeps a freshly resolved model in the resolve cache when its expression is a function of its key. */
+function rememberModel(ctx: ResolveContext, spec: ModelSpec, model: ResolvedModel): void {
+  if (!cacheable(ctx, spec)) return;
+  const { context } = model.table;
+  // An expression holding data or a connection of its own cannot be rebuilt from nodes and profiles.
+  if (context.memtables.size > 0) return;
+  for (const [name, backend] of context.backends) if (!ctx.connections.has(name) || ctx.connections.get(name) !== backend) return;
+  const varNames = Object.keys(model.vars);
+  const key = modelKey(ctx, spec, varNames);
+  if (!key) return;
+  const boundary = new Set(inputNodes(ctx, spec).map(nodeHash));
+  ctx.resolved.remember(spec.name, key, model.table.node, { profile: model.profile, varNames }, boundary);
 }
 
 function jsonable(v: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -5,7 +5,8 @@
  * file:line:col and the caller decides what runs (nothing, while there is one).
  * No engine is opened here.
  */
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { sha256, stableStringify } from "../expr/canonical.js";
 import type { CacheConfig } from "./model-definition.js";
@@ -22,9 +23,10 @@ import type {
   ProjectSpec,
   SourceSpec,
 } from "./project-spec.js";
-import { type TemplatePart, parseSqlTemplate, splitFrontMatter } from "./sql-template.js";
+import { type TemplateError, type TemplatePart, type TemplatePos, parseSqlTemplate, splitFrontMatter } from "./sql-template.js";
 import { importTsModule } from "./ts-loader.js";
-import { validateYaml } from "./validate.js";
+import type { ParseCache, ParsedFile } from "./parse-cache.js";
+import { type YamlFileKind, validateYaml } from "./validate.js";
 import { YamlLocator, positionInString } from "./yaml-locate.js";
 
 export const PROJECT_DIR = "xorq_project";
@@ -36,11 +38,12 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_KEY = /pass(word)?|secret|token|private_?key|credentials?$|api_?key/i;
 
 /** Reads every file of the project; returns the spec and the problems found. */
-export async function loadProjectSpec(location: ProjectLocation): Promise<{ spec: ProjectSpec; problems: ProblemList }> {
+export async function loadProjectSpec(location: ProjectLocation, cache: ParseCache): Promise<{ spec: ProjectSpec; problems: ProblemList }> {
   const problems = new ProblemList();
   const display = (abs: string) => relative(location.root, abs).split(sep).join("/");
-  const profiles = await loadProfiles(location, display, problems);
-  const loaded = await loadConfig(location, display, problems);
+  const reader: FileReader = { cache, display, problems };
+  const profiles = loadProfiles(location, reader);
+  const loaded = loadConfig(location, reader);
   // No default_profile: the first profile of profiles.yaml.
   const config = loaded && loaded.defaultProfile === "" ? { ...loaded, defaultProfile: profiles[0]?.name ?? "" } : loaded;
   if (config && profiles.length > 0 && !profiles.some((p) => p.name === config.defaultProfile)) {
@@ -51,15 +54,32 @@ export async function loadProjectSpec(location: ProjectLocation): Promise<{ spec
     modelPaths: ["models"], sourcePaths: ["sources"], locate: () => ({ file: `${PROJECT_DIR}/project.yaml`, line: 1, col: 1 }),
   };
   const [sources, models] = await Promise.all([
-    loadSources(location, fallbackConfig, display, problems),
-    loadModels(location, fallbackConfig, display, problems),
+    loadSources(location, fallbackConfig, reader),
+    loadModels(location, fallbackConfig, reader),
   ]);
   return { spec: { location, config: fallbackConfig, profiles, sources, models }, problems };
 }
 
-async function readText(path: string): Promise<string | null> {
+/** How the loader reads files: through the parse cache, with problems collected. */
+interface FileReader {
+  readonly cache: ParseCache;
+  /** An absolute path as messages show it (relative to the project root). */
+  readonly display: (path: string) => string;
+  readonly problems: ProblemList;
+}
+
+/**
+ * A YAML file validated against the schema of `kind` (problems reported), through the
+ * parse cache; null when the file does not exist.
+ */
+function readYaml(reader: FileReader, path: string, kind: YamlFileKind): ParsedFile<unknown> | null {
+  const file = reader.display(path);
   try {
-    return await readFile(path, "utf8");
+    return reader.cache.read(path, file, kind, (text) => {
+      const { value, errors } = validateYaml(kind, text, file);
+      addValidationErrors(reader.problems, errors);
+      return errors.length > 0 ? null : (value ?? {});
+    });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw e;
@@ -81,19 +101,17 @@ function strList(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).map(String);
 }
 
-async function loadConfig(location: ProjectLocation, display: (p: string) => string, problems: ProblemList): Promise<ProjectConfig | null> {
+function loadConfig(location: ProjectLocation, reader: FileReader): ProjectConfig | null {
   const path = join(location.projectDir, "project.yaml");
-  const file = display(path);
-  const text = await readText(path);
-  if (text === null) {
-    problems.add({ file, line: 1, col: 1 }, "project.yaml is missing");
+  const file = reader.display(path);
+  const parsed = readYaml(reader, path, "project");
+  if (parsed === null) {
+    reader.problems.add({ file, line: 1, col: 1 }, "project.yaml is missing");
     return null;
   }
-  const { value, errors } = validateYaml("project", text, file);
-  addValidationErrors(problems, errors);
-  if (errors.length > 0) return null;
-  const v = asObj(value);
-  const locator = new YamlLocator(text, file);
+  if (parsed.data === null) return null;
+  const v = asObj(parsed.data);
+  const locator = new YamlLocator(parsed.text, file);
   const paths = asObj(v["paths"]);
   return {
     name: String(v["name"]),
@@ -106,18 +124,18 @@ async function loadConfig(location: ProjectLocation, display: (p: string) => str
   };
 }
 
-async function loadProfiles(location: ProjectLocation, display: (p: string) => string, problems: ProblemList): Promise<Profile[]> {
+function loadProfiles(location: ProjectLocation, reader: FileReader): Profile[] {
   const path = join(location.projectDir, "profiles.yaml");
-  const file = display(path);
-  const text = await readText(path);
-  if (text === null) {
+  const file = reader.display(path);
+  const { problems } = reader;
+  const parsed = readYaml(reader, path, "profiles");
+  if (parsed === null) {
     problems.add({ file, line: 1, col: 1 }, "profiles.yaml is missing (it names the connections models run in)");
     return [];
   }
-  const { value, errors } = validateYaml("profiles", text, file);
-  addValidationErrors(problems, errors);
-  if (errors.length > 0) return [];
-  const locator = new YamlLocator(text, file);
+  if (parsed.data === null) return [];
+  const value = parsed.data;
+  const locator = new YamlLocator(parsed.text, file);
   const out: Profile[] = [];
   for (const [name, raw] of Object.entries(asObj(asObj(value)["profiles"]))) {
     const { kind, ...rest } = asObj(raw) as Record<string, ParamValue>;
@@ -136,7 +154,15 @@ async function loadProfiles(location: ProjectLocation, display: (p: string) => s
     }
     // Sorted keys: the params are part of every node's hash and of the artifact's profiles.yaml.
     const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1)));
-    out.push({ name, kind: String(kind), params: sorted, pos: locator.pos(["profiles", name]) });
+    out.push({
+      name,
+      kind: String(kind),
+      params: sorted,
+      // A getter: the position costs a YAML parse, and only an error reads it.
+      get pos() {
+        return locator.pos(["profiles", name]);
+      },
+    });
   }
   return out;
 }
@@ -156,19 +182,18 @@ async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function loadSources(location: ProjectLocation, config: ProjectConfig, display: (p: string) => string, problems: ProblemList): Promise<SourceSpec[]> {
+async function loadSources(location: ProjectLocation, config: ProjectConfig, reader: FileReader): Promise<SourceSpec[]> {
+  const { problems } = reader;
   const files = (await Promise.all(config.sourcePaths.map((p) => listFiles(resolve(location.projectDir, p)))))
     .flat()
     .filter((f) => /\.ya?ml$/.test(f));
-  const texts = await Promise.all(files.map((f) => readFile(f, "utf8")));
   const out: SourceSpec[] = [];
-  files.forEach((path, i) => {
-    const file = display(path);
-    const { value, errors } = validateYaml("sources", texts[i]!, file);
-    addValidationErrors(problems, errors);
-    if (errors.length > 0) return;
-    const locator = new YamlLocator(texts[i]!, file);
-    const list = asObj(value)["sources"];
+  files.forEach((path) => {
+    const file = reader.display(path);
+    const parsed = readYaml(reader, path, "sources");
+    if (!parsed || parsed.data === null) return;
+    const locator = new YamlLocator(parsed.text, file);
+    const list = asObj(parsed.data)["sources"];
     (Array.isArray(list) ? list : []).forEach((raw, j) => {
       const s = asObj(raw);
       const name = String(s["name"]);
@@ -192,7 +217,7 @@ async function loadSources(location: ProjectLocation, config: ProjectConfig, dis
 
 const MODEL_EXTENSIONS = new Set([".yaml", ".yml", ".sql", ".ts"]);
 
-async function loadModels(location: ProjectLocation, config: ProjectConfig, display: (p: string) => string, problems: ProblemList): Promise<ModelSpec[]> {
+async function loadModels(location: ProjectLocation, config: ProjectConfig, reader: FileReader): Promise<ModelSpec[]> {
   const files = (await Promise.all(config.modelPaths.map((p) => listFiles(resolve(location.projectDir, p)))))
     .flat()
     .filter((f) => MODEL_EXTENSIONS.has(extname(f)) && !f.endsWith(".d.ts"));
@@ -200,23 +225,24 @@ async function loadModels(location: ProjectLocation, config: ProjectConfig, disp
     files.map(async (path) => {
       const ctx: FileContext = {
         path,
-        file: display(path),
+        file: reader.display(path),
         projectFile: relative(location.projectDir, path).split(sep).join("/"),
         defaultName: basename(path, extname(path)),
-        problems,
+        problems: reader.problems,
       };
       try {
-        const text = await readFile(path, "utf8");
         switch (extname(path)) {
           case ".sql":
-            return loadSqlFile(ctx, text);
+            return loadSqlFile(ctx, reader.cache.read(path, ctx.file, "sql-model", (text) => parseSqlFile(ctx, text)));
           case ".ts":
-            return await loadTsFile(ctx, text);
-          default:
-            return loadYamlModel(ctx, text);
+            return await loadTsFile(ctx, readFileSync(path, "utf8"));
+          default: {
+            const parsed = readYaml(reader, path, "model");
+            return parsed && parsed.data !== null ? loadYamlModel(ctx, parsed) : null;
+          }
         }
       } catch (e) {
-        problems.add({ file: ctx.file, line: 1, col: 1 }, `cannot load: ${(e as Error).message}`);
+        reader.problems.add({ file: ctx.file, line: 1, col: 1 }, `cannot load: ${(e as Error).message}`);
         return null;
       }
     }),
@@ -256,12 +282,9 @@ function commonConfig(v: Obj): { description: string | null; tags: string[]; pro
   };
 }
 
-function loadYamlModel(ctx: FileContext, text: string): ModelSpec | null {
-  const { value, errors } = validateYaml("model", text, ctx.file);
-  addValidationErrors(ctx.problems, errors);
-  if (errors.length > 0) return null;
-  const v = asObj(value);
-  const locator = new YamlLocator(text, ctx.file);
+function loadYamlModel(ctx: FileContext, parsed: ParsedFile<unknown>): ModelSpec | null {
+  const v = asObj(parsed.data);
+  const locator = new YamlLocator(parsed.text, ctx.file);
   const name = v["name"] === undefined ? ctx.defaultName : String(v["name"]);
   const locate: Locator = () => (v["name"] === undefined ? locator.pos([]) : locator.pos(["name"]));
   checkName(ctx, name, locate);
@@ -339,27 +362,56 @@ function templateInputs(parts: ReadonlyArray<TemplatePart>, at: (p: { line: numb
   return { refs, sources };
 }
 
-function loadSqlFile(ctx: FileContext, text: string): ModelSpec | null {
+/** What a `.sql` model file parses to (what the parse cache keeps; the SQL body itself is re-read only to resolve the model). */
+interface ParsedSqlFile {
+  /** The validated front matter, null without one. */
+  readonly config: Obj | null;
+  readonly frontMatterLine: number;
+  readonly bodyLine: number;
+  readonly definitionHash: string;
+  readonly inputs: ReadonlyArray<{ readonly kind: "ref" | "source"; readonly name: string; readonly pos: TemplatePos }>;
+  readonly errors: ReadonlyArray<TemplateError>;
+}
+
+function parseSqlFile(ctx: FileContext, text: string): ParsedSqlFile | null {
   const split = splitFrontMatter(text);
   if ("error" in split) {
     ctx.problems.add({ file: ctx.file, line: split.error.pos.line, col: split.error.pos.col }, split.error.message);
     return null;
   }
-  let v: Obj = {};
-  let locator: YamlLocator | null = null;
+  let config: Obj | null = null;
   if (split.frontMatter !== null) {
     const { value, errors } = validateYaml("sql-front-matter", split.frontMatter, ctx.file, { lineOffset: split.frontMatterLine - 1 });
     addValidationErrors(ctx.problems, errors);
     if (errors.length > 0) return null;
-    v = asObj(value);
-    locator = new YamlLocator(split.frontMatter, ctx.file, split.frontMatterLine - 1);
+    config = asObj(value);
   }
   const { parts, errors } = parseSqlTemplate(split.body, split.bodyLine);
-  for (const e of errors) ctx.problems.add({ file: ctx.file, ...e.pos }, e.message);
+  return {
+    config,
+    frontMatterLine: split.frontMatterLine,
+    bodyLine: split.bodyLine,
+    definitionHash: sha256(stableStringify({ sql: split.body })),
+    inputs: parts.flatMap((p) => (p.kind === "ref" || p.kind === "source" ? [{ kind: p.kind, name: p.name, pos: p.pos }] : [])),
+    errors,
+  };
+}
+
+function loadSqlFile(ctx: FileContext, parsed: ParsedFile<ParsedSqlFile>): ModelSpec | null {
+  const sql = parsed.data;
+  if (sql === null) return null;
+  for (const e of sql.errors) ctx.problems.add({ file: ctx.file, ...e.pos }, e.message);
+  const v = sql.config ?? {};
+  const frontMatterText = () => {
+    const split = splitFrontMatter(parsed.text());
+    return "error" in split ? "" : split.frontMatter ?? "";
+  };
+  const locator = sql.config ? new YamlLocator(frontMatterText, ctx.file, sql.frontMatterLine - 1) : null;
   const name = v["name"] === undefined ? ctx.defaultName : String(v["name"]);
   const locate: Locator = () => (locator && v["name"] !== undefined ? locator.pos(["name"]) : { file: ctx.file, line: 1, col: 1 });
   checkName(ctx, name, locate);
   const at = (p: { line: number; col: number }): Locator => () => ({ file: ctx.file, line: p.line, col: p.col });
+  let template: TemplatePart[] | null = null;
   return {
     name,
     file: ctx.projectFile,
@@ -367,10 +419,18 @@ function loadSqlFile(ctx: FileContext, text: string): ModelSpec | null {
     locate,
     locateKey: (p) => (locator ? locator.keyPos(p) : { file: ctx.file, line: 1, col: 1 }),
     kind: "sql",
-    template: parts,
-    bodyPos: () => ({ file: ctx.file, line: split.bodyLine, col: 1 }),
-    ...templateInputs(parts, at),
-    definitionHash: sha256(stableStringify({ sql: split.body })),
+    // Parsed again from the file when the model is resolved (a load served from caches never is).
+    get template(): TemplatePart[] {
+      if (template === null) {
+        const split = splitFrontMatter(parsed.text());
+        template = "error" in split ? [] : parseSqlTemplate(split.body, split.bodyLine).parts;
+      }
+      return template;
+    },
+    bodyPos: () => ({ file: ctx.file, line: sql.bodyLine, col: 1 }),
+    refs: sql.inputs.filter((i) => i.kind === "ref").map((i) => ({ name: i.name, locate: at(i.pos) })),
+    sources: sql.inputs.filter((i) => i.kind === "source").map((i) => ({ name: i.name, locate: at(i.pos) })),
+    definitionHash: sql.definitionHash,
   };
 }
 

@@ -18,7 +18,12 @@ import { ProjectNotFoundError } from "./project-errors.js";
 import { type ProjectGraph, buildGraph } from "./project-graph.js";
 import { PROJECT_DIR, findProject, loadProjectSpec } from "./project-loader.js";
 import type { ProjectConfig, ProjectLocation } from "./project-spec.js";
+import { ParseCache } from "./parse-cache.js";
+import { ResolveCache } from "./resolve-cache.js";
 import { SchemaCache } from "./schema-cache.js";
+import type { ProjectSpec } from "./project-spec.js";
+import { stableStringify } from "../expr/canonical.js";
+import { toolVersion } from "../build/tool-version.js";
 
 export interface LoadOptions {
   /** Where to start looking for `xorq_project/project.yaml` (default: the working directory). */
@@ -65,16 +70,21 @@ export async function locateProject(options: LoadOptions = {}): Promise<ProjectL
 
 export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   const location = await locateProject(options);
-  const { spec, problems } = await loadProjectSpec(location);
+  const target = join(location.root, "target");
+  const parsed = ParseCache.open(join(target, "parse_cache.json"));
+  const { spec, problems } = await loadProjectSpec(location, parsed);
+  parsed.save();
   const graph = buildGraph(spec, problems);
   const vars = { ...spec.config.vars, ...options.vars };
   const connections = new Connections(spec.profiles, { baseDir: location.projectDir });
-  const schemas = await SchemaCache.open(join(location.root, "target", "schema_cache.json"));
+  const schemas = await SchemaCache.open(join(target, "schema_cache.json"));
+  const resolveCache = ResolveCache.open(join(target, "resolve_cache.json"), resolveFingerprint(spec));
   let resolved;
   try {
-    resolved = await resolveProject(location, spec.config, vars, graph, connections, schemas, problems);
+    resolved = await resolveProject(location, spec.config, vars, graph, connections, schemas, resolveCache, problems);
     problems.throwIfAny();
     await schemas.save().catch(() => undefined);
+    resolveCache.save();
   } catch (e) {
     await connections.closeAll();
     throw e;
@@ -92,4 +102,14 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
     order,
     close: () => connections.closeAll(),
   };
+}
+
+/** What every model's resolution depends on besides its own key: the tool, the profiles and the project's settings. */
+function resolveFingerprint(spec: ProjectSpec): string {
+  return stableStringify({
+    tool: toolVersion(),
+    profiles: spec.profiles.map((p) => [p.name, p.kind, p.params]),
+    defaultProfile: spec.config.defaultProfile,
+    cache: spec.config.cache,
+  });
 }

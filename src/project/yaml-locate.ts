@@ -11,13 +11,14 @@ import type { SourcePos } from "./project-errors.js";
 export type YamlPath = ReadonlyArray<string | number>;
 
 export class YamlLocator {
-  readonly #text: string;
+  readonly #text: string | (() => string);
   readonly #file: string;
   /** Added to every line (the front matter of a SQL file starts below line 1). */
   readonly #lineOffset: number;
-  #parsed: { doc: YAML.Document.Parsed; lines: LineCounter } | null = null;
+  #parsed: { text: string; doc: YAML.Document.Parsed; lines: LineCounter } | null = null;
 
-  constructor(text: string, file: string, lineOffset = 0) {
+  /** `text` may be a function: a file served by the parse cache is read only if a position is asked for. */
+  constructor(text: string | (() => string), file: string, lineOffset = 0) {
     this.#text = text;
     this.#file = file;
     this.#lineOffset = lineOffset;
@@ -26,8 +27,9 @@ export class YamlLocator {
   #doc() {
     if (!this.#parsed) {
       const lines = new LineCounter();
-      const doc = YAML.parseDocument(this.#text, { lineCounter: lines, keepSourceTokens: false });
-      this.#parsed = { doc, lines };
+      const text = typeof this.#text === "string" ? this.#text : this.#text();
+      const doc = YAML.parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
+      this.#parsed = { text, doc, lines };
     }
     return this.#parsed;
   }
@@ -83,11 +85,12 @@ export class YamlLocator {
       case "BLOCK_LITERAL":
       case "BLOCK_FOLDED": {
         // Content starts on the line after the `|` header, at the block's indentation.
-        const nl = this.#text.indexOf("\n", start);
+        const text = this.#doc().text;
+        const nl = text.indexOf("\n", start);
         let i = nl + 1;
-        while (this.#text[i] === "\n" || this.#text[i] === "\r") i++;
+        while (text[i] === "\n" || text[i] === "\r") i++;
         let indent = 0;
-        while (this.#text[i + indent] === " ") indent++;
+        while (text[i + indent] === " ") indent++;
         const p = this.#at(i + indent);
         return { file: p.file, line: p.line, col: p.col, indent };
       }

@@ -5,7 +5,7 @@ import { buildModels } from "../../build/project-build.js";
 import { type WatchEvent, watchProject } from "../../build/watch.js";
 import { Catalog } from "../../catalog/catalog.js";
 import { catalogDir } from "../../catalog/target-resolver.js";
-import { shortHash } from "../../expr/canonical.js";
+import { shortHashOf } from "../../expr/canonical.js";
 import { formatProblem } from "../../project/project-errors.js";
 import { UsageError } from "../errors.js";
 import { createReporter, formatMs } from "../model-reporter.js";
@@ -39,7 +39,7 @@ export function register(program: Command): void {
             throw new UsageError(`--alias names one build, but ${names.length} models are selected; select one with --select`);
           }
           const reporter = createReporter({ json: options.json ?? false, command: "build" });
-          reporter.begin(names.map((n) => ({ name: n, hash: shortHash(project.models.get(n)!.table.node) })));
+          reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
           const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: (e) => reporter.event(e) });
           const counts: Record<string, number> = {};
           for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;

@@ -13,7 +13,7 @@ import { toArrowSchema } from "../../backends/arrow-types.js";
 import { Catalog } from "../../catalog/catalog.js";
 import { catalogResultFor } from "../../catalog/catalog-results.js";
 import { catalogDir, resolveTarget } from "../../catalog/target-resolver.js";
-import { shortHash } from "../../expr/canonical.js";
+import { shortHashOf } from "../../expr/canonical.js";
 import { locateProject } from "../../project/project.js";
 import { parseVarText } from "../../project/project-vars.js";
 import { UsageError } from "../errors.js";
@@ -60,7 +60,7 @@ async function runProject(options: RunOptions): Promise<void> {
   const { project, names } = await loadAndSelect(options, { vars });
   try {
     const reporter = createReporter({ json: options.json ?? false, command: "run" });
-    reporter.begin(names.map((n) => ({ name: n, hash: shortHash(project.models.get(n)!.table.node) })));
+    reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
     const results = await runModels(project, names, {
       catalog: options.catalog ? await Catalog.open(catalogDir({ catalog: options.catalog })) : undefined,
       threads: positiveInt(options.threads, "--threads", 4),

@@ -1,0 +1,111 @@
+/**
+ * The persistent parse cache, `target/parse_cache.json`: what each project file parsed
+ * to (its YAML validated against its schema, a SQL file's front matter and inputs),
+ * keyed by the file's content hash. Loading an unchanged project then only stats its
+ * files: a file whose size, modification time and inode match its entry is not read;
+ * one whose stat changed is read and hashed, and parsed again only if its content did.
+ *
+ * A stat can miss an edit made within the file system's timestamp granularity of the
+ * moment the stat was taken (git's "racy" case), so entries whose mtime is that recent
+ * are checked by content once more on the next load.
+ *
+ * Files with problems are not cached: their problems are found and reported on every load.
+ */
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { sha256 } from "../expr/canonical.js";
+
+const VERSION = 1;
+/** Entries modified less than this long before the load that cached them are re-checked by content. */
+const RACY_MS = 100;
+
+interface Entry {
+  readonly kind: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+  readonly sha: string;
+  readonly data: unknown;
+}
+
+export interface ParsedFile<T> {
+  /** What `parse` returned (now or on an earlier load), null when the file has problems. */
+  readonly data: T | null;
+  /** The file's text (read on first call when the parse came from the cache). */
+  readonly text: () => string;
+}
+
+export class ParseCache {
+  readonly #file: string | null;
+  readonly #entries: Map<string, Entry>;
+  readonly #used = new Map<string, Entry>();
+  /** When the load that wrote the entries started (for the racy check). */
+  readonly #previousStart: number;
+  readonly #start = Date.now();
+  #changed = false;
+
+  private constructor(file: string | null, entries: Map<string, Entry>, previousStart: number) {
+    this.#file = file;
+    this.#entries = entries;
+    this.#previousStart = previousStart;
+  }
+
+  /** Reads the cache file (missing, unreadable or of another version: an empty cache). */
+  static open(file: string | null): ParseCache {
+    if (file) {
+      try {
+        const doc = JSON.parse(readFileSync(file, "utf8")) as { version?: number; started?: number; entries?: Record<string, Entry> };
+        if (doc.version === VERSION && doc.entries) return new ParseCache(file, new Map(Object.entries(doc.entries)), doc.started ?? 0);
+      } catch {
+        // no cache yet
+      }
+    }
+    return new ParseCache(file, new Map(), 0);
+  }
+
+  /**
+   * The parsed form of the file at `path` (`key`: its name in the project), from the
+   * cache when the file is unchanged, else from `parse(text)`. `kind` tells apart
+   * parsers of one file, so a change of parser never serves another's result.
+   */
+  read<T>(path: string, key: string, kind: string, parse: (text: string) => T | null): ParsedFile<T> {
+    const st = statSync(path);
+    let text: string | null = null;
+    const textOf = () => (text ??= readFileSync(path, "utf8"));
+    const entry = this.#entries.get(key);
+    if (entry && entry.kind === kind) {
+      const sameStat = entry.size === st.size && entry.mtimeMs === st.mtimeMs && entry.ino === st.ino;
+      const racy = entry.mtimeMs >= this.#previousStart - RACY_MS;
+      if (sameStat && !racy) {
+        this.#used.set(key, entry);
+        return { data: entry.data as T, text: textOf };
+      }
+      if (sha256(textOf()) === entry.sha) {
+        this.#keep(key, { ...entry, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+        return { data: entry.data as T, text: textOf };
+      }
+    }
+    const data = parse(textOf());
+    if (data !== null) this.#keep(key, { kind, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha: sha256(textOf()), data });
+    return { data, text: textOf };
+  }
+
+  #keep(key: string, entry: Entry): void {
+    this.#used.set(key, entry);
+    this.#changed = true;
+  }
+
+  /** Writes the entries this load used (entries of deleted files are dropped), atomically. */
+  save(): void {
+    if (!this.#file || (!this.#changed && this.#used.size === this.#entries.size)) return;
+    const entries = Object.fromEntries([...this.#used].sort(([a], [b]) => (a < b ? -1 : 1)));
+    const tmp = `${this.#file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(this.#file), { recursive: true });
+      writeFileSync(tmp, JSON.stringify({ version: VERSION, started: this.#start, entries }));
+      renameSync(tmp, this.#file);
+    } catch {
+      // a cache that cannot be written only costs the next load time
+    }
+  }
+}
