@@ -5,7 +5,6 @@
 import { describe, expect, it } from "vitest";
 import * as xo from "../src/index.js";
 import { cachePolicyFromYaml } from "../src/cache/cache-yaml.js";
-import { GcsObjectStore } from "../src/cache/gcs-object-store.js";
 import { keyOf } from "../src/cache/cache-key.js";
 import { bigqueryChangeSignal, bigqueryChangeSignalSql } from "../src/backends/bigquery/bigquery-change-signal.js";
 import { snowflakeChangeSignal, snowflakeChangeSignalSql } from "../src/backends/snowflake/snowflake-change-signal.js";
@@ -182,14 +181,5 @@ describe("change-signal queries of engines without a local server", () => {
     expect(duckdbChangeSignalSql(new xo.DuckDBDialect(), "main.t")).toBe(
       `SELECT count(*)::VARCHAR AS row_count, coalesce(sum(hash(_xorq_row)), 0)::VARCHAR AS row_hash_sum FROM "main"."t" AS _xorq_row`,
     );
-  });
-
-  it("GCS: JSON API addresses", () => {
-    const store = new GcsObjectStore("my bucket", "xorq", async () => null);
-    expect(store.location).toBe("gs://my bucket/xorq/");
-    expect(store.objectUrl("k.parquet")).toBe("https://storage.googleapis.com/storage/v1/b/my%20bucket/o/xorq%2Fk.parquet");
-    expect(store.uploadUrl("k.parquet")).toBe("https://storage.googleapis.com/upload/storage/v1/b/my%20bucket/o?uploadType=media&name=xorq%2Fk.parquet");
-    expect(store.listUrl("tok")).toContain("prefix=xorq%2F");
-    expect(store.listUrl("tok")).toContain("pageToken=tok");
   });
 });

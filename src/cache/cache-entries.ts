@@ -1,45 +1,63 @@
 /**
- * Inspecting and managing the parquet entries of a cache directory (`xorq cache ls |
- * clear | prune`). Each entry describes itself in its parquet footer (key, cached
- * expression hash, strategy, ttl), so no index file has to be kept in step.
+ * Inspecting and managing the parquet entries of a cache location (`xorq cache ls |
+ * clear | prune`): a local directory, or a `gs://bucket/prefix/` of GCSCache. Each entry
+ * describes itself (key, cached expression hash, strategy, ttl) in its parquet footer,
+ * and in a bucket also in the object's custom metadata, so no index file has to be kept
+ * in step and a bucket is listed without downloading anything.
  */
 import { join } from "node:path";
 import { defaultParquetDir } from "./cache-dirs.js";
+import { GcsObjectStore, parseGcsUrl } from "./gcs-object-store.js";
 import { LocalObjectStore, STAGING_SUFFIX, stagingWriterPid } from "./local-object-store.js";
+import type { ObjectInfo, ObjectStore } from "./object-store.js";
 import { ENTRY_SUFFIX, isExpired } from "./parquet-cache-store.js";
 import { type EntryMetadata, METADATA_KEY, cacheDuckDB } from "./parquet-io.js";
 
 export interface CacheEntry {
   readonly key: string;
-  /** The file's full path. */
+  /** The file's full path, or the object's `gs://` URL. */
   readonly path: string;
+  /** The object's name in its location (the file name in a directory). */
+  readonly name: string;
   readonly size: number;
   readonly writtenMs: number;
+  /** Read from a local file's footer; null in a bucket (it would take a download). */
   readonly rows: number | null;
-  /** From the footer; null for a parquet file the cache did not write. */
+  /** Null for a parquet file the cache did not write. */
   readonly metadata: EntryMetadata | null;
   readonly expired: boolean;
 }
 
 export interface CacheListing {
+  /** The directory or `gs://bucket/prefix/` listed. */
   readonly dir: string;
   readonly entries: ReadonlyArray<CacheEntry>;
-  /** Staging files of writers that are running or died mid-write. */
-  readonly staging: ReadonlyArray<{ readonly path: string; readonly pid: number | null; readonly writtenMs: number; readonly live: boolean }>;
+  /** Staging files of writers that are running or died mid-write (a bucket has none: uploads are staged locally). */
+  readonly staging: ReadonlyArray<{ readonly path: string; readonly name: string; readonly pid: number | null; readonly writtenMs: number; readonly live: boolean }>;
 }
 
-/** The entries of a parquet cache directory (default `~/.cache/xorq/parquet`), newest first. */
+/** The store at a cache location: `gs://bucket/prefix/`, else a local directory. */
+export function cacheStoreAt(location: string): ObjectStore {
+  const gcs = parseGcsUrl(location);
+  return gcs ? new GcsObjectStore(gcs.bucket, gcs.prefix) : new LocalObjectStore(location);
+}
+
+/** The entries of a cache location (default `~/.cache/xorq/parquet`), newest first. */
 export async function listCache(dir: string = defaultParquetDir(), now = Date.now()): Promise<CacheListing> {
-  const objects = await new LocalObjectStore(dir).list();
+  const store = cacheStoreAt(dir);
+  const objects = await store.list();
+  const local = store instanceof LocalObjectStore;
+  const at = (name: string) => (local ? join(dir, name) : `${store.location}${name}`);
   const parquet = objects.filter((o) => o.name.endsWith(ENTRY_SUFFIX));
-  const footers = await readFooters(parquet.map((o) => join(dir, o.name)));
+  const footers = local ? await readFooters(parquet.map((o) => at(o.name))) : new Map<string, Footer>();
   const entries = parquet.map((o): CacheEntry => {
-    const path = join(dir, o.name);
+    const path = at(o.name);
     const footer = footers.get(path);
-    const metadata = footer?.metadata ?? null;
+    const metadata = footer?.metadata ?? storedMetadata(o);
     return {
       key: o.name.slice(0, -ENTRY_SUFFIX.length),
       path,
+      name: o.name,
       size: o.size,
       writtenMs: o.writtenMs,
       rows: footer?.rows ?? null,
@@ -52,9 +70,20 @@ export async function listCache(dir: string = defaultParquetDir(), now = Date.no
     .filter((o) => o.name.endsWith(STAGING_SUFFIX))
     .map((o) => {
       const pid = stagingWriterPid(o.name);
-      return { path: join(dir, o.name), pid, writtenMs: o.writtenMs, live: pid !== null && isAlive(pid) };
+      return { path: at(o.name), name: o.name, pid, writtenMs: o.writtenMs, live: pid !== null && isAlive(pid) };
     });
-  return { dir, entries, staging };
+  return { dir: local ? dir : store.location, entries, staging };
+}
+
+/** An entry's metadata kept beside the object (a bucket's custom metadata), if any. */
+function storedMetadata(o: ObjectInfo): EntryMetadata | null {
+  const text = o.metadata?.[METADATA_KEY];
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as EntryMetadata;
+  } catch {
+    return null;
+  }
 }
 
 export interface ClearOptions {
@@ -65,16 +94,16 @@ export interface ClearOptions {
 /** Deletes entries (all, or those of the given expressions); returns the deleted paths. */
 export async function clearCache(dir: string = defaultParquetDir(), options: ClearOptions = {}): Promise<string[]> {
   const { entries, staging } = await listCache(dir);
-  const store = new LocalObjectStore(dir);
+  const store = cacheStoreAt(dir);
   const doomed = options.inputs
-    ? entries.filter((e) => e.metadata && options.inputs!.has(e.metadata.input)).map((e) => e.path)
-    : [...entries.map((e) => e.path), ...staging.filter((s) => !s.live).map((s) => s.path)];
-  for (const p of doomed) await store.delete(p.slice(dir.length + 1));
-  return doomed;
+    ? entries.filter((e) => e.metadata && options.inputs!.has(e.metadata.input))
+    : [...entries, ...staging.filter((s) => !s.live)];
+  for (const d of doomed) await store.delete(d.name);
+  return doomed.map((d) => d.path);
 }
 
 export interface PruneResult {
-  readonly removed: ReadonlyArray<{ readonly path: string; readonly reason: "expired" | "superseded" | "abandoned write" }>;
+  readonly removed: ReadonlyArray<{ readonly path: string; readonly name: string; readonly reason: "expired" | "superseded" | "abandoned write" }>;
 }
 
 /** Staging files older than this are abandoned even if their pid is alive again (pid reuse). */
@@ -93,18 +122,18 @@ export async function pruneCache(dir: string = defaultParquetDir(), options: { d
   const newest = new Set<string>();
   for (const e of entries) {
     // entries are newest first: the first of each expression is the live one
-    if (e.expired) removed.push({ path: e.path, reason: "expired" });
+    if (e.expired) removed.push({ path: e.path, name: e.name, reason: "expired" });
     else if (e.metadata?.strategy === "modification_time") {
-      if (newest.has(e.metadata.input)) removed.push({ path: e.path, reason: "superseded" });
+      if (newest.has(e.metadata.input)) removed.push({ path: e.path, name: e.name, reason: "superseded" });
       else newest.add(e.metadata.input);
     }
   }
   for (const s of staging) {
-    if (!s.live || now - s.writtenMs > ABANDONED_AFTER_MS) removed.push({ path: s.path, reason: "abandoned write" });
+    if (!s.live || now - s.writtenMs > ABANDONED_AFTER_MS) removed.push({ path: s.path, name: s.name, reason: "abandoned write" });
   }
   if (!options.dryRun) {
-    const store = new LocalObjectStore(dir);
-    for (const r of removed) await store.delete(r.path.slice(dir.length + 1));
+    const store = cacheStoreAt(dir);
+    for (const r of removed) await store.delete(r.name);
   }
   return { removed };
 }
@@ -118,8 +147,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function readFooters(paths: ReadonlyArray<string>): Promise<Map<string, { metadata: EntryMetadata | null; rows: number }>> {
-  const out = new Map<string, { metadata: EntryMetadata | null; rows: number }>();
+interface Footer {
+  readonly metadata: EntryMetadata | null;
+  readonly rows: number;
+}
+
+async function readFooters(paths: ReadonlyArray<string>): Promise<Map<string, Footer>> {
+  const out = new Map<string, Footer>();
   if (paths.length === 0) return out;
   try {
     await readFooterBatch(paths, out);
@@ -130,7 +164,7 @@ async function readFooters(paths: ReadonlyArray<string>): Promise<Map<string, { 
   return out;
 }
 
-async function readFooterBatch(paths: ReadonlyArray<string>, out: Map<string, { metadata: EntryMetadata | null; rows: number }>): Promise<void> {
+async function readFooterBatch(paths: ReadonlyArray<string>, out: Map<string, Footer>): Promise<void> {
   const duck = cacheDuckDB();
   const d = duck.dialect;
   const list = `[${paths.map((p) => d.stringLiteral(p)).join(", ")}]`;

@@ -9,6 +9,8 @@ export interface ObjectInfo {
   readonly size: number;
   /** When the object was written (ms since the epoch): a TTL is measured from here. */
   readonly writtenMs: number;
+  /** Metadata stored beside the object (a bucket's custom metadata); absent where the store keeps none. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** A local file holding an object; `release()` deletes it if it was a downloaded copy. */
@@ -25,8 +27,12 @@ export interface ObjectStore {
   stat(name: string): Promise<ObjectInfo | null>;
   /** A fresh local path to write an object to before `publish`; never read by anyone else. */
   stagingPath(name: string): Promise<string>;
-  /** Turns a staged file into the object `name` atomically (replacing any older one) and consumes the staged file. */
-  publish(staged: string, name: string): Promise<void>;
+  /**
+   * Turns a staged file into the object `name` atomically (replacing any older one) and
+   * consumes the staged file; `metadata` is kept beside it where the store can (a local
+   * directory cannot: the parquet footer carries the same).
+   */
+  publish(staged: string, name: string, metadata?: Readonly<Record<string, string>>): Promise<void>;
   fetch(name: string): Promise<FetchedObject>;
   list(): Promise<ObjectInfo[]>;
   delete(name: string): Promise<void>;

@@ -8,7 +8,7 @@ import { nodeHash } from "../expr/canonical.js";
 import type { CachePolicy } from "../expr/relation-nodes.js";
 import type { CacheStore } from "./cache-store.js";
 import type { ObjectStore } from "./object-store.js";
-import { type CacheRequest, serveParquet, writeParquet } from "./parquet-io.js";
+import { type CacheRequest, type EntryMetadata, METADATA_KEY, serveParquet, writeParquet } from "./parquet-io.js";
 
 export const ENTRY_SUFFIX = ".parquet";
 
@@ -48,9 +48,10 @@ export class ParquetCacheStore implements CacheStore {
     const name = req.key + ENTRY_SUFFIX;
     const staged = await this.#store.stagingPath(name);
     const { strategy, ttl } = this.#policy;
+    const metadata: EntryMetadata = { key: req.key, input: nodeHash(req.node.input), strategy, ttl };
     try {
-      await writeParquet(req, this.#engine, staged, { key: req.key, input: nodeHash(req.node.input), strategy, ttl });
-      await this.#store.publish(staged, name);
+      await writeParquet(req, this.#engine, staged, metadata);
+      await this.#store.publish(staged, name, { [METADATA_KEY]: JSON.stringify(metadata) });
     } catch (e) {
       await rm(staged, { force: true });
       throw e;

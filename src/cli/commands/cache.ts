@@ -1,11 +1,14 @@
 /**
  * `xorq cache ls | clear | prune`: the parquet entries of a cache directory (default
- * `~/.cache/xorq/parquet`, `XORQ_CACHE_DIR` moves the root; `--dir` picks another).
- * `clear --select S` deletes the entries of the selected models of a project.
+ * `~/.cache/xorq/parquet`, `XORQ_CACHE_DIR` moves the root; `--dir` picks another
+ * directory or a GCSCache bucket as `gs://bucket/prefix/`).
+ * `clear --select S` deletes the entries of the selected models of a project, wherever
+ * their policies keep them (parquet directories and buckets).
  */
 import type { Command } from "commander";
 import { defaultParquetDir, parquetDir, setCacheBaseDir } from "../../cache/cache-dirs.js";
 import { type CacheEntry, clearCache, listCache, pruneCache } from "../../cache/cache-entries.js";
+import { GcsObjectStore } from "../../cache/gcs-object-store.js";
 import { ownCacheNodes } from "../../cache/project-caches.js";
 import { nodeHash } from "../../expr/canonical.js";
 import { type ProjectCommandOptions, loadAndSelect, runJsonAware, withProjectOptions } from "../project-options.js";
@@ -15,13 +18,15 @@ interface DirOptions {
   readonly json?: boolean;
 }
 
+const DIR_HELP = "the cache directory, or gs://bucket/prefix/ (default: $XORQ_CACHE_DIR/parquet or ~/.cache/xorq/parquet)";
+
 export function register(program: Command): void {
   const cache = program.command("cache").description("inspect and manage cache entries");
 
   cache
     .command("ls")
     .description("list the entries of a parquet cache directory, newest first")
-    .option("--dir <dir>", "the cache directory (default: $XORQ_CACHE_DIR/parquet or ~/.cache/xorq/parquet)")
+    .option("--dir <dir>", DIR_HELP)
     .option("--json", "one JSON array of entries")
     .action((options: DirOptions) =>
       runJsonAware(options.json, async () => {
@@ -43,7 +48,7 @@ export function register(program: Command): void {
     cache
       .command("clear")
       .description("delete cache entries: all of a directory, or with --select those of the selected models")
-      .option("--dir <dir>", "the cache directory (default: $XORQ_CACHE_DIR/parquet or ~/.cache/xorq/parquet)")
+      .option("--dir <dir>", DIR_HELP)
       .option("--json", "the deleted files as JSON"),
   ).action((options: DirOptions & ProjectCommandOptions) =>
     runJsonAware(options.json, async () => {
@@ -58,8 +63,8 @@ export function register(program: Command): void {
           const byDir = new Map<string, Set<string>>();
           for (const name of names) {
             for (const node of ownCacheNodes(project, name)) {
-              if (node.policy.storage !== "parquet") continue;
-              const dir = options.dir ?? parquetDir(node.policy);
+              if (node.policy.storage === "source") continue;
+              const dir = options.dir ?? (node.policy.storage === "gcs" ? new GcsObjectStore(node.policy.options.bucket!, node.policy.options.prefix).location : parquetDir(node.policy));
               if (!byDir.has(dir)) byDir.set(dir, new Set());
               byDir.get(dir)!.add(nodeHash(node.input));
             }
@@ -77,7 +82,7 @@ export function register(program: Command): void {
   cache
     .command("prune")
     .description("delete entries that can no longer be served: expired, superseded by a newer entry of the same expression, abandoned writes")
-    .option("--dir <dir>", "the cache directory (default: $XORQ_CACHE_DIR/parquet or ~/.cache/xorq/parquet)")
+    .option("--dir <dir>", DIR_HELP)
     .option("--dry-run", "only list what would be deleted")
     .option("--json", "what was deleted, as JSON")
     .action((options: DirOptions & { dryRun?: boolean }) =>
