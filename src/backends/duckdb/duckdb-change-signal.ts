@@ -95,27 +95,24 @@ interface MemoSource {
 
 /**
  * The database files `table` reads, or null when its signal cannot be memoized (see the
- * module comment). Two small queries: the bound plan with the catalogs' files, then the
- * transaction id again (equal ids mean one explicit transaction spans both).
+ * module comment). Two small queries: the bound plan with the transaction id, then the
+ * transaction id again with the catalogs' files (equal ids mean one explicit transaction
+ * spans both).
  */
 async function memoSource(connection: DuckDBConnection, dialect: Dialect, table: string): Promise<MemoSource | null> {
   const probe = dialect.stringLiteral(`SELECT * FROM ${dialect.tableName(table)}`);
-  const reader = await connection.runAndReadAll(
-    `SELECT json_serialize_plan(${probe}) AS plan, txid_current()::VARCHAR AS tx, ` +
-      `(SELECT json_group_object(database_name, path) FROM duckdb_databases() WHERE path IS NOT NULL AND path <> '') AS files`,
-  );
-  const [row] = reader.getRowObjectsJS();
-  const again = (await connection.runAndReadAll("SELECT txid_current()::VARCHAR AS tx")).getRowObjectsJS()[0];
-  if (String(row!.tx) === String(again!.tx)) return null;
+  const [row] = (await connection.runAndReadAll(`SELECT json_serialize_plan(${probe}) AS plan, txid_current()::VARCHAR AS tx`)).getRowObjectsJS();
+  const databases = (await connection.runAndReadAll("SELECT txid_current()::VARCHAR AS tx, database_name, path FROM duckdb_databases()")).getRowObjectsJS();
+  if (databases.some((d) => String(d.tx) === String(row!.tx))) return null;
   const planText = String(row!.plan);
   const plan = JSON.parse(planText) as { error?: boolean; plans?: unknown };
   if (plan.error) return null; // not serializable (e.g. a view over read_csv), or it does not bind: the scan reports it
-  const catalogFiles = JSON.parse(String(row!.files ?? "{}")) as Record<string, string>;
+  const catalogFiles = new Map(databases.filter((d) => typeof d.path === "string" && d.path !== "").map((d) => [String(d.database_name), String(d.path)]));
   const scans = tableScans(plan.plans);
   if (scans.length === 0) return null;
   const files = new Set<string>();
   for (const s of scans) {
-    const file = s.catalog === null ? undefined : catalogFiles[s.catalog];
+    const file = s.catalog === null ? undefined : catalogFiles.get(s.catalog);
     if (file === undefined) return null; // in memory, temporary, or not a DuckDB table scan
     files.add(file);
   }
