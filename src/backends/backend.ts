@@ -15,6 +15,11 @@ export interface Backend {
   tableSchema(name: string): Promise<Schema>;
   /** The schema a query would return, found without running it over data. */
   querySchema(sql: string): Promise<Schema>;
+  /**
+   * Optional: `querySchema` for a query that reads no temporary table (a SQL model's probe
+   * over stand-ins), where the engine has a cheaper way (DuckDB: a connection without the optimizer).
+   */
+  probeSchema?(sql: string): Promise<Schema>;
   /** Runs a query and streams the result as Arrow record batches of the given schema. */
   stream(sql: string, schema: Schema): AsyncIterable<RecordBatch>;
   /** Runs a statement that returns no rows. */

@@ -4,7 +4,7 @@
  * `commands/<name>.ts` and registers itself on the program; this file only wires them.
  */
 import { Command } from "commander";
-import { commands } from "./commands/index.js";
+import { commandsFor } from "./commands/index.js";
 import { exitCodeFor, formatError } from "./errors.js";
 
 const program = new Command("xorq")
@@ -13,7 +13,7 @@ const program = new Command("xorq")
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of commands) register(program);
+for (const register of await commandsFor(process.argv)) register(program);
 
 try {
   await program.parseAsync(process.argv);

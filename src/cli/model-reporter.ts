@@ -2,7 +2,6 @@
  * How builds and runs report progress: a listr2 list on a terminal, one plain line
  * per model otherwise (CI logs), or JSON lines with `--json`; always a summary line.
  */
-import { Listr } from "listr2";
 import type { ModelEvent, ModelFinished, ModelStatus } from "../build/model-events.js";
 import type { ProjectError } from "../project/project-errors.js";
 
@@ -110,7 +109,8 @@ class ListReporter implements ModelReporter {
       const promise = new Promise<ModelFinished>((r) => (resolve = r));
       this.#done.set(m.name, { promise, resolve });
     }
-    const list = new Listr(
+    // listr2 is imported only when a terminal shows the list (not for --json, pipes or `xorq ls`).
+    this.#list = import("listr2").then(({ Listr }) => new Listr(
       models.map((m) => ({
         title: m.name,
         task: async (_ctx: unknown, task: { title: string; skip(message?: string): void }) => {
@@ -121,8 +121,7 @@ class ListReporter implements ModelReporter {
         },
       })),
       { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } },
-    );
-    this.#list = list.run().catch(() => undefined);
+    ).run()).catch(() => undefined);
   }
 
   event(e: ModelEvent): void {

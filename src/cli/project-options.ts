@@ -4,7 +4,6 @@
  */
 import type { Command } from "commander";
 import { type Manifest, compareWithState, readManifest, readManifestIfAny, selectionGraph, targetDir } from "../build/manifest.js";
-import { closeDataFiles } from "../build/data-files.js";
 import { type Project, loadProject } from "../project/project.js";
 import { ProjectError } from "../project/project-errors.js";
 import { selectModels } from "../project/selection.js";
@@ -52,8 +51,9 @@ export async function loadAndSelect(
 /**
  * Runs a command body; with `--json`, an error becomes one JSON event on stdout (the
  * exit code still says what happened). Without it, errors go to the CLI's handler.
+ * `finalize` runs last either way (e.g. closing the engine that writes data files).
  */
-export async function runJsonAware(json: boolean | undefined, body: () => Promise<void>): Promise<void> {
+export async function runJsonAware(json: boolean | undefined, body: () => Promise<void>, finalize?: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
@@ -62,7 +62,7 @@ export async function runJsonAware(json: boolean | undefined, body: () => Promis
     process.stdout.write(`${JSON.stringify(event)}\n`);
     process.exitCode = exitCodeFor(e);
   } finally {
-    await closeDataFiles();
+    await finalize?.();
   }
 }
 

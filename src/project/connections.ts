@@ -8,10 +8,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { Backend, ChangeSignal, FileReadingBackend } from "../backends/backend.js";
 import { canReadFiles } from "../backends/backend.js";
-import { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
-import { PostgresBackend } from "../backends/postgres/postgres-backend.js";
-import { SnowflakeBackend } from "../backends/snowflake/snowflake-backend.js";
-import { BigQueryBackend } from "../backends/bigquery/bigquery-backend.js";
+import type { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
 import { dialectFor } from "../compile/dialects/index.js";
 import type { Schema } from "../expr/data-type.js";
 import type { BackendKind, BackendRef, ReadFormat } from "../expr/relation-nodes.js";
@@ -42,6 +39,7 @@ interface Opener {
   readonly forks: boolean;
 }
 
+/** Each engine's module is imported when a connection first opens: a command that opens none (ls, plan) loads no driver. */
 const OPENERS: Partial<Record<string, Opener>> = {
   duckdb: {
     readsFiles: true,
@@ -51,6 +49,7 @@ const OPENERS: Partial<Record<string, Opener>> = {
       const path = raw === ":memory:" || isAbsolute(raw) ? raw : resolve(options.baseDir, raw);
       // file_search_path makes DuckDB resolve relative read paths against the project,
       // so a node keeps the path as written and its hash does not depend on where the project sits.
+      const { DuckDBBackend } = await import("../backends/duckdb/duckdb-backend.js");
       return new DuckDBBackend({ name: ref.name, path, config: { file_search_path: options.baseDir } });
     },
   },
@@ -58,6 +57,7 @@ const OPENERS: Partial<Record<string, Opener>> = {
     readsFiles: false,
     forks: true,
     async open(ref, params) {
+      const { PostgresBackend } = await import("../backends/postgres/postgres-backend.js");
       return PostgresBackend.fromParams(ref.name, params);
     },
   },
@@ -65,6 +65,7 @@ const OPENERS: Partial<Record<string, Opener>> = {
     readsFiles: false,
     forks: true,
     async open(ref, params) {
+      const { SnowflakeBackend } = await import("../backends/snowflake/snowflake-backend.js");
       return SnowflakeBackend.fromParams(ref.name, params);
     },
   },
@@ -72,6 +73,7 @@ const OPENERS: Partial<Record<string, Opener>> = {
     readsFiles: false,
     forks: true,
     async open(ref, params) {
+      const { BigQueryBackend } = await import("../backends/bigquery/bigquery-backend.js");
       return BigQueryBackend.fromParams(ref.name, params);
     },
   },
@@ -154,6 +156,10 @@ class LazyBackend implements Backend {
   async querySchema(sql: string): Promise<Schema> {
     return (await this.inner()).querySchema(sql);
   }
+  async probeSchema(sql: string): Promise<Schema> {
+    const b = await this.inner();
+    return b.probeSchema ? b.probeSchema(sql) : b.querySchema(sql);
+  }
   async *stream(sql: string, schema: Schema): AsyncGenerator<RecordBatch> {
     yield* (await this.inner()).stream(sql, schema);
   }
@@ -200,8 +206,10 @@ export class Connections {
   readonly #forks: LazyBackend[] = [];
   /** Reads deferred files for engines that cannot (relative paths resolve against the project). */
   #reader: DuckDBBackend | null = null;
-  readonly #fileReader = async (): Promise<FileReadingBackend> =>
-    (this.#reader ??= new DuckDBBackend({ name: "_xorq_file_reader", config: { file_search_path: this.#options.baseDir } }));
+  readonly #fileReader = async (): Promise<FileReadingBackend> => {
+    const { DuckDBBackend } = await import("../backends/duckdb/duckdb-backend.js");
+    return (this.#reader ??= new DuckDBBackend({ name: "_xorq_file_reader", config: { file_search_path: this.#options.baseDir } }));
+  };
 
   constructor(profiles: Iterable<Profile>, options: OpenOptions) {
     this.#profiles = new Map([...profiles].map((p) => [p.name, p]));

@@ -219,25 +219,21 @@ function configHash(spec: ModelSpec): string {
  * resolve-cache.ts), or null when an input is missing. `varNames`: the vars it read.
  */
 function modelKey(ctx: ResolveContext, spec: ModelSpec, varNames: ReadonlyArray<string>): string | null {
-  const inputs: string[] = [];
+  // Plain concatenation (one key per model per load: 10,000 of them must stay cheap);
+  // every part is a hash, a name or JSON, separated so no two keys can run together.
+  let key = `${spec.kind}|${spec.definitionHash}|${spec.profile ?? ""}|${spec.cache === null ? "" : JSON.stringify(spec.cache)}|`;
   for (const r of spec.refs) {
     const m = ctx.models.get(r.name);
     if (!m) return null;
-    inputs.push(`ref:${r.name}:${m.hash}`);
+    key += `r:${r.name}=${m.hash},`;
   }
   for (const r of spec.sources) {
     const s = ctx.sources.get(r.name);
     if (!s) return null;
-    inputs.push(`source:${r.name}:${s.hash}`);
+    key += `s:${r.name}=${s.hash},`;
   }
-  return stableStringify({
-    kind: spec.kind,
-    definition: spec.definitionHash,
-    profile: spec.profile,
-    cache: spec.cache ?? null,
-    inputs,
-    vars: varNames.map((n) => [n, ctx.vars[n] ?? null]),
-  });
+  if (varNames.length > 0) key += `|${stableStringify(varNames.map((n) => [n, ctx.vars[n] ?? null]))}`;
+  return key;
 }
 
 /** Whether a model's expression is a function of its key (see resolve-cache.ts). */
@@ -397,7 +393,7 @@ async function resolveSql(ctx: ResolveContext, spec: SqlModelSpec, profile: stri
   try {
     const cacheable = backend.ref.kind === "duckdb" && (backend.ref.params["path"] ?? ":memory:") === ":memory:";
     schema = cacheable
-      ? await ctx.schemas.get(SchemaCache.key({ query: probe, kind: backend.ref.kind }), () => backend.querySchema(probe))
+      ? await ctx.schemas.get(SchemaCache.key({ query: probe, kind: backend.ref.kind }), () => (backend.probeSchema ?? backend.querySchema).call(backend, probe))
       : await backend.querySchema(probe);
   } catch (e) {
     if (e instanceof ProjectError) throw e;

@@ -43,6 +43,7 @@ export class ParseCache {
   readonly #previousStart: number;
   readonly #start = Date.now();
   #changed = false;
+  #parsed = 0;
 
   private constructor(file: string | null, entries: Map<string, Entry>, previousStart: number) {
     this.#file = file;
@@ -85,9 +86,15 @@ export class ParseCache {
         return { data: entry.data as T, text: textOf };
       }
     }
+    this.#parsed++;
     const data = parse(textOf());
     if (data !== null) this.#keep(key, { kind, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha: sha256(textOf()), data });
     return { data, text: textOf };
+  }
+
+  /** How many files this load parsed (the others were served from the cache). */
+  get parsed(): number {
+    return this.#parsed;
   }
 
   #keep(key: string, entry: Entry): void {

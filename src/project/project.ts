@@ -47,7 +47,17 @@ export interface Project {
   readonly models: ReadonlyMap<string, ResolvedModel>;
   /** Model names in dependency order (inputs first). */
   readonly order: ReadonlyArray<string>;
+  /** What this load did and what it took from target/'s caches. */
+  readonly stats: LoadStats;
   close(): Promise<void>;
+}
+
+export interface LoadStats {
+  /** Project files parsed (the others were served by the parse cache, unread). */
+  readonly filesParsed: number;
+  /** Models resolved into expressions (the others came from the resolve cache). */
+  readonly modelsResolved: number;
+  readonly modelsReused: number;
 }
 
 /** Finds the project for `options` (walking up from cwd), or throws a usage error. */
@@ -83,7 +93,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   try {
     resolved = await resolveProject(location, spec.config, vars, graph, connections, schemas, resolveCache, problems);
     problems.throwIfAny();
-    await schemas.save().catch(() => undefined);
+    await schemas.save({ keepUnused: resolveCache.reused > 0 }).catch(() => undefined);
     resolveCache.save();
   } catch (e) {
     await connections.closeAll();
@@ -100,6 +110,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
     sources: resolved.sources,
     models: new Map(order.map((n) => [n, resolved.models.get(n)!])),
     order,
+    stats: { filesParsed: parsed.parsed, modelsResolved: order.length - resolveCache.reused, modelsReused: resolveCache.reused },
     close: () => connections.closeAll(),
   };
 }

@@ -12,18 +12,24 @@
  * the inputs' nodes come from their own entries (or their fresh resolution). The entry
  * is trusted as written by this tool version: its node hashes are not recomputed.
  *
+ * The nodes live in a second file, `target/resolve_nodes.<generation>.json`, read only
+ * when a model's expression is rebuilt (`xorq ls` and a no-op `xorq plan` never read
+ * it). A save writes a new generation, then the index naming it (renamed into place),
+ * then removes the old one, so a crash at any point leaves an index whose nodes exist.
+ *
  * Only models whose expression is a function of that key are kept: YAML steps, and SQL
  * on an in-memory DuckDB (whose schema depends only on the query and its inputs). TS
  * models run code that can read anything, and SQL on a database file or a server can
  * read its tables, so those are resolved on every load.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { type Json, canonicalNode, fromGraph, nodeHash } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import { type RelationNode, relationInputs } from "../expr/relation-nodes.js";
 
-const VERSION = 1;
+const VERSION = 2;
 
 /** What a model's entry holds besides its nodes. */
 export interface CachedModelFacts {
@@ -41,31 +47,40 @@ interface Entry {
   readonly varNames: ReadonlyArray<string>;
   /** Index into the file's schema table (models share a few schemas). */
   readonly schema: number;
-  /** JSON of the model's own nodes, by hash, inputs as hashes (parsed only to rebuild). */
-  readonly nodes: string;
 }
 
 interface CacheFile {
   readonly version: number;
   readonly fingerprint: string;
+  /** Names the nodes file: resolve_nodes.<generation>.json. */
+  readonly generation: string;
   readonly schemas: Schema[];
   readonly models: Record<string, Entry>;
 }
+
+/** The nodes file: per model root hash, the JSON of the model's own nodes (by hash, inputs as hashes). */
+type NodesFile = Record<string, string>;
 
 export class ResolveCache {
   readonly #file: string | null;
   readonly #fingerprint: string;
   readonly #schemas: Schema[];
   readonly #entries: Map<string, Entry>;
+  readonly #generation: string | null;
   readonly #kept = new Map<string, Entry>();
+  /** Nodes of the models resolved in this load, by root hash. */
+  readonly #newNodes = new Map<string, string>();
+  #nodes: NodesFile | null = null;
   #schemaIds: Map<string, number> | null = null;
+  #reused = 0;
   #changed = false;
 
-  private constructor(file: string | null, fingerprint: string, schemas: Schema[], entries: Map<string, Entry>) {
+  private constructor(file: string | null, fingerprint: string, schemas: Schema[], entries: Map<string, Entry>, generation: string | null) {
     this.#file = file;
     this.#fingerprint = fingerprint;
     this.#schemas = schemas;
     this.#entries = entries;
+    this.#generation = generation;
   }
 
   /** Reads the cache; an entry written under another fingerprint (profiles, settings, tool version) is not used. */
@@ -74,13 +89,28 @@ export class ResolveCache {
       try {
         const doc = JSON.parse(readFileSync(file, "utf8")) as CacheFile;
         if (doc.version === VERSION && doc.fingerprint === fingerprint) {
-          return new ResolveCache(file, fingerprint, doc.schemas, new Map(Object.entries(doc.models)));
+          return new ResolveCache(file, fingerprint, doc.schemas, new Map(Object.entries(doc.models)), doc.generation);
         }
       } catch {
         // no cache yet
       }
     }
-    return new ResolveCache(file, fingerprint, [], new Map());
+    return new ResolveCache(file, fingerprint, [], new Map(), null);
+  }
+
+  #nodesFile(generation: string): string {
+    return join(dirname(this.#file!), `resolve_nodes.${generation}.json`);
+  }
+
+  #oldNodes(): NodesFile {
+    if (!this.#nodes) {
+      try {
+        this.#nodes = this.#generation ? (JSON.parse(readFileSync(this.#nodesFile(this.#generation), "utf8")) as NodesFile) : {};
+      } catch (e) {
+        throw new Error(`target/resolve_nodes.${this.#generation}.json could not be read (${(e as Error).message}); another xorq process may have replaced it: run the command again`);
+      }
+    }
+    return this.#nodes;
   }
 
   /** The names of the vars the model read last time (its key needs their values), or null when it has no entry. */
@@ -88,11 +118,17 @@ export class ResolveCache {
     return this.#entries.get(name)?.varNames ?? null;
   }
 
+  /** How many models this load took from the cache. */
+  get reused(): number {
+    return this.#reused;
+  }
+
   /** The model's facts when its entry has this key (the entry is then kept), else null. */
   lookup(name: string, key: string): CachedModelFacts | null {
     const e = this.#entries.get(name);
     if (!e || e.key !== key) return null;
     this.#kept.set(name, e);
+    this.#reused++;
     return { hash: e.hash, profile: e.profile, varNames: e.varNames, schema: this.#schemas[e.schema]! };
   }
 
@@ -102,8 +138,9 @@ export class ResolveCache {
    */
   restore(name: string, boundary: ReadonlyMap<string, RelationNode>): RelationNode {
     const e = this.#kept.get(name);
-    if (!e) throw new Error(`resolve cache: no entry for model '${name}'`);
-    return fromGraph({ root: e.hash, nodes: JSON.parse(e.nodes) as Record<string, Record<string, Json>> }, { known: boundary, trustHashes: true });
+    const text = e && (this.#newNodes.get(e.hash) ?? this.#oldNodes()[e.hash]);
+    if (!e || text === undefined) throw new Error(`resolve cache: no nodes for model '${name}'`);
+    return fromGraph({ root: e.hash, nodes: JSON.parse(text) as Record<string, Record<string, Json>> }, { known: boundary, trustHashes: true });
   }
 
   /** Keeps a freshly resolved model under `key`; `boundary` holds its inputs' root hashes. */
@@ -116,14 +153,9 @@ export class ResolveCache {
       for (const input of relationInputs(n)) visit(input);
     };
     visit(root);
-    this.#kept.set(name, {
-      key,
-      hash: nodeHash(root),
-      profile: facts.profile,
-      varNames: facts.varNames,
-      schema: this.#schemaIndex(root.schema),
-      nodes: JSON.stringify(nodes),
-    });
+    const hash = nodeHash(root);
+    this.#newNodes.set(hash, JSON.stringify(nodes));
+    this.#kept.set(name, { key, hash, profile: facts.profile, varNames: facts.varNames, schema: this.#schemaIndex(root.schema) });
     this.#changed = true;
   }
 
@@ -141,19 +173,36 @@ export class ResolveCache {
   /** Writes the entries of this load's models (those of deleted or uncacheable models are dropped), atomically. */
   save(): void {
     if (!this.#file || (!this.#changed && this.#kept.size === this.#entries.size)) return;
-    const used = [...new Set([...this.#kept.values()].map((e) => e.schema))].sort((a, b) => a - b);
-    const renumber = new Map(used.map((old, i) => [old, i]));
-    const models = Object.fromEntries(
-      [...this.#kept].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, e]) => [n, { ...e, schema: renumber.get(e.schema)! }]),
-    );
-    const doc: CacheFile = { version: VERSION, fingerprint: this.#fingerprint, schemas: used.map((i) => this.#schemas[i]!), models };
-    const tmp = `${this.#file}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.#file), { recursive: true });
-      writeFileSync(tmp, JSON.stringify(doc));
-      renameSync(tmp, this.#file);
+      let generation = this.#generation;
+      if (this.#newNodes.size > 0 || !generation) {
+        // Kept models' nodes come from the old file, resolved ones' from this load.
+        const old = this.#generation && [...this.#kept.values()].some((e) => !this.#newNodes.has(e.hash)) ? this.#oldNodes() : {};
+        const nodes: NodesFile = {};
+        for (const e of [...this.#kept.values()].sort((a, b) => (a.hash < b.hash ? -1 : 1))) {
+          const text = this.#newNodes.get(e.hash) ?? old[e.hash];
+          if (text !== undefined) nodes[e.hash] = text;
+        }
+        generation = randomBytes(6).toString("hex");
+        writeAtomic(this.#nodesFile(generation), JSON.stringify(nodes));
+      }
+      const used = [...new Set([...this.#kept.values()].map((e) => e.schema))].sort((a, b) => a - b);
+      const renumber = new Map(used.map((old, i) => [old, i]));
+      const models = Object.fromEntries(
+        [...this.#kept].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, e]) => [n, { ...e, schema: renumber.get(e.schema)! }]),
+      );
+      const doc: CacheFile = { version: VERSION, fingerprint: this.#fingerprint, generation, schemas: used.map((i) => this.#schemas[i]!), models };
+      writeAtomic(this.#file, JSON.stringify(doc));
+      if (this.#generation && this.#generation !== generation) rmSync(this.#nodesFile(this.#generation), { force: true });
     } catch {
       // a cache that cannot be written only costs the next load time
     }
   }
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
 }

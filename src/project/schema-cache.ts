@@ -53,10 +53,16 @@ export class SchemaCache {
     return schema;
   }
 
-  /** Writes the entries used by this load (older ones are dropped, so the file does not grow). */
-  async save(): Promise<void> {
-    if (!this.#file || (!this.#changed && this.#used.size === this.#entries.size)) return;
-    const entries = Object.fromEntries([...this.#used].sort(([a], [b]) => (a < b ? -1 : 1)));
+  /**
+   * Writes the entries used by this load; older ones are dropped (so the file does not
+   * grow) unless `keepUnused`: when the resolve cache served some models, their schemas
+   * were not asked for but are still wanted (e.g. by their descendants after an edit).
+   */
+  async save(options: { keepUnused?: boolean } = {}): Promise<void> {
+    if (!this.#file) return;
+    if (options.keepUnused ? !this.#changed : !this.#changed && this.#used.size === this.#entries.size) return;
+    const kept = options.keepUnused ? this.#entries : this.#used;
+    const entries = Object.fromEntries([...kept].sort(([a], [b]) => (a < b ? -1 : 1)));
     const tmp = `${this.#file}.${process.pid}.tmp`;
     await mkdir(dirname(this.#file), { recursive: true });
     await writeFile(tmp, JSON.stringify({ version: VERSION, entries }));

@@ -14,8 +14,9 @@
  * mapping") and suggest the closest allowed key or value.
  */
 import { readFileSync } from "node:fs";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import { type Document, LineCounter, type Node, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
+import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import type { Document, Node } from "yaml";
+import { ajvLib, yamlLib } from "./lazy-libs.js";
 import { closestMatch } from "../expr/errors.js";
 
 /** The YAML files of a project, each with its schema (`schemas/<kind>.schema.json`). */
@@ -60,7 +61,7 @@ function validatorFor(kind: YamlFileKind): ValidateFunction {
     if (!ajv) {
       // validateSchema: false skips checking our own schemas against the draft 2020-12
       // meta-schema on every start (~45 ms); test/validate.test.ts checks them instead.
-      ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, strictTypes: false, validateSchema: false });
+      ajv = new (ajvLib().Ajv2020)({ allErrors: true, verbose: true, strict: true, strictRequired: false, strictTypes: false, validateSchema: false });
       ajv.addKeyword({ keyword: MESSAGES_KEYWORD, schemaType: "object" });
       ajv.addSchema(loadSchema("common.schema.json"));
     }
@@ -72,6 +73,7 @@ function validatorFor(kind: YamlFileKind): ValidateFunction {
 
 /** Parses `text` as YAML and checks it against the schema of `kind`; `file` names it in every problem. */
 export function validateYaml(kind: YamlFileKind, text: string, file: string, options: ValidateOptions = {}): YamlValidation {
+  const { LineCounter, parseDocument } = yamlLib();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number, message: string): YamlProblem => {
@@ -102,6 +104,7 @@ export function validateYaml(kind: YamlFileKind, text: string, file: string, opt
 
 /** The first YAML syntax error (later ones are usually its echoes), or an alias that points nowhere. */
 function syntaxProblem(doc: Document.Parsed, text: string): { offset: number; message: string } | null {
+  const { visit } = yamlLib();
   const first = doc.errors[0];
   if (first) {
     const snippet = text.slice(first.pos[0], first.pos[1]);
@@ -155,6 +158,7 @@ function displayPath(path: ReadonlyArray<string | number>): string {
 
 /** The YAML node at a path (the deepest existing one), and the key node of its last step. */
 function nodeAt(doc: Document.Parsed, path: ReadonlyArray<string | number>): { node: Node | null; key: Node | null } {
+  const { isAlias, isMap, isPair, isScalar, isSeq } = yamlLib();
   let node: unknown = doc.contents;
   let key: Node | null = null;
   for (const step of path) {
@@ -175,6 +179,7 @@ function nodeAt(doc: Document.Parsed, path: ReadonlyArray<string | number>): { n
 }
 
 function keyOffset(doc: Document.Parsed, path: ReadonlyArray<string | number>, name: string): number {
+  const { isMap, isScalar } = yamlLib();
   const { node } = nodeAt(doc, path);
   if (isMap(node)) {
     const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === name);

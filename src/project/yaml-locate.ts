@@ -4,7 +4,8 @@
  * (Loading parses each file once; 10,000 model files should not pay for positions
  * nobody reads.)
  */
-import YAML, { LineCounter, isMap, isPair, isScalar, isSeq, type Node } from "yaml";
+import type { Document, LineCounter, Node } from "yaml";
+import { yamlLib } from "./lazy-libs.js";
 import type { SourceOrigin } from "./expression-source.js";
 import type { SourcePos } from "./project-errors.js";
 
@@ -15,7 +16,7 @@ export class YamlLocator {
   readonly #file: string;
   /** Added to every line (the front matter of a SQL file starts below line 1). */
   readonly #lineOffset: number;
-  #parsed: { text: string; doc: YAML.Document.Parsed; lines: LineCounter } | null = null;
+  #parsed: { text: string; doc: Document.Parsed; lines: LineCounter } | null = null;
 
   /** `text` may be a function: a file served by the parse cache is read only if a position is asked for. */
   constructor(text: string | (() => string), file: string, lineOffset = 0) {
@@ -26,9 +27,10 @@ export class YamlLocator {
 
   #doc() {
     if (!this.#parsed) {
+      const { LineCounter, parseDocument } = yamlLib();
       const lines = new LineCounter();
       const text = typeof this.#text === "string" ? this.#text : this.#text();
-      const doc = YAML.parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
+      const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
       this.#parsed = { text, doc, lines };
     }
     return this.#parsed;
@@ -41,6 +43,7 @@ export class YamlLocator {
 
   /** The deepest node on `path` (the value at `path`, or its nearest existing parent). */
   #find(path: YamlPath, wantKey: boolean): Node | null {
+    const { isMap, isPair, isScalar, isSeq } = yamlLib();
     let node: unknown = this.#doc().doc.contents;
     let keyNode: Node | null = null;
     for (const step of path) {
@@ -76,7 +79,7 @@ export class YamlLocator {
   /** Where a string value's first character is, with the indentation of block strings. */
   origin(path: YamlPath): SourceOrigin {
     const node = this.#find(path, false);
-    if (!node || !isScalar(node) || !node.range) return this.pos(path);
+    if (!node || !yamlLib().isScalar(node) || !node.range) return this.pos(path);
     const start = node.range[0];
     switch (node.type) {
       case "QUOTE_DOUBLE":

@@ -2,7 +2,7 @@
  * Embedded DuckDB through @duckdb/node-api: the default engine (in-process, no server).
  */
 import * as arrow from "apache-arrow";
-import { DuckDBConnection, DuckDBDataChunk, DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBPreparedStatement } from "@duckdb/node-api";
 import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef, ReadFormat } from "../../expr/relation-nodes.js";
 import { DuckDBDialect } from "../../compile/dialects/duckdb-dialect.js";
@@ -33,6 +33,16 @@ const DEFAULT_CONFIG: Record<string, string> = {
 
 const DIALECT = new DuckDBDialect();
 
+/** A prepared statement's result columns (the statement is then released). */
+function schemaOf(prepared: DuckDBPreparedStatement): Schema {
+  const schema: Schema = Array.from({ length: prepared.columnCount }, (_, i) => ({
+    name: prepared.columnName(i),
+    type: fromDuckDBType(prepared.columnType(i)),
+  }));
+  prepared.destroySync?.();
+  return schema;
+}
+
 /**
  * A DuckDB database. Construction is synchronous (`xo.connect()` returns at once); the
  * database opens on first use, since DuckDB's Node API opens asynchronously.
@@ -41,6 +51,7 @@ export class DuckDBBackend implements FileReadingBackend {
   readonly ref: BackendRef;
   readonly dialect = DIALECT;
   readonly #opening: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }>;
+  #probe: Promise<DuckDBConnection> | null = null;
   readonly #options: DuckDBOptions;
   /** False for a fork: it closes only its connection, the database belongs to the original. */
   readonly #ownsInstance: boolean;
@@ -68,13 +79,26 @@ export class DuckDBBackend implements FileReadingBackend {
   }
 
   async querySchema(sql: string): Promise<Schema> {
-    const prepared = await (await this.connection()).prepare(sql);
-    const schema: Schema = Array.from({ length: prepared.columnCount }, (_, i) => ({
-      name: prepared.columnName(i),
-      type: fromDuckDBType(prepared.columnType(i)),
-    }));
-    prepared.destroySync?.();
-    return schema;
+    return schemaOf(await (await this.connection()).prepare(sql));
+  }
+
+  /**
+   * The schema of a query that reads no temporary table (a SQL model's probe over its
+   * stand-ins), learned on a connection of its own with the optimizer off: `prepare`
+   * binds and optimizes, and optimizing (a third of its time) never changes the result's
+   * columns. Loading a 10,000-model project prepares each SQL model once.
+   */
+  async probeSchema(sql: string): Promise<Schema> {
+    return schemaOf(await (await this.#probeConnection()).prepare(sql));
+  }
+
+  #probeConnection(): Promise<DuckDBConnection> {
+    this.#probe ??= this.#opening.then(async ({ instance }) => {
+      const connection = await instance.connect();
+      await connection.run("PRAGMA disable_optimizer");
+      return connection;
+    });
+    return this.#probe;
   }
 
   tableSchema(name: string): Promise<Schema> {
@@ -180,6 +204,7 @@ export class DuckDBBackend implements FileReadingBackend {
 
   async close(): Promise<void> {
     const { instance, connection } = await this.#opening;
+    (await this.#probe?.catch(() => null))?.closeSync();
     connection.closeSync();
     if (this.#ownsInstance) instance.closeSync();
   }

@@ -1,10 +1,7 @@
 /** `xorq build`: write an artifact for each selected model whose hash has none yet. */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { buildModels } from "../../build/project-build.js";
-import { type WatchEvent, watchProject } from "../../build/watch.js";
-import { Catalog } from "../../catalog/catalog.js";
-import { catalogDir } from "../../catalog/target-resolver.js";
+import type { WatchEvent } from "../../build/watch.js";
 import { shortHashOf } from "../../expr/canonical.js";
 import { formatProblem } from "../../project/project-errors.js";
 import { UsageError } from "../errors.js";
@@ -29,7 +26,9 @@ export function register(program: Command): void {
     .option("--watch", "build, then rebuild on every change under xorq_project/ until interrupted")
     .option("--run", "with --watch: also run the models each rebuild wrote")
     .action((options: BuildOptions) =>
-      runJsonAware(options.json, async () => {
+      runJsonAware(
+        options.json,
+        async () => {
         if (options.run && !options.watch) throw new UsageError("--run goes with --watch (to build and run once: xorq run)");
         if (options.watch) return watchBuild(options);
         const start = performance.now();
@@ -40,6 +39,9 @@ export function register(program: Command): void {
           }
           const reporter = createReporter({ json: options.json ?? false, command: "build" });
           reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
+          // Imported here: an unchanged project's build loads no writer (nor Arrow, DuckDB, git).
+          const { buildModels } = await import("../../build/project-build.js");
+          writerLoaded = true;
           const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: (e) => reporter.event(e) });
           const counts: Record<string, number> = {};
           for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
@@ -47,6 +49,8 @@ export function register(program: Command): void {
           await reporter.summary(`build: ${line} (${names.length} of ${project.models.size} models selected) in ${formatMs(performance.now() - start)}`, counts);
           if ((counts["error"] ?? 0) > 0) process.exitCode = 1;
           if (options.catalog !== undefined || options.alias !== undefined) {
+            const { Catalog } = await import("../../catalog/catalog.js");
+            const { catalogDir } = await import("../../catalog/target-resolver.js");
             const catalog = await Catalog.open(catalogDir({ catalog: options.catalog, projectRoot: project.location.root }));
             for (const r of results.filter((x) => x.status !== "error")) {
               const added = await catalog.add(join(project.location.root, "builds", r.hash), { alias: options.alias });
@@ -57,7 +61,9 @@ export function register(program: Command): void {
         } finally {
           await project.close();
         }
-      }),
+      },
+      closeDataFilesIfLoaded,
+    ),
     );
 }
 
@@ -65,6 +71,7 @@ export function register(program: Command): void {
 async function watchBuild(options: BuildOptions): Promise<void> {
   if (options.catalog !== undefined || options.alias !== undefined) throw new UsageError("--catalog and --alias do not go with --watch");
   const print = (e: WatchEvent) => process.stdout.write(options.json ? `${JSON.stringify(e)}\n` : `${watchLine(e)}\n`);
+  const { watchProject } = await import("../../build/watch.js");
   const handle = await watchProject(
     { project: options.project, select: options.select, exclude: options.exclude, relocateReads: options.relocateReads, run: options.run },
     print,
@@ -93,4 +100,14 @@ function watchLine(e: WatchEvent): string {
       return `${built} (${e.unchanged} unchanged, ${e.selected} of ${e.models} selected) in ${formatMs(e.ms)}${cause}${failed}${ran}`;
     }
   }
+}
+
+/** Whether this process imported the artifact writer (and with it the engine that writes data files). */
+let writerLoaded = false;
+
+/** Closes the engine that writes data files, when this build loaded the writer at all. */
+async function closeDataFilesIfLoaded(): Promise<void> {
+  if (!writerLoaded) return;
+  const { closeDataFiles } = await import("../../build/data-files.js");
+  await closeDataFiles();
 }

@@ -3,15 +3,27 @@
  * exports `register(program)` and keeps its logic in the library.
  */
 import type { Command } from "commander";
-import { register as build } from "./build.js";
-import { register as cache } from "./cache.js";
-import { register as catalog } from "./catalog.js";
-import { register as init } from "./init.js";
-import { register as lineage } from "./lineage.js";
-import { register as ls } from "./ls.js";
-import { register as plan } from "./plan.js";
-import { register as run } from "./run.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [init, build, run, plan, ls, lineage, catalog, cache];
+/**
+ * Each command's module, imported only when it runs: `xorq ls` does not load the
+ * engines, Arrow or git that `xorq run` and `xorq catalog` need.
+ */
+export const commands: Readonly<Record<string, () => Promise<{ register: RegisterCommand }>>> = {
+  init: () => import("./init.js"),
+  build: () => import("./build.js"),
+  run: () => import("./run.js"),
+  plan: () => import("./plan.js"),
+  ls: () => import("./ls.js"),
+  lineage: () => import("./lineage.js"),
+  catalog: () => import("./catalog.js"),
+  cache: () => import("./cache.js"),
+};
+
+/** The commands to register for `argv`: the one it names, or all (for help and errors). */
+export async function commandsFor(argv: ReadonlyArray<string>): Promise<RegisterCommand[]> {
+  const named = argv[2];
+  const chosen = named !== undefined && Object.hasOwn(commands, named) ? [commands[named]!] : Object.values(commands);
+  return (await Promise.all(chosen.map((load) => load()))).map((m) => m.register);
+}

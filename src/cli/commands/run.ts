@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import * as arrow from "apache-arrow";
 import type { Command } from "commander";
 import { openArtifact } from "../../build/artifact-reader.js";
-import { formatOf, writeBatches } from "../../build/data-files.js";
+import { closeDataFiles, formatOf, writeBatches } from "../../build/data-files.js";
 import { runModels, writeRunResults } from "../../build/project-run.js";
 import { toArrowSchema } from "../../backends/arrow-types.js";
 import { Catalog } from "../../catalog/catalog.js";
@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option("--catalog <dir>", "the catalog for aliases (default: $XORQ_CATALOG, else catalog/ at the project root); given explicitly, also shared memory: stored results are served, entries without one get theirs")
     .option("--json", "print JSON events (one per line)")
     .action((build: string | undefined, options: RunOptions) =>
-      runJsonAware(options.json, () => (build === undefined ? runProject(options) : runBuild(build, options))),
+      runJsonAware(options.json, () => (build === undefined ? runProject(options) : runBuild(build, options)), closeDataFiles),
     );
 }
 

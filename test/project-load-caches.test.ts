@@ -1,0 +1,143 @@
+/**
+ * target/'s load caches (parse_cache.json, resolve_cache.json): an unchanged project is
+ * loaded without parsing or resolving anything, an edit re-resolves exactly the edited
+ * model and its descendants, and whatever the caches serve equals a fresh load.
+ */
+import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import "../dist/runtime.js";
+import { type Project, loadProject } from "../dist/project/project.js";
+import { ProjectError } from "../dist/project/project-errors.js";
+import { SHOP, tempDir, writeFiles } from "./helpers/project.js";
+
+/**
+ * SHOP without its TS model (in-process TS imports need the CLI's module hooks, which
+ * vitest's module runner bypasses), plus a chain of SQL models under stg_orders:
+ * by_status -> status_share, and a YAML model on by_status.
+ */
+const FILES: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(Object.entries(SHOP).filter(([path]) => !path.endsWith(".ts"))),
+  "xorq_project/models/chain/by_status.sql": "select status, count(*) as n, sum(amount) as amount\nfrom {{ ref('stg_orders') }}\ngroup by status\n",
+  "xorq_project/models/chain/status_share.sql":
+    "select status, amount / sum(amount) over () as share\nfrom {{ ref('by_status') }}\n",
+  "xorq_project/models/chain/busy_statuses.yaml": "from: ref('by_status')\nsteps:\n  - filter: \"n > 3\"\n",
+};
+
+const opened: Project[] = [];
+afterEach(async () => {
+  for (const p of opened.splice(0)) await p.close();
+});
+
+async function load(root: string, vars?: Record<string, unknown>): Promise<Project> {
+  const p = await loadProject({ project: root, vars });
+  opened.push(p);
+  return p;
+}
+
+/** A load of the same files with no caches (target/ removed first). */
+async function fresh(root: string): Promise<Project> {
+  rmSync(join(root, "target"), { recursive: true, force: true });
+  return load(root);
+}
+
+const hashes = (p: Project) => Object.fromEntries([...p.models].map(([n, m]) => [n, m.hash]));
+
+function project(): string {
+  const root = tempDir("xorq-load-caches-");
+  writeFiles(root, FILES);
+  return root;
+}
+
+describe("loading with target/'s caches", () => {
+  it("serves an unchanged project from the caches, and what they serve equals a fresh load", async () => {
+    const root = project();
+    const first = await load(root);
+    const total = first.order.length;
+    expect(first.stats).toMatchObject({ modelsReused: 0, modelsResolved: total });
+    expect(first.stats.filesParsed).toBeGreaterThan(total);
+
+    const second = await load(root);
+    expect(second.stats).toEqual({ filesParsed: 0, modelsResolved: 0, modelsReused: total });
+    expect(hashes(second)).toEqual(hashes(first));
+    for (const [name, m] of second.models) {
+      expect(m.schema, name).toEqual(first.models.get(name)!.schema);
+      expect(m.definitionHash, name).toBe(first.models.get(name)!.definitionHash);
+      // The expression rebuilt from the cache: same SQL, and (recomputed) the same hash.
+      expect(m.table.toSql(), name).toBe(first.models.get(name)!.table.toSql());
+    }
+    const rows = await second.models.get("status_share")!.table.execute();
+    const expected = await first.models.get("status_share")!.table.execute();
+    expect(rows.toArray().map((r) => r.toJSON())).toEqual(expected.toArray().map((r) => r.toJSON()));
+  });
+
+  it("re-resolves exactly the edited model and its descendants", async () => {
+    const root = project();
+    await load(root);
+    const path = join(root, "xorq_project/models/chain/by_status.sql");
+    writeFileSync(path, readFileSync(path, "utf8").replace("count(*) as n", "count(*) + 0 as n"));
+    const edited = await load(root);
+    // by_status and its descendants status_share and busy_statuses.
+    expect(edited.stats).toEqual({ filesParsed: 1, modelsResolved: 3, modelsReused: edited.order.length - 3 });
+    expect(hashes(edited)).toEqual(hashes(await fresh(root)));
+  });
+
+  it("a touched file with the same content is not parsed again", async () => {
+    const root = project();
+    await load(root);
+    const path = join(root, "xorq_project/models/chain/by_status.sql");
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(path, later, later);
+    const touched = await load(root);
+    expect(touched.stats.filesParsed).toBe(0);
+    expect(touched.stats.modelsResolved).toBe(0);
+  });
+
+  it("a var's new value re-resolves the models that read it", async () => {
+    const root = project();
+    const before = await load(root);
+    const after = await load(root, { min_amount: 50 });
+    // stg_orders reads min_amount; everything downstream of it changes hash.
+    const changed = Object.keys(hashes(after)).filter((n) => hashes(after)[n] !== hashes(before)[n]).sort();
+    expect(changed).toEqual(["busy_statuses", "by_region", "by_status", "status_share", "stg_orders"]);
+    expect(after.stats.modelsReused).toBe(1); // customers_clean
+    expect(hashes(after)).toEqual(hashes(await (async () => {
+      rmSync(join(root, "target"), { recursive: true, force: true });
+      return load(root, { min_amount: 50 });
+    })()));
+  });
+
+  it("a changed profile resolves every model again", async () => {
+    const root = project();
+    await load(root);
+    writeFileSync(join(root, "xorq_project/profiles.yaml"), 'profiles:\n  local: { kind: duckdb, path: ":memory:" }\n  other: { kind: duckdb, path: ":memory:" }\n');
+    const changed = await load(root);
+    expect(changed.stats.modelsReused).toBe(0);
+  });
+
+  it("a broken edit is reported with its position and does not poison the caches", async () => {
+    const root = project();
+    await load(root);
+    const path = join(root, "xorq_project/models/chain/busy_statuses.yaml");
+    const good = readFileSync(path, "utf8");
+    writeFileSync(path, "from: ref('by_status')\nsteps:\n  - filter: [unclosed\n");
+    await expect(load(root)).rejects.toThrow(ProjectError);
+    await expect(load(root)).rejects.toThrow(/busy_statuses\.yaml:\d+:\d+/); // reported again: not cached
+    writeFileSync(path, good);
+    const fixed = await load(root);
+    expect(hashes(fixed)).toEqual(hashes(await fresh(root)));
+  });
+
+  it("a deleted model leaves the project and its cache entries", async () => {
+    const root = project();
+    await load(root);
+    rmSync(join(root, "xorq_project/models/chain/status_share.sql"));
+    const after = await load(root);
+    expect(after.models.has("status_share")).toBe(false);
+    const index = JSON.parse(readFileSync(join(root, "target/resolve_cache.json"), "utf8")) as { models: Record<string, unknown> };
+    expect(Object.keys(index.models)).not.toContain("status_share");
+    expect(Object.keys(JSON.parse(readFileSync(join(root, "target/parse_cache.json"), "utf8")).entries)).not.toContain(
+      "xorq_project/models/chain/status_share.sql",
+    );
+  });
+});
