@@ -87,26 +87,88 @@ export async function resolveProject(
   const ctx: ResolveContext = { location, config, vars, graph, connections, schemas, resolved, problems, sources: new Map(), models: new Map() };
   // Sources are independent: their schemas are asked for concurrently.
   await Promise.all([...graph.sources.values()].map((s) => resolveSource(ctx, s.name)));
+  // Models the resolve cache serves are taken in one synchronous pass; the others are
+  // resolved as soon as their inputs are, several at a time: a SQL model waits on its
+  // engine to learn its schema, and independent models can wait together.
+  const pending = new Map<string, Promise<void>>();
+  let tsChain: Promise<void> = Promise.resolve();
+  const slots = new Semaphore(RESOLVE_CONCURRENCY);
   for (const name of graph.order) {
     const spec = graph.models.get(name)!;
-    const inputsOk = !graph.broken.has(name) && graph.parents.get(name)!.every((p) => ctx.models.has(p)) && graph.sourcesOf.get(name)!.every((s) => ctx.sources.has(s));
-    if (!inputsOk) continue; // the input's own problem is reported; this model is not checked further
-    const reused = reuseModel(ctx, spec);
-    if (reused) {
-      ctx.models.set(name, reused);
-      continue;
-    }
-    try {
-      const model = await resolveModel(ctx, spec);
-      if (model) {
-        ctx.models.set(name, model);
-        rememberModel(ctx, spec, model);
+    const parents = graph.parents.get(name)!;
+    if (parents.every((p) => !pending.has(p))) {
+      if (!inputsReady(ctx, name)) continue; // the input's own problem is reported; this model is not checked further
+      const reused = reuseModel(ctx, spec);
+      if (reused) {
+        ctx.models.set(name, reused);
+        continue;
       }
-    } catch (e) {
-      report(ctx, e, spec.locate());
     }
+    const inputs = Promise.all(parents.map((p) => pending.get(p)));
+    // TS models run one at a time in DAG order: a model may open connections, whose
+    // default names (duckdb, duckdb_2, ...) follow the order they open in and are hashed.
+    const task = spec.kind === "ts"
+      ? (tsChain = Promise.all([inputs, tsChain]).then(() => resolveOne(ctx, spec, slots)))
+      : inputs.then(() => resolveOne(ctx, spec, slots));
+    pending.set(name, task);
   }
+  await Promise.all(pending.values());
   return { sources: ctx.sources, models: ctx.models };
+}
+
+/** How many models are resolved at once (each SQL model waits on its engine for its schema). */
+const RESOLVE_CONCURRENCY = 4;
+
+/** Whether every input of a model resolved (else its own problem is already reported). */
+function inputsReady(ctx: ResolveContext, name: string): boolean {
+  const { graph } = ctx;
+  return !graph.broken.has(name) && graph.parents.get(name)!.every((p) => ctx.models.has(p)) && graph.sourcesOf.get(name)!.every((s) => ctx.sources.has(s));
+}
+
+/** Resolves one model whose inputs are settled: from the resolve cache if its key is unchanged, else afresh. Never throws. */
+async function resolveOne(ctx: ResolveContext, spec: ModelSpec, slots: Semaphore): Promise<void> {
+  if (!inputsReady(ctx, spec.name)) return;
+  const reused = reuseModel(ctx, spec);
+  if (reused) {
+    ctx.models.set(spec.name, reused);
+    return;
+  }
+  await slots.acquire();
+  try {
+    const model = await resolveModel(ctx, spec);
+    if (model) {
+      ctx.models.set(spec.name, model);
+      rememberModel(ctx, spec, model);
+    }
+  } catch (e) {
+    report(ctx, e, spec.locate());
+  } finally {
+    slots.release();
+  }
+}
+
+/** At most `size` holders at once; the others wait in arrival order. */
+class Semaphore {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resume) => this.#waiting.push(resume));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
 }
 
 /** Records an error as a problem: at its own position if it has one, else at `fallback`. */

@@ -51,7 +51,9 @@ export class DuckDBBackend implements FileReadingBackend {
   readonly ref: BackendRef;
   readonly dialect = DIALECT;
   readonly #opening: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }>;
-  #probe: Promise<DuckDBConnection> | null = null;
+  /** Connections for `probeSchema`, created on demand: as many as probes ever ran at once. */
+  readonly #probes: Array<Promise<DuckDBConnection>> = [];
+  readonly #idleProbes: Array<Promise<DuckDBConnection>> = [];
   readonly #options: DuckDBOptions;
   /** False for a fork: it closes only its connection, the database belongs to the original. */
   readonly #ownsInstance: boolean;
@@ -89,16 +91,22 @@ export class DuckDBBackend implements FileReadingBackend {
    * columns. Loading a 10,000-model project prepares each SQL model once.
    */
   async probeSchema(sql: string): Promise<Schema> {
-    return schemaOf(await (await this.#probeConnection()).prepare(sql));
-  }
-
-  #probeConnection(): Promise<DuckDBConnection> {
-    this.#probe ??= this.#opening.then(async ({ instance }) => {
-      const connection = await instance.connect();
-      await connection.run("PRAGMA disable_optimizer");
-      return connection;
-    });
-    return this.#probe;
+    // A connection binds one statement at a time: concurrent probes (a project load
+    // resolves independent models together) each take an idle connection.
+    let probe = this.#idleProbes.pop();
+    if (!probe) {
+      probe = this.#opening.then(async ({ instance }) => {
+        const connection = await instance.connect();
+        await connection.run("PRAGMA disable_optimizer");
+        return connection;
+      });
+      this.#probes.push(probe);
+    }
+    try {
+      return schemaOf(await (await probe).prepare(sql));
+    } finally {
+      this.#idleProbes.push(probe);
+    }
   }
 
   tableSchema(name: string): Promise<Schema> {
@@ -204,7 +212,8 @@ export class DuckDBBackend implements FileReadingBackend {
 
   async close(): Promise<void> {
     const { instance, connection } = await this.#opening;
-    (await this.#probe?.catch(() => null))?.closeSync();
+    for (const probe of this.#probes.splice(0)) (await probe.catch(() => null))?.closeSync();
+    this.#idleProbes.length = 0;
     connection.closeSync();
     if (this.#ownsInstance) instance.closeSync();
   }
