@@ -17,7 +17,9 @@
 //   build fresh   `xorq build --json`, as cold as `ls cold`; checks that every model was built
 //   build no-op   `xorq build --json` again; checks that nothing was built
 //   build edit    one model in the middle of the DAG (the first filter or aggregate at or after
-//                 index N/2) gets a new constant (`amount > K`), then `xorq build --json`;
+//                 index N/2 that has descendants: 1 or 2 for every N here, so the cell measures
+//                 the per-project work, not a large rebuild) gets a new constant (`amount > K`),
+//                 then `xorq build --json`;
 //                 checks that the model was built; the file is restored afterwards
 //   watch         `xorq build --watch --json` is started and its initial "rebuilt" awaited;
 //                 then the same model is saved with a new constant, and the time is taken from
@@ -61,10 +63,12 @@ const RSS_GOAL_MB = 400;
 
 // The floor every command pays: node start-up plus loading the CLI's modules.
 const floor = [];
+const floorCpu = [];
 for (let r = 0; r < opts.runs; r++) {
   const res = await runProcess(process.execPath, [CLI, "--version"], { cwd: here, timeoutS: opts.timeout, measure: true });
   if (res.code !== 0) fail(`${CLI} --version exited ${res.code}: ${res.stderr.trim()}`);
   floor.push(res.wallS);
+  if (res.cpuS !== null) floorCpu.push(res.cpuS);
 }
 const rows = [];
 for (const n of opts.n) {
@@ -74,7 +78,7 @@ for (const n of opts.n) {
     console.error(`scale: ${JSON.stringify(row)}`);
   }
 }
-if (opts.out) fs.writeFileSync(opts.out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: os.cpus().length, floor_s: median(floor), rows }, null, 2) + "\n");
+if (opts.out) fs.writeFileSync(opts.out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: os.cpus().length, floor_s: median(floor), floor_cpu_s: floorCpu.length ? median(floorCpu) : null, rows }, null, 2) + "\n");
 console.log(renderTables(rows));
 
 // ---------------------------------------------------------------------------------------
@@ -84,7 +88,7 @@ async function measureProject(n, variant) {
   const cacheDir = path.join(dir, ".xorq-cache");
   const env = { ...process.env, XORQ_CACHE_DIR: cacheDir, NO_COLOR: "1" };
   // The machine is shared: the 1-minute load average before and after says how quiet it was.
-  const row = { n, variant, dir, cells: {}, rss: {}, notes: [], load: [round(os.loadavg()[0])] };
+  const row = { n, variant, dir, cells: {}, rss: {}, cpu: {}, notes: [], load: [round(os.loadavg()[0])] };
   try {
     const g0 = performance.now();
     await runProcess(process.execPath, [path.join(here, "gen-project.mjs"), String(n), dir, ...(variant === "ts" ? ["--ts"] : [])], { cwd: here, timeoutS: opts.timeout });
@@ -118,6 +122,10 @@ async function measureProject(n, variant) {
         if (b !== n) throw new Error(`build fresh built ${b} of ${n} models`);
       },
     });
+    if (row.cells.build_fresh.timeout !== undefined) {
+      row.notes.push("build fresh timed out: the build and watch cells after it were skipped");
+      return row;
+    }
     await cell(row, "build_noop", xorq(["build", "--json"]), {
       check: (out) => {
         const b = built(out);
@@ -152,6 +160,7 @@ async function measureProject(n, variant) {
 /** Runs one xorq command `runs` times (fewer when slow); stores the median wall time and max RSS. */
 async function cell(row, key, cmd, { before, check } = {}) {
   const walls = [];
+  const cpus = [];
   let rss = 0;
   for (let r = 0; r < opts.runs; r++) {
     before?.();
@@ -164,10 +173,12 @@ async function cell(row, key, cmd, { before, check } = {}) {
     check?.(res.stdout);
     walls.push(res.wallS);
     rss = Math.max(rss, res.maxRssMb ?? 0);
+    if (res.cpuS !== null) cpus.push(res.cpuS);
     if (res.wallS > opts.slow) break;
   }
   row.cells[key] = { s: median(walls), runs: walls.map(round) };
   if (rss > 0) row.rss[key] = Math.round(rss);
+  if (cpus.length > 0) row.cpu[key] = round(median(cpus));
 }
 
 /** The watch cells: one long-lived `xorq build --watch --json`, `runs` saves of the edited model. */
@@ -203,6 +214,7 @@ async function measureWatch(row, edit, dir, env) {
   const toolMs = [];
   const toEvent = [];
   const toArtifact = [];
+  const cpu = [];
   try {
     const start = performance.now();
     await next((e) => e.event === "watching", "initial build (watching event)");
@@ -223,9 +235,11 @@ async function measureWatch(row, edit, dir, env) {
         }
       });
       const done = next((e) => e.event === "project_error" || (e.event === "rebuilt" && e.built?.includes(edit.name)), `rebuilt event with ${edit.name}`);
+      const c0 = cpuSecondsOf(child.pid);
       const t0 = performance.now();
       edit.apply(100 + r);
       const e = await done;
+      cpu.push(cpuSecondsOf(child.pid) - c0);
       if (e.event === "project_error") throw new Error(`watch: project_error after the edit: ${e.message}`);
       // The rename of the artifact can be reported just after the event line is read.
       for (let i = 0; i < 100 && artifactAt === null; i++) await new Promise((res) => setTimeout(res, 10));
@@ -243,6 +257,7 @@ async function measureWatch(row, edit, dir, env) {
     if (toArtifact.length > 0) row.cells.watch_artifact = { s: median(toArtifact), runs: toArtifact.map(round) };
     if (toolMs.length > 0) row.watch_tool_ms = Math.round(median(toolMs));
     row.rss.watch = readHwmMb(child.pid);
+    row.cpu.watch = round(median(cpu));
   } catch (e) {
     row.notes.push(e.message);
     console.error(`scale: N=${row.n} ${row.variant}: ${e.message}`);
@@ -258,28 +273,33 @@ async function measureWatch(row, edit, dir, env) {
 }
 
 /**
- * The model to edit: the first filter or aggregate model at or after index N/2 (those
- * have a constant, `amount > K`); apply(k) sets K to its original value + k.
+ * The model to edit: the first filter or aggregate model (those have a constant,
+ * `amount > K`) at or after index N/2 with descendants (a leaf would be the best case);
+ * apply(k) sets K to its original value + k.
  */
 function editTarget(n, variant, dir) {
   const { dag } = buildDag(n, 42);
-  const i = dag.models.findIndex((m, j) => j >= Math.floor(n / 2) && (m.kind === "filter" || m.kind === "aggregate"));
-  if (i < 0) throw new Error(`no filter or aggregate model at or after index ${Math.floor(n / 2)}`);
+  const children = new Map();
+  for (const x of dag.models) for (const input of x.inputs) children.set(input, [...(children.get(input) ?? []), x.name]);
+  const descendants = (name) => {
+    const down = new Set();
+    const stack = [name];
+    while (stack.length) for (const c of children.get(stack.pop()) ?? []) if (!down.has(c)) (down.add(c), stack.push(c));
+    return down.size;
+  };
+  const editable = (m) => m.kind === "filter" || m.kind === "aggregate";
+  let i = dag.models.findIndex((m, j) => j >= Math.floor(n / 2) && editable(m) && children.has(m.name));
+  if (i < 0) i = dag.models.findIndex(editable);
+  if (i < 0) throw new Error("no filter or aggregate model to edit");
   const m = dag.models[i];
   const file = path.join(dir, "xorq_project", "models", `part_${String(Math.floor(i / 100)).padStart(3, "0")}`, `${m.name}.${variant}`);
   const original = fs.readFileSync(file, "utf8");
   const re = variant === "ts" ? /(amount\.gt\()(\d+)(\))/ : /(amount\)? > )(\d+)()/;
   if (!re.test(original)) throw new Error(`${file}: no constant to edit`);
-  // Descendants, to say how much an edit rebuilds.
-  const children = new Map();
-  for (const x of dag.models) for (const input of x.inputs) children.set(input, [...(children.get(input) ?? []), x.name]);
-  const down = new Set();
-  const stack = [m.name];
-  while (stack.length) for (const c of children.get(stack.pop()) ?? []) if (!down.has(c)) (down.add(c), stack.push(c));
   return {
     name: m.name,
     kind: m.kind,
-    descendants: down.size,
+    descendants: descendants(m.name),
     apply: (k) => fs.writeFileSync(file, original.replace(re, (_all, pre, num, post) => `${pre}${Number(num) + k}${post}`)),
     restore: () => {
       if (fs.readFileSync(file, "utf8") !== original) fs.writeFileSync(file, original);
@@ -293,7 +313,7 @@ function editTarget(n, variant, dir) {
  */
 function runProcess(cmd, args, { cwd, env, timeoutS, measure = false }) {
   const rssFile = measure && TIME ? path.join(os.tmpdir(), `xorq-scale-time-${process.pid}.txt`) : null;
-  const [file, argv] = rssFile ? [TIME, ["-f", "%M", "-o", rssFile, cmd, ...args]] : [cmd, args];
+  const [file, argv] = rssFile ? [TIME, ["-f", "%M %U %S", "-o", rssFile, cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(file, argv, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -315,13 +335,23 @@ function runProcess(cmd, args, { cwd, env, timeoutS, measure = false }) {
       const wallS = (performance.now() - t0) / 1000;
       clearTimeout(timer);
       let maxRssMb = null;
+      let cpuS = null;
       if (rssFile && !timedOut) {
-        const kb = Number(fs.readFileSync(rssFile, "utf8").trim().split("\n").pop());
+        // The last line (GNU time puts "Command exited with non-zero status" before it).
+        const [kb, user, sys] = fs.readFileSync(rssFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
         if (Number.isFinite(kb)) maxRssMb = kb / 1024;
+        if (Number.isFinite(user) && Number.isFinite(sys)) cpuS = user + sys;
       }
-      resolve({ code, timedOut, wallS, maxRssMb, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve({ code, timedOut, wallS, maxRssMb, cpuS, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
+}
+
+/** CPU seconds (user + system, all threads) a live process has used so far. */
+function cpuSecondsOf(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100/s) ticks
 }
 
 function readHwmMb(pid) {
@@ -336,7 +366,7 @@ function renderTables(rows) {
   const head = ["N", "models", ...CELLS.map((c) => c[1]), "peak RSS MB"];
   const lines = [
     `xorq: node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 16)}Z, medians of up to ${opts.runs} runs;` +
-      ` process start-up floor (\`xorq --version\`) ${fmtS(median(floor))}`,
+      ` process start-up floor (\`xorq --version\`) ${fmtS(median(floor))}${floorCpu.length ? ` (CPU ${fmtS(median(floorCpu))})` : ""}`,
     "",
     `| ${head.join(" | ")} |`,
     `| ${head.map((_, i) => (i < 2 ? "---" : "---:")).join(" | ")} |`,
@@ -349,14 +379,16 @@ function renderTables(rows) {
   lines.push(`| 10,000 | goal, TS | ${CELLS.map(([, , g]) => (g === null ? "—" : `< ${fmtS(2 * g)}`)).join(" | ")} | < ${2 * RSS_GOAL_MB} |`);
   for (const d of dataformRows([...new Set(rows.map((r) => r.n))])) {
     const cells = CELLS.map(([k]) => (k === "build_fresh" ? fmtS(d.fresh) : k === "build_noop" ? fmtS(d.noop) : "—"));
-    lines.push(`| ${fmtN(d.n)} | Dataform ${d.version} compile (${d.stamp}) | ${cells.join(" | ")} | ${Math.round(d.rss)} |`);
+    lines.push(`| ${fmtN(d.n)} | Dataform ${d.version} compile (${d.stamp}, ${d.runs} run${d.runs > 1 ? "s" : ""}) | ${cells.join(" | ")} | ${Math.round(d.rss)} |`);
   }
   lines.push(
     "",
-    "cold = no target/, no builds/, empty XORQ_CACHE_DIR; build edit / watch = one filter or aggregate model near index N/2 gets a new",
-    "constant; Dataform has no incremental path (every compile is a full one: its fresh and no-op columns are `dataform compile --json`).",
+    "cold = no target/, no builds/, empty XORQ_CACHE_DIR; build edit / watch = one filter or aggregate model near index N/2 (with",
+    "descendants) gets a new constant; Dataform has no incremental path (every compile is a full one: its fresh and no-op columns",
+    "are `dataform compile --json`, medians of ../shared/bench/peers/data/dataform.tsv: the run set with the most runs and the latest).",
     "",
-    "Peak RSS per command (MB), edited model, watch details, load average (1 min) before / after the row:",
+    "Peak RSS (MB) / CPU (user + system s, median) per command (watch: CPU per save), edited model, watch details,",
+    "load average (1 min) before / after the row (the machine is shared: CPU is steadier than wall time when it is busy):",
     "",
     `| N | models | ${CELLS.slice(0, 7).map((c) => c[1]).join(" | ")} | watch | edited model (descendants; rebuilt by build / watch) | watch: initial build, first save→rebuilt, tool-reported ms | load |`,
     `| --- | --- | ${CELLS.slice(0, 7).map(() => "---:").join(" | ")} | ---: | --- | --- | --- |`,
@@ -364,15 +396,22 @@ function renderTables(rows) {
   for (const r of rows) {
     const e = r.edited ?? {};
     lines.push(
-      `| ${fmtN(r.n)} | ${r.variant} | ${CELLS.slice(0, 7).map(([k]) => r.rss[k] ?? "—").join(" | ")} | ${r.rss.watch ?? "—"} | ${e.model ?? "—"} ${e.kind ?? ""} (${e.descendants ?? "?"}; ${e.rebuilt ?? "?"} / ${e.watch_rebuilt ?? "?"}) | ${r.watch_initial_s === undefined ? "—" : fmtS(r.watch_initial_s)}, ${r.cells.watch_event ? fmtS(r.cells.watch_event.runs[0]) : "—"}, ${r.watch_tool_ms ?? "—"} | ${r.load.join(" / ")} |`,
+      `| ${fmtN(r.n)} | ${r.variant} | ${[...CELLS.slice(0, 7).map(([k]) => k), "watch"].map((k) => `${r.rss[k] ?? "—"} / ${r.cpu[k] ?? "—"}`).join(" | ")} | ${e.model ?? "—"} ${e.kind ?? ""} (${e.descendants ?? "?"}; ${e.rebuilt ?? "?"} / ${e.watch_rebuilt ?? "?"}) | ${r.watch_initial_s === undefined ? "—" : fmtS(r.watch_initial_s)}, ${r.cells.watch_event ? fmtS(r.cells.watch_event.runs[0]) : "—"}, ${r.watch_tool_ms ?? "—"} | ${r.load.join(" / ")} |`,
     );
+  }
+  for (const d of dataformRows([...new Set(rows.map((r) => r.n))])) {
+    const cells = CELLS.slice(0, 7).map(([k]) => (k === "build_fresh" ? `${Math.round(d.rss)} / ${d.cpuFresh}` : k === "build_noop" ? `— / ${d.cpuNoop}` : "—"));
+    lines.push(`| ${fmtN(d.n)} | Dataform (${d.stamp}) | ${cells.join(" | ")} | — | — | — | — |`);
   }
   const notes = rows.flatMap((r) => r.notes.map((x) => `* N=${r.n} ${r.variant}: ${x}`));
   if (notes.length > 0) lines.push("", "Problems:", ...notes);
   return lines.join("\n");
 }
 
-/** The latest Dataform run per N in the peer benchmark's data file (medians of its runs). */
+/**
+ * Dataform runs of the peer benchmark (../shared/bench/peers/data/dataform.tsv) per N: the
+ * run set with the most runs (the baseline) and, if another, the latest one; medians.
+ */
 function dataformRows(ns) {
   const file = path.join(peers, "data", "dataform.tsv");
   if (!fs.existsSync(file)) return [];
@@ -381,11 +420,19 @@ function dataformRows(ns) {
   const out = [];
   for (const n of ns) {
     const mine = body.filter((r) => Number(col(r, "n")) === n && col(r, "exit") === "0");
-    if (mine.length === 0) continue;
-    const stamp = mine.map((r) => col(r, "date")).sort().pop();
-    const runs = mine.filter((r) => col(r, "date") === stamp);
-    const med = (phase, c) => median(runs.filter((r) => col(r, "phase") === phase).map((r) => Number(col(r, c))));
-    out.push({ n, stamp, version: col(runs[0], "tool_version"), fresh: med("fresh", "wall_s"), noop: med("noop", "wall_s"), rss: med("fresh", "tree_peak_rss_mb") });
+    const stamps = [...new Set(mine.map((r) => col(r, "date")))].sort();
+    if (stamps.length === 0) continue;
+    const size = (st) => mine.filter((r) => col(r, "date") === st).length;
+    const baseline = stamps.reduce((best, st) => (size(st) > size(best) ? st : best));
+    for (const stamp of new Set([baseline, stamps[stamps.length - 1]])) {
+      const runs = mine.filter((r) => col(r, "date") === stamp);
+      const med = (phase, c) => median(runs.filter((r) => col(r, "phase") === phase).map((r) => Number(col(r, c))));
+      out.push({
+        n, stamp, runs: runs.length / 2, version: col(runs[0], "tool_version"),
+        fresh: med("fresh", "wall_s"), noop: med("noop", "wall_s"), rss: med("fresh", "tree_peak_rss_mb"),
+        cpuFresh: med("fresh", "tree_cpu_s"), cpuNoop: med("noop", "tree_cpu_s"),
+      });
+    }
   }
   return out;
 }
