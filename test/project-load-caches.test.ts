@@ -7,7 +7,7 @@ import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import "../dist/runtime.js";
-import { type Project, loadProject } from "../dist/project/project.js";
+import { type LoadSession, type Project, loadProject } from "../dist/project/project.js";
 import { ProjectError } from "../dist/project/project-errors.js";
 import { SHOP, tempDir, writeFiles } from "./helpers/project.js";
 
@@ -80,6 +80,23 @@ describe("loading with target/'s caches", () => {
     // by_status and its descendants status_share and busy_statuses.
     expect(edited.stats).toEqual({ filesParsed: 1, modelsResolved: 3, modelsReused: edited.order.length - 3 });
     expect(hashes(edited)).toEqual(hashes(await fresh(root)));
+  });
+
+  it("a session (watch mode) keeps the caches in memory across loads, with the same results", async () => {
+    const root = project();
+    const session: LoadSession = {};
+    const first = await loadProject({ project: root }, session);
+    opened.push(first);
+    // The files on disk go away: a load in the session does not read them.
+    rmSync(join(root, "target"), { recursive: true, force: true });
+    const path = join(root, "xorq_project/models/chain/status_share.sql");
+    writeFileSync(path, readFileSync(path, "utf8").replace("as share", "as share_of_total"));
+    const second = await loadProject({ project: root }, session);
+    opened.push(second);
+    expect(second.stats).toEqual({ filesParsed: 1, modelsResolved: 1, modelsReused: second.order.length - 1 });
+    // by_status is served from memory and rebuilt for status_share's resolution.
+    expect(second.models.get("status_share")!.schema.map((f) => f.name)).toEqual(["status", "share_of_total"]);
+    expect(hashes(second)).toEqual(hashes(await fresh(root)));
   });
 
   it("a touched file with the same content is not parsed again", async () => {

@@ -18,7 +18,7 @@
 import { extname, relative, sep } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
 import { selectModels } from "../project/selection.js";
-import { type Project, locateProject, loadProject } from "../project/project.js";
+import { type LoadSession, type Project, locateProject, loadProject } from "../project/project.js";
 import { ProjectError, type ProjectProblem } from "../project/project-errors.js";
 import { parseSelector } from "../project/selector-parser.js";
 import { selectionGraph } from "./manifest.js";
@@ -103,6 +103,8 @@ export async function watchProject(options: WatchOptions, onEvent: WatchListener
   const debounceMs = options.debounceMs ?? 100;
   const display = (abs: string) => relative(location.root, abs).split(sep).join("/");
 
+  // target/'s caches stay in memory between rebuilds: a rebuild re-reads only changed files.
+  const session: LoadSession = {};
   let pending = new Map<string, FileChange>();
   let burstStart = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -111,7 +113,7 @@ export async function watchProject(options: WatchOptions, onEvent: WatchListener
   let closed = false;
 
   const cycle = async (trigger: "initial" | "change", changes: ReadonlyArray<FileChange>, start: number) => {
-    onEvent(await rebuild(options, trigger, changes, start));
+    onEvent(await rebuild(options, session, trigger, changes, start));
   };
 
   const flush = () => {
@@ -175,10 +177,10 @@ export async function watchProject(options: WatchOptions, onEvent: WatchListener
 }
 
 /** One load + build (+ run); every failure becomes an event, never an exception. */
-async function rebuild(options: WatchOptions, trigger: "initial" | "change", changes: ReadonlyArray<FileChange>, start: number): Promise<WatchEvent> {
+async function rebuild(options: WatchOptions, session: LoadSession, trigger: "initial" | "change", changes: ReadonlyArray<FileChange>, start: number): Promise<WatchEvent> {
   let project: Project;
   try {
-    project = await loadProject({ cwd: options.cwd, project: options.project, vars: options.vars });
+    project = await loadProject({ cwd: options.cwd, project: options.project, vars: options.vars }, session);
   } catch (e) {
     return projectError(trigger, changes, e, start);
   }

@@ -102,6 +102,14 @@ export class ParseCache {
     this.#changed = true;
   }
 
+  /**
+   * The cache as the next load in this process finds it: a long-lived process
+   * (`xorq build --watch`) keeps it in memory instead of reading target/ again.
+   */
+  successor(): ParseCache {
+    return new ParseCache(this.#file, new Map(this.#used), this.#start);
+  }
+
   /** Writes the entries this load used (entries of deleted files are dropped), atomically. */
   save(): void {
     if (!this.#file || (!this.#changed && this.#used.size === this.#entries.size)) return;

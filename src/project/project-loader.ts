@@ -40,7 +40,7 @@ const SECRET_KEY = /pass(word)?|secret|token|private_?key|credentials?$|api_?key
 /** Reads every file of the project; returns the spec and the problems found. */
 export async function loadProjectSpec(location: ProjectLocation, cache: ParseCache): Promise<{ spec: ProjectSpec; problems: ProblemList }> {
   const problems = new ProblemList();
-  const display = (abs: string) => relative(location.root, abs).split(sep).join("/");
+  const display = relativeTo(location.root);
   const reader: FileReader = { cache, display, problems };
   const profiles = loadProfiles(location, reader);
   const loaded = loadConfig(location, reader);
@@ -58,6 +58,18 @@ export async function loadProjectSpec(location: ProjectLocation, cache: ParseCac
     loadModels(location, fallbackConfig, reader),
   ]);
   return { spec: { location, config: fallbackConfig, profiles, sources, models }, problems };
+}
+
+/**
+ * Paths below `dir` as `/`-separated relative paths (by slicing: a project's 10,000
+ * files should not each pay for `path.relative`).
+ */
+function relativeTo(dir: string): (abs: string) => string {
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
+  return (abs) => {
+    const rel = abs.startsWith(prefix) ? abs.slice(prefix.length) : relative(dir, abs);
+    return sep === "/" ? rel : rel.split(sep).join("/");
+  };
 }
 
 /** How the loader reads files: through the parse cache, with problems collected. */
@@ -184,6 +196,7 @@ async function listFiles(dir: string): Promise<string[]> {
 
 async function loadSources(location: ProjectLocation, config: ProjectConfig, reader: FileReader): Promise<SourceSpec[]> {
   const { problems } = reader;
+  const inProject = relativeTo(location.projectDir);
   const files = (await Promise.all(config.sourcePaths.map((p) => listFiles(resolve(location.projectDir, p)))))
     .flat()
     .filter((f) => /\.ya?ml$/.test(f));
@@ -202,7 +215,7 @@ async function loadSources(location: ProjectLocation, config: ProjectConfig, rea
       const fmt = s["read_parquet"] !== undefined ? "parquet" : s["read_csv"] !== undefined ? "csv" : null;
       out.push({
         name,
-        file: relative(location.projectDir, path).split(sep).join("/"),
+        file: inProject(path),
         profile: s["profile"] === undefined ? null : String(s["profile"]),
         read: fmt ? { format: fmt, path: String(s[`read_${fmt}`]), options: asObj(s["options"]) as Record<string, string | number | boolean> } : null,
         table: s["table"] === undefined ? null : String(s["table"]),
@@ -218,36 +231,42 @@ async function loadSources(location: ProjectLocation, config: ProjectConfig, rea
 const MODEL_EXTENSIONS = new Set([".yaml", ".yml", ".sql", ".ts"]);
 
 async function loadModels(location: ProjectLocation, config: ProjectConfig, reader: FileReader): Promise<ModelSpec[]> {
+  const inProject = relativeTo(location.projectDir);
   const files = (await Promise.all(config.modelPaths.map((p) => listFiles(resolve(location.projectDir, p)))))
     .flat()
     .filter((f) => MODEL_EXTENSIONS.has(extname(f)) && !f.endsWith(".d.ts"));
-  const loaded = await Promise.all(
-    files.map(async (path) => {
-      const ctx: FileContext = {
-        path,
-        file: reader.display(path),
-        projectFile: relative(location.projectDir, path).split(sep).join("/"),
-        defaultName: basename(path, extname(path)),
-        problems: reader.problems,
-      };
-      try {
-        switch (extname(path)) {
-          case ".sql":
-            return loadSqlFile(ctx, reader.cache.read(path, ctx.file, "sql-model", (text) => parseSqlFile(ctx, text)));
-          case ".ts":
-            return await loadTsFile(ctx, readFileSync(path, "utf8"));
-          default: {
-            const parsed = readYaml(reader, path, "model");
-            return parsed && parsed.data !== null ? loadYamlModel(ctx, parsed) : null;
-          }
+  // YAML and SQL files load synchronously (most come from the parse cache, unread); TS
+  // files are imported, concurrently. The result keeps file order (the first of two
+  // models with one name is the one kept).
+  const loaded: Array<ModelSpec | null | Promise<ModelSpec | null>> = files.map((path) => {
+    const ctx: FileContext = {
+      path,
+      file: reader.display(path),
+      projectFile: inProject(path),
+      defaultName: basename(path, extname(path)),
+      problems: reader.problems,
+    };
+    const failed = (e: unknown) => {
+      reader.problems.add({ file: ctx.file, line: 1, col: 1 }, `cannot load: ${(e as Error).message}`);
+      return null;
+    };
+    try {
+      switch (extname(path)) {
+        case ".sql":
+          return loadSqlFile(ctx, reader.cache.read(path, ctx.file, "sql-model", (text) => parseSqlFile(ctx, text)));
+        case ".ts":
+          return loadTsFile(ctx, readFileSync(path, "utf8")).catch(failed);
+        default: {
+          const parsed = readYaml(reader, path, "model");
+          return parsed && parsed.data !== null ? loadYamlModel(ctx, parsed) : null;
         }
-      } catch (e) {
-        reader.problems.add({ file: ctx.file, line: 1, col: 1 }, `cannot load: ${(e as Error).message}`);
-        return null;
       }
-    }),
-  );
-  return loaded.filter((m): m is ModelSpec => m !== null);
+    } catch (e) {
+      return failed(e);
+    }
+  });
+  for (let i = 0; i < loaded.length; i++) if (loaded[i] instanceof Promise) loaded[i] = await loaded[i];
+  return (loaded as Array<ModelSpec | null>).filter((m): m is ModelSpec => m !== null);
 }
 
 interface FileContext {

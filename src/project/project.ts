@@ -78,23 +78,36 @@ export async function locateProject(options: LoadOptions = {}): Promise<ProjectL
   return found;
 }
 
-export async function loadProject(options: LoadOptions = {}): Promise<Project> {
+/**
+ * What a long-lived process (`xorq build --watch`) keeps between loads of one project:
+ * target/'s caches as the last load left them, so a reload reads none of them again.
+ * Pass the same (initially empty) object to every `loadProject` call.
+ */
+export interface LoadSession {
+  parse?: ParseCache;
+  resolve?: ResolveCache;
+}
+
+export async function loadProject(options: LoadOptions = {}, session?: LoadSession): Promise<Project> {
   const location = await locateProject(options);
   const target = join(location.root, "target");
-  const parsed = ParseCache.open(join(target, "parse_cache.json"));
+  const parsed = session?.parse ?? ParseCache.open(join(target, "parse_cache.json"));
   const { spec, problems } = await loadProjectSpec(location, parsed);
   parsed.save();
+  if (session) session.parse = parsed.successor();
   const graph = buildGraph(spec, problems);
   const vars = { ...spec.config.vars, ...options.vars };
   const connections = new Connections(spec.profiles, { baseDir: location.projectDir });
   const schemas = await SchemaCache.open(join(target, "schema_cache.json"));
-  const resolveCache = ResolveCache.open(join(target, "resolve_cache.json"), resolveFingerprint(spec));
+  const fingerprint = resolveFingerprint(spec);
+  const resolveCache = session?.resolve?.fingerprint === fingerprint ? session.resolve : ResolveCache.open(join(target, "resolve_cache.json"), fingerprint);
   let resolved;
   try {
     resolved = await resolveProject(location, spec.config, vars, graph, connections, schemas, resolveCache, problems);
     problems.throwIfAny();
     await schemas.save({ keepUnused: resolveCache.reused > 0 }).catch(() => undefined);
     resolveCache.save();
+    if (session) session.resolve = resolveCache.successor();
   } catch (e) {
     await connections.closeAll();
     throw e;

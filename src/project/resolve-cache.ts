@@ -67,6 +67,10 @@ export class ResolveCache {
   readonly #schemas: Schema[];
   readonly #entries: Map<string, Entry>;
   readonly #generation: string | null;
+  /** The generation on disk after `save` (the next load's). */
+  #savedGeneration: string | null;
+  /** Nodes a previous load in this process had in memory, by root hash. */
+  #carried: ReadonlyMap<string, string> = new Map();
   readonly #kept = new Map<string, Entry>();
   /** Nodes of the models resolved in this load, by root hash. */
   readonly #newNodes = new Map<string, string>();
@@ -81,6 +85,7 @@ export class ResolveCache {
     this.#schemas = schemas;
     this.#entries = entries;
     this.#generation = generation;
+    this.#savedGeneration = generation;
   }
 
   /** Reads the cache; an entry written under another fingerprint (profiles, settings, tool version) is not used. */
@@ -138,7 +143,7 @@ export class ResolveCache {
    */
   restore(name: string, boundary: ReadonlyMap<string, RelationNode>): RelationNode {
     const e = this.#kept.get(name);
-    const text = e && (this.#newNodes.get(e.hash) ?? this.#oldNodes()[e.hash]);
+    const text = e && (this.#newNodes.get(e.hash) ?? this.#carried.get(e.hash) ?? this.#oldNodes()[e.hash]);
     if (!e || text === undefined) throw new Error(`resolve cache: no nodes for model '${name}'`);
     return fromGraph({ root: e.hash, nodes: JSON.parse(text) as Record<string, Record<string, Json>> }, { known: boundary, trustHashes: true });
   }
@@ -170,6 +175,22 @@ export class ResolveCache {
     return i;
   }
 
+  /**
+   * The cache as the next load in this process finds it (call after `save`): a
+   * long-lived process (`xorq build --watch`) keeps it in memory instead of reading
+   * target/ again, with the nodes it already holds.
+   */
+  successor(): ResolveCache {
+    const next = new ResolveCache(this.#file, this.#fingerprint, this.#schemas, new Map(this.#kept), this.#savedGeneration);
+    next.#carried = merged(this.#carried, [...Object.entries(this.#nodes ?? {}), ...this.#newNodes]);
+    return next;
+  }
+
+  /** The profiles-and-settings fingerprint the entries were resolved under. */
+  get fingerprint(): string {
+    return this.#fingerprint;
+  }
+
   /** Writes the entries of this load's models (those of deleted or uncacheable models are dropped), atomically. */
   save(): void {
     if (!this.#file || (!this.#changed && this.#kept.size === this.#entries.size)) return;
@@ -178,10 +199,11 @@ export class ResolveCache {
       let generation = this.#generation;
       if (this.#newNodes.size > 0 || !generation) {
         // Kept models' nodes come from the old file, resolved ones' from this load.
-        const old = this.#generation && [...this.#kept.values()].some((e) => !this.#newNodes.has(e.hash)) ? this.#oldNodes() : {};
+        const needsOld = [...this.#kept.values()].some((e) => !this.#newNodes.has(e.hash) && !this.#carried.has(e.hash));
+        const old = this.#generation && needsOld ? this.#oldNodes() : {};
         const nodes: NodesFile = {};
         for (const e of [...this.#kept.values()].sort((a, b) => (a.hash < b.hash ? -1 : 1))) {
-          const text = this.#newNodes.get(e.hash) ?? old[e.hash];
+          const text = this.#newNodes.get(e.hash) ?? this.#carried.get(e.hash) ?? old[e.hash];
           if (text !== undefined) nodes[e.hash] = text;
         }
         generation = randomBytes(6).toString("hex");
@@ -195,10 +217,18 @@ export class ResolveCache {
       const doc: CacheFile = { version: VERSION, fingerprint: this.#fingerprint, generation, schemas: used.map((i) => this.#schemas[i]!), models };
       writeAtomic(this.#file, JSON.stringify(doc));
       if (this.#generation && this.#generation !== generation) rmSync(this.#nodesFile(this.#generation), { force: true });
+      this.#savedGeneration = generation;
     } catch {
       // a cache that cannot be written only costs the next load time
     }
   }
+}
+
+/** A copy of `map` with `more`'s entries added. */
+function merged(map: ReadonlyMap<string, string>, more: Iterable<readonly [string, string]>): Map<string, string> {
+  const out = new Map(map);
+  for (const [k, v] of more) out.set(k, v);
+  return out;
 }
 
 function writeAtomic(file: string, text: string): void {
