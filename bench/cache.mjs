@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Benchmark for caching (issue 6): a cache hit (key + reading the stored result) against
-// recomputing a 1M-row aggregate, and the cost of one source's key check per engine.
+// recomputing a 1M-row aggregate, and the cost of one source's key check per engine
+// (files, DuckDB in memory and file-backed, PostgreSQL when a server is up).
 //
 //   npx tsc -p tsconfig.json && node bench/cache.mjs
 //   XORQ_TEST_CMD="node bench/cache.mjs" node scripts/test.mjs     # adds PostgreSQL (a throwaway server)
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,8 +13,22 @@ import { performance } from "node:perf_hooks";
 import * as xo from "../dist/index.js";
 import { ExecutionRun } from "../dist/backends/executor.js";
 import { cacheKeyOf } from "../dist/cache/cache-key.js";
+import { SETTLED_MS, duckdbSignalCounters } from "../dist/backends/duckdb/duckdb-change-signal.js";
 
 const { _ } = xo;
+
+if (process.argv[2] === "--key-in-new-process") {
+  // One key check of a file-backed table in a fresh process, after a warm-up query on the connection.
+  const con = xo.connect({ name: "bench_file", path: process.argv[3] });
+  await con.run("SELECT 1");
+  const expr = (await con.table("t1000000")).limit(1).cache(xo.ParquetCache.fromKwargs());
+  const t0 = performance.now();
+  await cacheKeyOf(expr.node, new ExecutionRun({ context: expr.context }));
+  process.stdout.write(JSON.stringify({ ms: performance.now() - t0, ...duckdbSignalCounters }));
+  await con.close();
+  process.exit(0);
+}
+
 const dir = mkdtempSync(join(tmpdir(), "xorq-bench-cache-"));
 process.env.XORQ_CACHE_DIR = join(dir, "cache");
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -86,8 +102,36 @@ fiveFiles.push(await xo.deferredReadParquet(join(dir, "part-*.parquet"), con));
 row("deferred read, glob over 5 files", ms(await keyTime(keyOnly(fiveFiles[0]))));
 for (const n of [1_000, 100_000, 1_000_000]) {
   await con.run(`CREATE OR REPLACE TABLE t${n} AS SELECT * FROM sales LIMIT ${n}`);
-  row(`DuckDB table, ${n.toLocaleString("en-US")} rows (row checksum)`, ms(await keyTime(keyOnly(await con.table(`t${n}`)), n >= 1_000_000 ? 9 : 25)));
+  row(`DuckDB in-memory table, ${n.toLocaleString("en-US")} rows (row checksum scan, every check)`, ms(await keyTime(keyOnly(await con.table(`t${n}`)), n >= 1_000_000 ? 9 : 25)));
 }
+
+// File-backed DuckDB: the checksum is remembered under the stat signature of the database
+// file and its WAL once the files are older than SETTLED_MS; a check then scans nothing.
+const dbFile = join(dir, "bench.duckdb");
+const fileCon = xo.connect({ name: "bench_file", path: dbFile });
+for (const n of [1_000, 100_000, 1_000_000]) {
+  await fileCon.run(`CREATE OR REPLACE TABLE t${n} AS SELECT * FROM read_parquet('${file}') LIMIT ${n}`);
+}
+await fileCon.close();
+await new Promise((r) => setTimeout(r, SETTLED_MS + 200));
+const reopened = xo.connect({ name: "bench_file", path: dbFile });
+for (const n of [1_000, 100_000, 1_000_000]) {
+  const expr = keyOnly(await reopened.table(`t${n}`));
+  const scans = duckdbSignalCounters.scans;
+  const t0 = performance.now();
+  await cacheKeyOf(expr.node, new ExecutionRun({ context: expr.context }));
+  const first = performance.now() - t0;
+  const hit = await keyTime(expr);
+  row(
+    `DuckDB file-backed table, ${n.toLocaleString("en-US")} rows (remembered checksum)`,
+    ms(hit),
+    `first check (scan + remember) ${ms(first)}; scans during the timed checks: ${duckdbSignalCounters.scans - scans - 1}`,
+  );
+}
+await reopened.close();
+// A new process: the memo is read from the cache root (one small JSON file).
+const child = JSON.parse(execFileSync(process.execPath, [new URL(import.meta.url).pathname, "--key-in-new-process", dbFile], { env: process.env, encoding: "utf8" }));
+row("DuckDB file-backed table, 1,000,000 rows, first check in a new process", ms(child.ms), `scans: ${child.scans}, memo hits: ${child.memoHits}`);
 
 if (process.env.XORQ_TEST_PG === "1") {
   const pg = xo.postgres.connectEnv({ name: "bench_pg" });
