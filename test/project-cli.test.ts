@@ -6,6 +6,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { importClosure } from "../src/build/artifact-graph.js";
 import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
 
 function builtLines(stdout: string): Record<string, string> {
@@ -136,7 +137,8 @@ describe("builds of a project with YAML, SQL and TS models", () => {
     expect(inProject.stdout).toMatch(/^wrote 3 rows to rows\.json/);
 
     const elsewhere = tempDir("xorq-empty-");
-    cpSync(join(root, top.build), join(elsewhere, hash), { recursive: true });
+    // An artifact runs anywhere together with the artifacts it imports (its siblings).
+    for (const h of [hash, ...importClosure(join(root, top.build))]) cpSync(join(root, "builds", h), join(elsewhere, h), { recursive: true });
     const run = await xorq(elsewhere, ["run", hash, "-o", "rows.json"]);
     expect(run.code, run.stderr).toBe(0);
     const rows = JSON.parse(readFileSync(join(elsewhere, "rows.json"), "utf8"));

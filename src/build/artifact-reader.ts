@@ -1,6 +1,7 @@
 /**
- * Rebuilds a runnable expression from a build artifact alone (the directory may have
- * been copied anywhere): expr.yaml gives the nodes, profiles.yaml the connections
+ * Rebuilds a runnable expression from a build artifact alone, with the artifacts it
+ * imports beside it (the directories may have been copied anywhere; see
+ * `artifact-graph.ts`): expr.yaml gives the nodes, profiles.yaml the connections
  * (opened lazily, `${env:…}` read then), memtables/ the in-memory data, and
  * deferred_reads.yaml the relocated copies of read files. `-p name=value` overrides
  * re-render the vars the expression was built with.
@@ -8,9 +9,7 @@
 // Wires Table.execute/toBatches to the executor (and caching), as the package entry point does.
 import "../runtime.js";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import YAML from "yaml";
 import { type ExprGraph, type Json, fromGraph } from "../expr/canonical.js";
 import { isInteger, isFloat, isDecimal, type DataType } from "../expr/data-type.js";
 import { Table } from "../expr/table.js";
@@ -18,14 +17,9 @@ import { Connections, type Profile } from "../project/connections.js";
 import { findProject } from "../project/project-loader.js";
 import { parseVarText } from "../project/project-vars.js";
 import { parseSqlTemplate, renderSqlTemplate } from "../project/sql-template.js";
+import { ArtifactError, readArtifactGraph, readText } from "./artifact-graph.js";
 import { readParquet } from "./data-files.js";
 import { exprFacts } from "./expr-facts.js";
-
-/** A problem with the artifact or the command's arguments; exit code 2. */
-export class ArtifactError extends Error {
-  override readonly name = "ArtifactError";
-  readonly exitCode = 2;
-}
 
 export interface OpenArtifactOptions {
   /** `-p name=value` overrides, as text. */
@@ -43,32 +37,23 @@ export interface OpenedArtifact {
   close(): Promise<void>;
 }
 
-async function readText(dir: string, file: string): Promise<string> {
-  try {
-    return await readFile(join(dir, file), "utf8");
-  } catch {
-    throw new ArtifactError(`${dir} is not a complete build artifact: ${file} is missing`);
-  }
-}
-
+/** Opens an artifact with the artifacts it imports (siblings of `dir`), ready to run. */
 export async function openArtifact(dir: string, options: OpenArtifactOptions = {}): Promise<OpenedArtifact> {
-  const metadata = JSON.parse(await readText(dir, "metadata.json")) as Record<string, unknown>;
-  let graph = YAML.parse(await readText(dir, "expr.yaml")) as ExprGraph;
-  if (!graph || typeof graph.root !== "string" || typeof graph.nodes !== "object") throw new ArtifactError(`${dir}/expr.yaml is not an expression graph`);
-  if (options.vars && Object.keys(options.vars).length > 0) graph = overrideVars(graph, options.vars, metadata);
-  graph = relocateReads(graph, dir, YAML.parse(await readText(dir, "deferred_reads.yaml")) as DeferredReads);
+  const metadata = JSON.parse(readText(dir, "metadata.json")) as Record<string, unknown>;
+  const read = readArtifactGraph(dir, { forRun: true });
+  let graph = read.graph;
+  if (options.vars && Object.keys(options.vars).length > 0) graph = overrideVars(graph, options.vars, read.vars);
 
   const node = fromGraph(graph);
-  const profilesDoc = YAML.parse(await readText(dir, "profiles.yaml")) as { profiles?: Record<string, Record<string, string | number | boolean>> };
-  const profiles: Profile[] = Object.entries(profilesDoc?.profiles ?? {}).map(([name, { kind, ...params }]) => ({ name, kind: String(kind), params }));
+  const profiles: Profile[] = Object.entries(read.profiles).map(([name, { kind, ...params }]) => ({ name, kind: String(kind), params }));
   const baseDir = options.baseDir ?? (await findProject(dirname(dir)))?.projectDir ?? dir;
   const connections = new Connections(profiles, { baseDir });
 
   try {
     const memtables = new Map();
     for (const m of exprFacts(node).memtables) {
-      const file = join(dir, "memtables", `${m.dataHash}.parquet`);
-      if (!existsSync(file)) throw new ArtifactError(`${dir}: memtables/${m.dataHash}.parquet is missing`);
+      const file = read.dirs.map((d) => join(d, "memtables", `${m.dataHash}.parquet`)).find((f) => existsSync(f));
+      if (!file) throw new ArtifactError(`${dir}: memtables/${m.dataHash}.parquet is missing (looked in the artifact and the ${read.dirs.length - 1} it imports)`);
       memtables.set(m.dataHash, await readParquet(file, m.schema));
     }
     const backends = new Map(profiles.map((p) => [p.name, connections.get(p.name)] as const));
@@ -77,22 +62,6 @@ export async function openArtifact(dir: string, options: OpenArtifactOptions = {
     await connections.closeAll();
     throw e;
   }
-}
-
-interface DeferredReads {
-  readonly reads?: ReadonlyArray<{ readonly node: string; readonly relocated?: string }>;
-}
-
-/** Points relocated reads at their copies inside the artifact (absolute paths, at run time only). */
-function relocateReads(graph: ExprGraph, dir: string, doc: DeferredReads): ExprGraph {
-  const moved = (doc?.reads ?? []).filter((r) => r.relocated);
-  if (moved.length === 0) return graph;
-  const nodes = { ...graph.nodes };
-  for (const r of moved) {
-    const id = Object.keys(nodes).find((k) => k.startsWith(r.node) && nodes[k]!["op"] === "read");
-    if (id) nodes[id] = { ...nodes[id]!, path: join(dir, r.relocated!) };
-  }
-  return { root: graph.root, nodes };
 }
 
 /** A `-p` value as the literal's type expects it (the type stays, so the result's schema does too). */
@@ -115,9 +84,12 @@ function coerce(name: string, text: string, type: DataType): Json {
   return text;
 }
 
-/** Replaces the values of the named vars everywhere the expression holds them. */
-export function overrideVars(graph: ExprGraph, overrides: Readonly<Record<string, string>>, metadata: Readonly<Record<string, unknown>>): ExprGraph {
-  const known = Object.keys((metadata["vars"] as Record<string, unknown> | undefined) ?? {});
+/**
+ * Replaces the values of the named vars everywhere the expression holds them. `vars`:
+ * the vars it was built with (metadata.json's, over the artifact and its imports).
+ */
+export function overrideVars(graph: ExprGraph, overrides: Readonly<Record<string, string>>, vars: Readonly<Record<string, unknown>>): ExprGraph {
+  const known = Object.keys(vars);
   const unknown = Object.keys(overrides).filter((n) => !known.includes(n));
   if (unknown.length > 0) {
     throw new ArtifactError(`-p ${unknown.join(", ")}: not a var of this build (its vars: ${known.join(", ") || "none"})`);

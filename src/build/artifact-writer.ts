@@ -4,23 +4,32 @@
  * (secret-free: `${env:…}` references only), metadata.json, memtables/*.parquet and,
  * with `relocateReads`, reads/<content hash>.<ext>.
  *
+ * With `imports` (a project build passes the other models' roots), the artifact holds
+ * only its own nodes and refers to upstream models' artifacts by hash: expr.yaml gets
+ * a sorted `imports:` map (node hash -> artifact short hash), and every other file
+ * describes the own nodes (their SQL, reads, profiles, in-memory data, vars). The
+ * artifact is self-contained together with the artifacts it imports, which are its
+ * sibling directories (the catalog stores them the same way). Copying every ancestor
+ * into each artifact made a project's artifacts quadratic in size: 5 GB for 5,600 of
+ * the 10,000 synthetic models, up to 2.6 MB of expr.yaml each.
+ *
  * Every file is a function of the expression alone (no time, no absolute path, no
  * secret), so the same expression gives byte-identical files anywhere. The directory is
  * written under a temporary name and renamed into place: a complete artifact is never
  * rewritten, and a crash never leaves a partial one.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { createReadStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFile, readFile } from "node:fs/promises";
 import { extname, isAbsolute, join, resolve } from "node:path";
 import YAML from "yaml";
-import { shortHash } from "../expr/canonical.js";
+import { type Json, nodeHash, shortHash } from "../expr/canonical.js";
 import type { Table } from "../expr/table.js";
-import { exprToYaml } from "../expr/yaml.js";
+import { graphYaml, yamlText } from "../expr/yaml.js";
 import type { Profile } from "../project/connections.js";
 import { jsonText, writeDirAtomic } from "./atomic-write.js";
 import { writeBatches } from "./data-files.js";
-import { type ExprFacts, exprFacts, segmentSql } from "./expr-facts.js";
+import { type ArtifactImports, type ExprFacts, type OwnNodes, exprFacts, importRelation, ownNodes, segmentSql } from "./expr-facts.js";
 import { toolVersion } from "./tool-version.js";
 
 export interface ArtifactRequest {
@@ -32,6 +41,11 @@ export interface ArtifactRequest {
   /** Where relative read paths resolve (xorq_project/), for `relocateReads`. */
   readonly baseDir: string;
   readonly relocateReads?: boolean;
+  /**
+   * Upstream roots to refer to by hash instead of copying (the root itself never is
+   * one). Their artifacts must exist beside this one before it is read.
+   */
+  readonly imports?: ArtifactImports;
 }
 
 export type ArtifactStatus = "built" | "unchanged" | "relocated";
@@ -44,7 +58,7 @@ export interface ArtifactResult {
 
 export const ARTIFACT_FILES = ["expr.yaml", "sql.yaml", "deferred_reads.yaml", "profiles.yaml", "metadata.json"] as const;
 
-const yaml = (value: unknown) => YAML.stringify(value, { aliasDuplicateObjects: false, lineWidth: 0 });
+const yaml = (value: Readonly<Record<string, unknown>>) => yamlText(value as Record<string, Json>);
 
 /** A read the artifact can carry: a local file (not a glob, not a URL). */
 function relocatable(path: string): boolean {
@@ -67,8 +81,9 @@ export async function writeArtifact(buildsDir: string, req: ArtifactRequest): Pr
     const relocated = !req.relocateReads || (await hasRelocatedReads(dir));
     if (relocated) return { status: "unchanged", dir, hash };
   }
-  const facts = exprFacts(node);
-  const written = await writeDirAtomic(dir, (tmp) => fill(tmp, req, facts), { replace: exists });
+  const own = ownNodes(node, req.imports);
+  const facts = exprFacts(node, req.imports);
+  const written = await writeDirAtomic(dir, (tmp) => fill(tmp, req, own, facts), { replace: exists });
   return { status: !written ? "unchanged" : exists ? "relocated" : "built", dir, hash };
 }
 
@@ -81,12 +96,27 @@ async function hasRelocatedReads(dir: string): Promise<boolean> {
   }
 }
 
-async function fill(tmp: string, req: ArtifactRequest, facts: ExprFacts): Promise<void> {
+/** The imports the artifact refers to: node hash -> artifact, and model name -> artifact for sql.yaml. */
+function importMaps(own: OwnNodes, imports: ArtifactImports | undefined): { byNode: Record<string, Json>; byName: Record<string, Json> } {
+  const byNode: Record<string, Json> = {};
+  const byName: [string, string][] = [];
+  for (const n of own.imported) {
+    const i = imports!.get(nodeHash(n))!;
+    byNode[nodeHash(n)] = i.artifact;
+    byName.push([importRelation(i), i.artifact]);
+  }
+  return { byNode, byName: Object.fromEntries(byName.sort(([a], [b]) => (a < b ? -1 : 1))) };
+}
+
+async function fill(tmp: string, req: ArtifactRequest, own: OwnNodes, facts: ExprFacts): Promise<void> {
   const { table } = req;
   const node = table.node;
+  const imported = own.imported.length > 0 ? importMaps(own, req.imports) : null;
 
-  await writeFile(join(tmp, "expr.yaml"), exprToYaml(node));
-  await writeFile(join(tmp, "sql.yaml"), yaml({ segments: segmentSql(node) }));
+  // Small files, written synchronously (see writeDirAtomic).
+  writeFileSync(join(tmp, "expr.yaml"), graphYaml(node, own.nodes, imported ? { imports: imported.byNode } : {}));
+  const segments = segmentSql(node, req.imports);
+  writeFileSync(join(tmp, "sql.yaml"), yaml(imported ? { segments, imports: imported.byName } : { segments }));
 
   const reads = [];
   for (const r of facts.reads) {
@@ -94,13 +124,13 @@ async function fill(tmp: string, req: ArtifactRequest, facts: ExprFacts): Promis
     if (req.relocateReads && relocatable(r.path)) {
       const abs = isAbsolute(r.path) ? r.path : resolve(req.baseDir, r.path);
       const name = `${await fileSha256(abs)}${extname(r.path) || `.${r.format}`}`;
-      await mkdir(join(tmp, "reads"), { recursive: true });
+      mkdirSync(join(tmp, "reads"), { recursive: true });
       await copyFile(abs, join(tmp, "reads", name));
       relocated = `reads/${name}`;
     }
     reads.push({ ...r, ...(relocated ? { relocated } : {}) });
   }
-  await writeFile(join(tmp, "deferred_reads.yaml"), yaml({ reads, tables: facts.tables }));
+  writeFileSync(join(tmp, "deferred_reads.yaml"), yaml({ reads, tables: facts.tables }));
 
   const profiles: Record<string, Record<string, unknown>> = {};
   for (const b of facts.backends) profiles[b.name] = { kind: b.kind, ...b.params };
@@ -109,9 +139,9 @@ async function fill(tmp: string, req: ArtifactRequest, facts: ExprFacts): Promis
     if (p && !profiles[name]) profiles[name] = { kind: p.kind, ...p.params };
   }
   const sortedProfiles = Object.fromEntries(Object.entries(profiles).sort(([a], [b]) => (a < b ? -1 : 1)));
-  await writeFile(join(tmp, "profiles.yaml"), yaml({ profiles: sortedProfiles }));
+  writeFileSync(join(tmp, "profiles.yaml"), yaml({ profiles: sortedProfiles }));
 
-  if (facts.memtables.length > 0) await mkdir(join(tmp, "memtables"));
+  if (facts.memtables.length > 0) mkdirSync(join(tmp, "memtables"));
   for (const m of facts.memtables) {
     const data = table.context.memtables.get(m.dataHash);
     if (!data) throw new Error(`in-memory table ${m.dataHash.slice(0, 12)} has no data to snapshot`);
@@ -128,5 +158,5 @@ async function fill(tmp: string, req: ArtifactRequest, facts: ExprFacts): Promis
     profiles: Object.keys(sortedProfiles),
     vars: facts.vars,
   };
-  await writeFile(join(tmp, "metadata.json"), jsonText(metadata));
+  writeFileSync(join(tmp, "metadata.json"), jsonText(metadata));
 }

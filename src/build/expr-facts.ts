@@ -2,14 +2,62 @@
  * What a build artifact lists about an expression, read off its nodes: the engines it
  * runs in, the files and tables it reads, its in-memory data, the vars it was built
  * with, and the SQL of each engine segment.
+ *
+ * An artifact of a project build may import upstream models' artifacts by hash
+ * (`ArtifactImports`); then every fact here is about its own nodes only, the ones
+ * reachable from the root without entering an import. What the whole expression uses
+ * is the union over the artifact and its imports (the reader gathers it).
  */
 import { compile, hopTableName } from "../compile/compiler.js";
 import { dialectFor } from "../compile/dialects/index.js";
-import { shortHash, topologicalNodes } from "../expr/canonical.js";
+import { nodeHash, shortHash } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
-import { type BackendRef, type RelationNode, backendOf } from "../expr/relation-nodes.js";
+import { type BackendRef, type RelationNode, backendOf, relationInputs } from "../expr/relation-nodes.js";
 import { valueChildren, type ValueNode } from "../expr/value-nodes.js";
 import { isVarLiteral } from "../project/project-vars.js";
+
+/** An upstream artifact an artifact refers to instead of holding its nodes. */
+export interface ArtifactImport {
+  /** The artifact's short hash: its directory name, a sibling of the importing artifact. */
+  readonly artifact: string;
+  /** The model it was built for; names the relation in the importer's compiled SQL. */
+  readonly model: string | null;
+}
+
+/** Full node hash of an upstream root -> the artifact that holds its graph. */
+export type ArtifactImports = ReadonlyMap<string, ArtifactImport>;
+
+export interface OwnNodes {
+  /** The artifact's own nodes, inputs first (the root last). */
+  readonly nodes: ReadonlyArray<RelationNode>;
+  /** The imported roots it refers to, each once, sorted by node hash. */
+  readonly imported: ReadonlyArray<RelationNode>;
+}
+
+/**
+ * The nodes reachable from `root` without entering an import (the root itself is never
+ * one), and the imports where the walk stopped. Without imports: the whole graph.
+ */
+export function ownNodes(root: RelationNode, imports: ArtifactImports = new Map()): OwnNodes {
+  const seen = new Set<RelationNode>();
+  const nodes: RelationNode[] = [];
+  const imported = new Map<string, RelationNode>();
+  const visit = (n: RelationNode): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (n !== root && imports.size > 0) {
+      const h = nodeHash(n);
+      if (imports.has(h)) {
+        imported.set(h, n);
+        return;
+      }
+    }
+    for (const input of relationInputs(n)) visit(input);
+    nodes.push(n);
+  };
+  visit(root);
+  return { nodes, imported: [...imported].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, n]) => n) };
+}
 
 export interface ReadFact {
   readonly node: string;
@@ -46,7 +94,7 @@ export interface ExprFacts {
   readonly cacheProfiles: ReadonlyArray<string>;
 }
 
-export function exprFacts(root: RelationNode): ExprFacts {
+export function exprFacts(root: RelationNode, imports?: ArtifactImports): ExprFacts {
   const backends = new Map<string, BackendRef>();
   const reads: ReadFact[] = [];
   const tables: TableFact[] = [];
@@ -58,7 +106,7 @@ export function exprFacts(root: RelationNode): ExprFacts {
     if (isVarLiteral(v)) vars[v.var] = v.value;
     for (const c of valueChildren(v)) visitValue(c);
   };
-  for (const n of topologicalNodes(root)) {
+  for (const n of ownNodes(root, imports).nodes) {
     switch (n.kind) {
       case "read":
         addBackend(n.backend);
@@ -112,15 +160,30 @@ export function exprFacts(root: RelationNode): ExprFacts {
   };
 }
 
-/** The SQL of each engine segment, inputs first: a hop's input runs in its own engine. */
-export function segmentSql(root: RelationNode): SegmentFact[] {
+/** The relation an imported model appears as in compiled SQL: the model's name. */
+export function importRelation(i: ArtifactImport): string {
+  return i.model ?? `_xorq_artifact_${i.artifact}`;
+}
+
+/**
+ * The SQL of each of the artifact's own engine segments, inputs first (a hop's input
+ * runs in its own engine). An import is a relation named after its model, as dbt's
+ * compiled SQL shows a `ref`: the SQL is for people and diffs; runs rebuild the
+ * expression from expr.yaml.
+ */
+export function segmentSql(root: RelationNode, imports: ArtifactImports = new Map()): SegmentFact[] {
   const out: SegmentFact[] = [];
+  const tableFor = (n: RelationNode): string | null => {
+    if (n === root || imports.size === 0) return null;
+    const i = imports.get(nodeHash(n));
+    return i ? importRelation(i) : null;
+  };
   const segment = (node: RelationNode, name: string): SegmentFact => {
     const b = backendOf(node);
     const kind = b?.kind ?? "duckdb";
-    return { name, profile: b?.name ?? null, dialect: kind, sql: compile(node, dialectFor(kind)).sql };
+    return { name, profile: b?.name ?? null, dialect: kind, sql: compile(node, dialectFor(kind), { tableFor }).sql };
   };
-  for (const n of topologicalNodes(root)) if (n.kind === "into_backend") out.push(segment(n.input, hopTableName(n)));
+  for (const n of ownNodes(root, imports).nodes) if (n.kind === "into_backend") out.push(segment(n.input, hopTableName(n)));
   out.push(segment(root, "result"));
   return out;
 }

@@ -1,11 +1,22 @@
 /**
  * `xorq build` as a library call: writes an artifact for each selected model whose
  * hash has none yet, then `target/manifest.json` for the whole project.
+ *
+ * Every other model of the project is an import boundary: a model's artifact holds its
+ * own nodes and refers to the upstream models' artifacts by hash, so the artifacts of
+ * a project are linear in its size (see `artifact-writer.ts`). An upstream artifact is
+ * written before any artifact that imports it (a crash never leaves an artifact whose
+ * imports are missing), including the artifacts of upstream models that were not
+ * selected: an artifact's content then depends on the project alone, never on what
+ * builds/ happened to hold. Independent artifacts are written concurrently.
  */
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { shortHash } from "../expr/canonical.js";
+import { nodeHash } from "../expr/canonical.js";
+import type { RelationNode } from "../expr/relation-nodes.js";
 import type { Project } from "../project/project.js";
-import { writeArtifact } from "./artifact-writer.js";
+import { type ArtifactResult, writeArtifact } from "./artifact-writer.js";
+import { type ArtifactImport, ownNodes } from "./expr-facts.js";
 import { writeManifest } from "./manifest.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 
@@ -15,31 +26,123 @@ export interface BuildOptions {
   readonly onEvent?: ModelListener;
 }
 
+/**
+ * Artifacts written at once. Writing is file-system bound (about ten operations per
+ * artifact on libuv's four threads); more in flight only queues there.
+ */
+const CONCURRENCY = 16;
+
+/** Every model's root: node hash -> its artifact (the first model of a hash names it). */
+export function projectImports(project: Project): Map<string, ArtifactImport> {
+  const imports = new Map<string, ArtifactImport>();
+  for (const [name, m] of project.models) {
+    const h = nodeHash(m.table.node);
+    if (!imports.has(h)) imports.set(h, { artifact: h.slice(0, 12), model: name });
+  }
+  return imports;
+}
+
 export async function buildModels(project: Project, names: ReadonlyArray<string>, options: BuildOptions = {}): Promise<ModelFinished[]> {
   const builds = join(project.location.root, "builds");
-  const results: ModelFinished[] = [];
+  await mkdir(builds, { recursive: true });
+  // One listing instead of a stat per model: a no-op build of a large project is mostly this.
+  const existing = new Set(await readdir(builds));
+  const relocateReads = options.relocateReads ?? false;
+  const imports = projectImports(project);
+  const slots = semaphore(CONCURRENCY);
+  const jobs = new Map<string, Promise<ArtifactResult>>();
+
+  // Progress events for the selected models, by root hash: started when its artifact's
+  // write begins (not while it waits for its inputs), finished when it is done.
+  const selected = new Map<string, string[]>();
   for (const name of names) {
-    const m = project.models.get(name)!;
-    const hash = shortHash(m.table.node);
-    options.onEvent?.({ event: "model_started", name, hash });
-    const start = performance.now();
-    let result: ModelFinished;
+    const full = nodeHash(project.models.get(name)!.table.node);
+    selected.set(full, [...(selected.get(full) ?? []), name]);
+  }
+  const startedAt = new Map<string, number>();
+  const begin = (full: string): void => {
+    if (startedAt.has(full)) return;
+    startedAt.set(full, performance.now());
+    for (const name of selected.get(full) ?? []) options.onEvent?.({ event: "model_started", name, hash: full.slice(0, 12) });
+  };
+
+  /** The artifact of a model's root (written once per hash), after the artifacts it imports. */
+  const ensure = (node: RelationNode): Promise<ArtifactResult> => {
+    const full = nodeHash(node);
+    let job = jobs.get(full);
+    if (job === undefined) {
+      job = write(full, node);
+      jobs.set(full, job);
+    }
+    return job;
+  };
+
+  const write = async (full: string, node: RelationNode): Promise<ArtifactResult> => {
+    const hash = full.slice(0, 12);
+    if (existing.has(hash) && !relocateReads) {
+      begin(full);
+      return { status: "unchanged", dir: join(builds, hash), hash };
+    }
+    for (const upstream of ownNodes(node, imports).imported) {
+      try {
+        await ensure(upstream);
+      } catch (e) {
+        throw new Error(`its input model '${imports.get(nodeHash(upstream))!.model}' could not be built: ${(e as Error).message}`);
+      }
+    }
+    const release = await slots();
+    begin(full);
     try {
-      const r = await writeArtifact(builds, {
-        table: m.table,
-        model: name,
+      const model = imports.get(full)!.model!;
+      return await writeArtifact(builds, {
+        table: project.models.get(model)!.table,
+        model,
         project: project.config.name,
         profiles: project.profiles,
         baseDir: project.location.projectDir,
-        relocateReads: options.relocateReads ?? false,
+        relocateReads,
+        imports,
       });
-      result = { event: "model_finished", name, hash, status: r.status, ms: performance.now() - start };
-    } catch (e) {
-      result = { event: "model_finished", name, hash, status: "error", ms: performance.now() - start, message: (e as Error).message };
+    } finally {
+      release();
     }
-    results.push(result);
-    options.onEvent?.(result);
-  }
+  };
+
+  const results = await Promise.all(
+    names.map(async (name): Promise<ModelFinished> => {
+      const node = project.models.get(name)!.table.node;
+      const full = nodeHash(node);
+      const hash = full.slice(0, 12);
+      let result: ModelFinished;
+      try {
+        const r = await ensure(node);
+        result = { event: "model_finished", name, hash, status: r.status, ms: performance.now() - startedAt.get(full)! };
+      } catch (e) {
+        begin(full);
+        result = { event: "model_finished", name, hash, status: "error", ms: performance.now() - startedAt.get(full)!, message: (e as Error).message };
+      }
+      options.onEvent?.(result);
+      return result;
+    }),
+  );
   await writeManifest(project);
   return results;
+}
+
+/** At most `n` holders at once; `acquire()` resolves to the release function. */
+function semaphore(n: number): () => Promise<() => void> {
+  let free = n;
+  const waiting: Array<() => void> = [];
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return () => {
+    if (free > 0) {
+      free--;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => waiting.push(() => resolve(release)));
+  };
 }

@@ -12,6 +12,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { artifactImports, importClosure, importDir } from "../build/artifact-graph.js";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
 import { CatalogError } from "./catalog-error.js";
 import { CatalogGit } from "./catalog-git.js";
@@ -76,6 +77,8 @@ export interface AddResult {
   readonly model: string | null;
   /** False when the entry was already there (adding it again is a no-op). */
   readonly added: boolean;
+  /** The artifacts it imports that were added with it (entries of their own), sorted. */
+  readonly imported: ReadonlyArray<string>;
   readonly alias: AliasResult | null;
   readonly commit: string | null;
 }
@@ -274,24 +277,43 @@ export class Catalog {
   /**
    * Adds a build artifact (a copy of the directory), optionally with an alias, in one
    * commit. An entry that is already there is not copied again; the alias still moves.
+   *
+   * The artifacts it imports (siblings of `buildDir`, see `artifact-graph.ts`) are
+   * added with it, each as an entry of its own, in the same commit, so every entry
+   * runs from the catalog alone. An entry present has its imports present (`remove`
+   * refuses to break that), so the walk stops at entries the catalog holds.
    */
   add(buildDir: string, options: { alias?: string } = {}): Promise<AddResult> {
     return this.#exclusive(async () => {
       const info = readArtifactInfo(buildDir);
       if (options.alias !== undefined) checkAliasName(options.alias);
       await this.#ensureClean();
-      const target = join(this.dir, entryPath(info.hash));
-      if (existsSync(target)) {
+      const has = (hash: string) => existsSync(join(this.dir, entryPath(hash)));
+      if (has(info.hash)) {
         const alias = options.alias === undefined ? null : await this.#moveAlias(options.alias, info.hash, info);
-        return { hash: info.hash, model: info.model, added: false, alias, commit: alias?.commit ?? null };
+        return { hash: info.hash, model: info.model, added: false, imported: [], alias, commit: alias?.commit ?? null };
       }
-      const tmp = join(this.dir, ENTRIES_DIR, `.${info.hash}.tmp`);
-      rmSync(tmp, { recursive: true, force: true });
-      mkdirSync(dirname(tmp), { recursive: true });
-      cpSync(buildDir, tmp, { recursive: true });
-      renameSync(tmp, target);
-      const paths = [entryPath(info.hash)];
+      const imported = importClosure(buildDir, has);
+      const sources = new Map([[info.hash, buildDir], ...imported.map((h) => [h, importDir(buildDir, h)] as const)]);
+      for (const [h, dir] of sources) if (h !== info.hash) readArtifactInfo(dir);
+      // Copied under hidden temporary names first, renamed once all copies succeeded.
+      const staged: string[] = [];
+      try {
+        for (const [h, dir] of sources) {
+          const tmp = join(this.dir, ENTRIES_DIR, `.${h}.tmp`);
+          rmSync(tmp, { recursive: true, force: true });
+          mkdirSync(dirname(tmp), { recursive: true });
+          staged.push(tmp);
+          cpSync(dir, tmp, { recursive: true });
+        }
+      } catch (e) {
+        for (const tmp of staged) rmSync(tmp, { recursive: true, force: true });
+        throw e;
+      }
+      for (const h of sources.keys()) renameSync(join(this.dir, ENTRIES_DIR, `.${h}.tmp`), join(this.dir, entryPath(h)));
+      const paths = [...sources.keys()].map(entryPath);
       let message = `add ${info.hash}${describeModel(info.model)}`;
+      if (imported.length > 0) message += ` with ${imported.length} imported artifact${imported.length === 1 ? "" : "s"}`;
       let alias: AliasResult | null = null;
       if (options.alias !== undefined) {
         const previous = this.#aliasTarget(options.alias);
@@ -301,7 +323,7 @@ export class Catalog {
         alias = { name: options.alias, hash: info.hash, previous, changed: true, commit: null };
       }
       const commit = await this.git.commit(message, paths);
-      return { hash: info.hash, model: info.model, added: true, alias: alias && { ...alias, commit }, commit };
+      return { hash: info.hash, model: info.model, added: true, imported, alias: alias && { ...alias, commit }, commit };
     });
   }
 
@@ -329,6 +351,10 @@ export class Catalog {
         return { removed: "alias", hash, aliases: [alias], commit };
       }
       const info = readArtifactInfo(join(this.dir, entryPath(hash)));
+      const importers = this.#importersOf(hash);
+      if (importers.length > 0) {
+        throw new CatalogError(`cannot remove ${hash}: the entries ${importers.join(", ")} import it (remove them first)`);
+      }
       const aliases = this.aliases().filter((a) => a.hash === hash).map((a) => a.name);
       rmSync(join(this.dir, entryPath(hash)), { recursive: true });
       for (const a of aliases) rmSync(join(this.dir, aliasPath(a)));
@@ -437,6 +463,16 @@ export class Catalog {
     const tmp = join(this.dir, ALIASES_DIR, `.${name}.tmp`);
     writeFileSync(tmp, `${hash}\n`);
     renameSync(tmp, join(this.dir, aliasPath(name)));
+  }
+
+  /** The entries whose expr.yaml imports `hash`. */
+  #importersOf(hash: string): string[] {
+    return this.#entryHashes().filter((h) => {
+      if (h === hash) return false;
+      const dir = join(this.dir, entryPath(h));
+      // Only entries that mention the hash at all are parsed.
+      return readFileSync(join(dir, "expr.yaml"), "utf8").includes(hash) && artifactImports(dir).includes(hash);
+    });
   }
 
   #entryHashes(): string[] {

@@ -3,10 +3,11 @@
  * (prefix) of a build under `builds/`, or a catalog alias or hash; resolved to the
  * artifact directory that holds expr.yaml.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ArtifactError, readArtifactGraph } from "../build/artifact-graph.js";
+import { fromGraph } from "../expr/canonical.js";
 import type { RelationNode } from "../expr/relation-nodes.js";
-import { exprFromYaml } from "../expr/yaml.js";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
 import { Catalog } from "./catalog.js";
 import { CatalogError } from "./catalog-error.js";
@@ -82,12 +83,12 @@ export async function resolveTarget(target: string, options: TargetOptions = {})
   throw new CatalogError(`cannot find '${target}': ${tried.join("; ")}`);
 }
 
-/** The expression an artifact holds, rebuilt from its expr.yaml alone. */
+/** The expression an artifact holds, rebuilt from its expr.yaml and those of the artifacts it imports. */
 export function loadTargetExpr(target: ResolvedTarget): RelationNode {
-  const file = join(target.dir, "expr.yaml");
+  const { graph } = readArtifactGraph(target.dir);
   try {
-    return exprFromYaml(readFileSync(file, "utf8"));
+    return fromGraph(graph);
   } catch (e) {
-    throw new CatalogError(`${file}: ${(e as Error).message}`);
+    throw new ArtifactError(`${join(target.dir, "expr.yaml")}: ${(e as Error).message}`);
   }
 }

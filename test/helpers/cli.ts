@@ -3,7 +3,7 @@
  * src/cli/main.ts), capturing what it prints and the exit code it would exit with.
  */
 import { Command } from "commander";
-import { commands } from "../../src/cli/commands/index.js";
+import { commandsFor } from "../../src/cli/commands/index.js";
 import { exitCodeFor, formatError } from "../../src/cli/errors.js";
 
 export interface CliResult {
@@ -14,7 +14,7 @@ export interface CliResult {
 
 export async function runCli(args: ReadonlyArray<string>, cwd?: string): Promise<CliResult> {
   const program = new Command("xorq").exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
-  for (const register of commands) register(program);
+  for (const register of await commandsFor(["node", "xorq", ...args])) register(program);
   let stdout = "";
   let stderr = "";
   const out = process.stdout.write.bind(process.stdout);

@@ -92,7 +92,8 @@ export function register(program: Command): void {
     .action(async (build: string, opts: { alias?: string }, cmd: Command) => {
       const r = await (await open(cmd.optsWithGlobals())).add(build, { alias: opts.alias });
       const model = r.model ? ` (model ${r.model})` : "";
-      print(r.added ? `added ${r.hash}${model}` : `${r.hash}${model} is already in the catalog`);
+      const imports = r.imported.length > 0 ? ` with the ${r.imported.length} artifact${r.imported.length === 1 ? "" : "s"} it imports` : "";
+      print(r.added ? `added ${r.hash}${model}${imports}` : `${r.hash}${model} is already in the catalog`);
       if (r.alias) print(r.alias.changed ? `alias ${r.alias.name} -> ${r.hash}${r.alias.previous ? ` (was ${r.alias.previous})` : ""}` : `alias ${r.alias.name} already points to ${r.hash}`);
     });
 
