@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import "../dist/runtime.js";
 import { type LoadSession, type Project, loadProject } from "../dist/project/project.js";
 import { ProjectError } from "../dist/project/project-errors.js";
-import { SHOP, tempDir, writeFiles } from "./helpers/project.js";
+import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
 
 /**
  * SHOP without its TS model (in-process TS imports need the CLI's module hooks, which
@@ -156,5 +156,32 @@ describe("loading with target/'s caches", () => {
     expect(Object.keys(JSON.parse(readFileSync(join(root, "target/parse_cache.json"), "utf8")).entries)).not.toContain(
       "xorq_project/models/chain/status_share.sql",
     );
+  });
+});
+
+describe("TS models in the caches (through the CLI: TS imports need its module hooks)", () => {
+  async function lsHashes(root: string): Promise<Record<string, string>> {
+    const r = await xorq(root, ["ls", "--output", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    return Object.fromEntries((JSON.parse(r.stdout) as Array<{ name: string; hash: string }>).map((m) => [m.name, m.hash]));
+  }
+
+  it("an edited local module a TS model imports re-resolves the model", async () => {
+    const root = tempDir("xorq-load-caches-ts-");
+    writeFiles(root, {
+      ...SHOP,
+      "xorq_project/lib/limits.ts": "export const TOP = 2;\n",
+      "xorq_project/models/marts/top_regions.ts": SHOP["xorq_project/models/marts/top_regions.ts"]!
+        .replace('import { model, _ } from "xorq";', 'import { model, _ } from "xorq";\nimport { TOP } from "../../lib/limits.js";')
+        .replace(".limit(3)", ".limit(TOP)"),
+    });
+    const first = await lsHashes(root);
+    expect(await lsHashes(root)).toEqual(first);
+    writeFileSync(join(root, "xorq_project/lib/limits.ts"), "export const TOP = 3;\n");
+    const edited = await lsHashes(root);
+    expect(edited["top_regions"]).not.toBe(first["top_regions"]);
+    expect(edited["by_region"]).toBe(first["by_region"]);
+    rmSync(join(root, "target"), { recursive: true, force: true });
+    expect(await lsHashes(root)).toEqual(edited);
   });
 });

@@ -13,7 +13,7 @@ import { canReadFiles } from "../backends/backend.js";
 import { nodeHash, sha256, stableStringify } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import { ExpressionError } from "../expr/errors.js";
-import { type BackendRef, type RelationNode, type SqlNode, backendOf } from "../expr/relation-nodes.js";
+import { type BackendRef, type RelationNode, type SqlNode, backendOf, relationInputs } from "../expr/relation-nodes.js";
 import { databaseTable, deferredRead, sqlProbe } from "../expr/sources.js";
 import { type ExprContext, Table, contextOf, mergeContexts } from "../expr/table.js";
 import { CacheConfigError } from "../cache/cache-policies.js";
@@ -298,12 +298,36 @@ function modelKey(ctx: ResolveContext, spec: ModelSpec, varNames: ReadonlyArray<
   return key;
 }
 
-/** Whether a model's expression is a function of its key (see resolve-cache.ts). */
+/**
+ * Whether a model may be served by the resolve cache (see resolve-cache.ts): YAML steps
+ * and TS models always may (what they read besides their inputs is checked on their
+ * nodes, `rememberModel`), SQL models when their engine is an in-memory DuckDB.
+ */
 function cacheable(ctx: ResolveContext, spec: ModelSpec): boolean {
-  if (spec.kind === "yaml") return true;
-  if (spec.kind !== "sql") return false;
+  if (spec.kind !== "sql") return true;
   const profile = ctx.connections.profile(spec.profile ?? ctx.config.defaultProfile);
-  return profile?.kind === "duckdb" && (profile.params["path"] ?? ":memory:") === ":memory:";
+  return inMemoryDuckDB(profile?.params ?? null, profile?.kind);
+}
+
+function inMemoryDuckDB(params: Readonly<Record<string, unknown>> | null, kind: string | undefined): boolean {
+  return kind === "duckdb" && (params?.["path"] ?? ":memory:") === ":memory:";
+}
+
+/**
+ * Whether a freshly resolved expression is a function of the model's key: its own nodes
+ * (those below its inputs) read no database table or file of their own and run no SQL
+ * outside an in-memory DuckDB, whose schemas could change without the key changing.
+ */
+function ownNodesAreKeyed(root: RelationNode, boundary: ReadonlySet<string>): boolean {
+  const seen = new Set<RelationNode>();
+  const visit = (n: RelationNode): boolean => {
+    if (seen.has(n) || boundary.has(nodeHash(n))) return true;
+    seen.add(n);
+    if (n.kind === "table" || n.kind === "read") return false;
+    if (n.kind === "sql" && !inMemoryDuckDB(n.backend.params, n.backend.kind)) return false;
+    return relationInputs(n).every(visit);
+  };
+  return visit(root);
 }
 
 /** The model from the resolve cache when its key is unchanged; its expression is rebuilt only on demand. */
@@ -370,6 +394,7 @@ function rememberModel(ctx: ResolveContext, spec: ModelSpec, model: ResolvedMode
   const key = modelKey(ctx, spec, varNames);
   if (!key) return;
   const boundary = new Set(inputNodes(ctx, spec).map(nodeHash));
+  if (!ownNodesAreKeyed(model.table.node, boundary)) return;
   ctx.resolved.remember(spec.name, key, model.table.node, { profile: model.profile, varNames }, boundary);
 }
 
@@ -530,7 +555,7 @@ async function resolveTs(ctx: ResolveContext, spec: TsModelSpec, profile: string
   };
   const path = resolve(ctx.location.projectDir, spec.file);
   try {
-    const result = await spec.definition.build(modelCtx);
+    const result = await (await spec.definition()).build(modelCtx);
     if (!isTable(result)) {
       ctx.problems.add(spec.locate(), `the model function must return a table expression, got ${result === null ? "null" : typeof result}`);
       return null;

@@ -70,11 +70,29 @@ export class ParseCache {
    * parsers of one file, so a change of parser never serves another's result.
    */
   read<T>(path: string, key: string, kind: string, parse: (text: string) => T | null): ParsedFile<T> {
+    const found = this.#lookup<T>(path, key, kind);
+    if ("data" in found) return found;
+    return { data: found.store(parse(found.text())), text: found.text };
+  }
+
+  /**
+   * `read` for a parser that is asynchronous (a TS model is imported to learn its
+   * config). `stillValid` can reject a cached result whose inputs besides the file
+   * changed (a TS model's config may come from a module it imports).
+   */
+  async readAsync<T>(path: string, key: string, kind: string, parse: (text: string) => Promise<T | null>, stillValid?: (data: T) => boolean): Promise<ParsedFile<T>> {
+    const found = this.#lookup<T>(path, key, kind, stillValid);
+    if ("data" in found) return found;
+    return { data: found.store(await parse(found.text())), text: found.text };
+  }
+
+  /** The cached result when the file is unchanged, else its text and how to keep its new parse. */
+  #lookup<T>(path: string, key: string, kind: string, stillValid?: (data: T) => boolean): ParsedFile<T> | { text: () => string; store: (data: T | null) => T | null } {
     const st = statSync(path);
     let text: string | null = null;
     const textOf = () => (text ??= readFileSync(path, "utf8"));
     const entry = this.#entries.get(key);
-    if (entry && entry.kind === kind) {
+    if (entry && entry.kind === kind && (!stillValid || stillValid(entry.data as T))) {
       const sameStat = entry.size === st.size && entry.mtimeMs === st.mtimeMs && entry.ino === st.ino;
       const racy = entry.mtimeMs >= this.#previousStart - RACY_MS;
       if (sameStat && !racy) {
@@ -87,9 +105,13 @@ export class ParseCache {
       }
     }
     this.#parsed++;
-    const data = parse(textOf());
-    if (data !== null) this.#keep(key, { kind, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha: sha256(textOf()), data });
-    return { data, text: textOf };
+    return {
+      text: textOf,
+      store: (data) => {
+        if (data !== null) this.#keep(key, { kind, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha: sha256(textOf()), data });
+        return data;
+      },
+    };
   }
 
   /** How many files this load parsed (the others were served from the cache). */

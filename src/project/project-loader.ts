@@ -5,12 +5,12 @@
  * file:line:col and the caller decides what runs (nothing, while there is one).
  * No engine is opened here.
  */
-import { readFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { sha256, stableStringify } from "../expr/canonical.js";
 import type { CacheConfig } from "./model-definition.js";
-import { isModelDefinition } from "./model-definition.js";
+import { type ModelConfig, type ModelDefinition, isModelDefinition } from "./model-definition.js";
 import type { Profile } from "./connections.js";
 import { type ParamValue, isEnvOnly } from "./env-refs.js";
 import { type Locator, ProblemList, type SourcePos } from "./project-errors.js";
@@ -255,7 +255,7 @@ async function loadModels(location: ProjectLocation, config: ProjectConfig, read
         case ".sql":
           return loadSqlFile(ctx, reader.cache.read(path, ctx.file, "sql-model", (text) => parseSqlFile(ctx, text)));
         case ".ts":
-          return loadTsFile(ctx, readFileSync(path, "utf8")).catch(failed);
+          return loadTsFile(ctx, reader).catch(failed);
         default: {
           const parsed = readYaml(reader, path, "model");
           return parsed && parsed.data !== null ? loadYamlModel(ctx, parsed) : null;
@@ -456,7 +456,68 @@ function loadSqlFile(ctx: FileContext, parsed: ParsedFile<ParsedSqlFile>): Model
 /** `ref("x")`, `source('x')`, `ctx.ref(\`x\`)` written literally in a TS model: its inputs, found without running it. */
 const TS_INPUT = /(?<![\w$])(ref|source)\(\s*(["'`])([^"'`$]+)\2\s*\)/g;
 
-async function loadTsFile(ctx: FileContext, text: string): Promise<ModelSpec | null> {
+/** What a TS model file parses to (kept by the parse cache): its config, read by importing it once. */
+interface ParsedTsFile {
+  readonly config: ModelConfig;
+  /** Offset of the `model(` call (where errors about the model point). */
+  readonly modelCall: number;
+  readonly inputs: ReadonlyArray<{ readonly kind: "ref" | "source"; readonly name: string; readonly offset: number }>;
+  readonly sha: string;
+  /** The relative module specifiers it imports (local helpers, whose content is part of its definition). */
+  readonly imports: ReadonlyArray<string>;
+  /** The local modules it imports, transitively, with their content hashes, when it was imported. */
+  readonly deps: ReadonlyArray<string>;
+}
+
+/** A local TS module a model imports: its content hash and its own local imports. */
+interface ParsedTsModule {
+  readonly sha: string;
+  readonly imports: ReadonlyArray<string>;
+}
+
+/** `import … from "./x"`, `export … from "./x"`, `import "./x"`, `import("./x")`: relative specifiers only. */
+const TS_LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)(["'])(\.{1,2}\/[^"']+)\1/g;
+
+function sameList(a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function localImports(text: string): string[] {
+  return [...new Set([...text.matchAll(TS_LOCAL_IMPORT)].map((m) => m[2]!))].sort();
+}
+
+/** The file a relative specifier names (TS allows `./x`, `./x.js` for `./x.ts`, `./x/index.ts`), or null. */
+function resolveLocal(from: string, specifier: string): string | null {
+  const base = resolve(dirname(from), specifier);
+  const candidates = [base, `${base}.ts`, base.replace(/\.js$/, ".ts"), base.replace(/\.mjs$/, ".mts"), join(base, "index.ts")];
+  for (const c of candidates) {
+    try {
+      if (statSync(c).isFile()) return c;
+    } catch {
+      // next candidate
+    }
+  }
+  return null;
+}
+
+/**
+ * The content hashes of the local modules a TS model imports, transitively (through the
+ * parse cache, so an unchanged helper is only stat'ed): an edited helper changes the
+ * model's definition hash, so the model is resolved again.
+ */
+function localDependencyHashes(reader: FileReader, from: string, imports: ReadonlyArray<string>, seen: Set<string>): string[] {
+  const out: string[] = [];
+  for (const specifier of imports) {
+    const path = resolveLocal(from, specifier);
+    if (!path || seen.has(path) || path.includes(`${sep}node_modules${sep}`)) continue;
+    seen.add(path);
+    const mod = reader.cache.read<ParsedTsModule>(path, reader.display(path), "ts-module", (text) => ({ sha: sha256(text), imports: localImports(text) })).data!;
+    out.push(`${reader.display(path)}:${mod.sha}`, ...localDependencyHashes(reader, path, mod.imports, seen));
+  }
+  return out;
+}
+
+async function parseTsFile(ctx: FileContext, reader: FileReader, text: string): Promise<ParsedTsFile | null> {
   let definition: unknown;
   try {
     definition = await importTsModule(ctx.path, sha256(text));
@@ -469,37 +530,67 @@ async function loadTsFile(ctx: FileContext, text: string): Promise<ModelSpec | n
     return null;
   }
   const c = definition.config;
+  return {
+    config: {
+      ...(c.name !== undefined ? { name: c.name } : {}),
+      ...(c.description !== undefined ? { description: c.description } : {}),
+      ...(c.tags !== undefined ? { tags: [...c.tags].map(String) } : {}),
+      ...(c.profile !== undefined ? { profile: c.profile } : {}),
+      ...(c.cache !== undefined ? { cache: c.cache } : {}),
+    },
+    modelCall: Math.max(0, text.search(/\bmodel\s*\(/)),
+    inputs: [...text.matchAll(TS_INPUT)].map((m) => ({ kind: m[1] as "ref" | "source", name: m[3]!, offset: m.index! })),
+    sha: sha256(text),
+    imports: localImports(text),
+    deps: localDependencyHashes(reader, ctx.path, localImports(text), new Set([ctx.path])),
+  };
+}
+
+async function loadTsFile(ctx: FileContext, reader: FileReader): Promise<ModelSpec | null> {
+  // A cached config holds while the local modules the model imports are unchanged (it may come from one).
+  const parsed = await reader.cache.readAsync(ctx.path, ctx.file, "ts-model", (text) => parseTsFile(ctx, reader, text), (cached) =>
+    sameList(cached.deps, localDependencyHashes(reader, ctx.path, cached.imports, new Set([ctx.path]))),
+  );
+  const ts = parsed.data;
+  if (ts === null) return null;
+  const c = ts.config;
   const name = c.name ?? ctx.defaultName;
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
+  let lineStarts: number[] | null = null;
   const posAt = (offset: number): SourcePos => {
+    if (!lineStarts) {
+      const text = parsed.text();
+      lineStarts = [0];
+      for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
+    }
     let line = 0;
     while (line + 1 < lineStarts.length && lineStarts[line + 1]! <= offset) line++;
     return { file: ctx.file, line: line + 1, col: offset - lineStarts[line]! + 1 };
   };
-  const modelCall = text.search(/\bmodel\s*\(/);
-  const locate: Locator = () => posAt(Math.max(0, modelCall));
+  const locate: Locator = () => posAt(ts.modelCall);
   checkName(ctx, name, locate);
   const refs: InputUse[] = [];
   const sources: InputUse[] = [];
-  for (const m of text.matchAll(TS_INPUT)) {
-    const use = { name: m[3]!, locate: () => posAt(m.index!) };
-    (m[1] === "ref" ? refs : sources).push(use);
-  }
+  for (const i of ts.inputs) (i.kind === "ref" ? refs : sources).push({ name: i.name, locate: () => posAt(i.offset) });
+  const deps = ts.deps;
+  let definition: Promise<ModelDefinition> | null = null;
   return {
     name,
     file: ctx.projectFile,
     description: c.description ?? null,
-    tags: [...(c.tags ?? [])].map(String),
+    tags: [...(c.tags ?? [])],
     profile: c.profile ?? null,
     cache: c.cache === undefined || c.cache === false ? null : c.cache,
     locate,
     locateKey: () => locate(),
     kind: "ts",
-    definition,
+    // Imported only to resolve the model (a load served from the caches never is).
+    definition: () => (definition ??= importTsModule(ctx.path, ts.sha).then((d) => {
+      if (!isModelDefinition(d)) throw new Error("the file no longer exports a model definition");
+      return d;
+    })),
     refs,
     sources,
-    definitionHash: sha256(text),
+    definitionHash: deps.length === 0 ? ts.sha : sha256(stableStringify([ts.sha, ...deps])),
   };
 }
 

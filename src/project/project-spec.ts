@@ -84,7 +84,8 @@ export interface SqlModelSpec extends ModelSpecBase {
 
 export interface TsModelSpec extends ModelSpecBase {
   readonly kind: "ts";
-  readonly definition: ModelDefinition;
+  /** The file's default export, imported on first call. */
+  readonly definition: () => Promise<ModelDefinition>;
 }
 
 export type ModelSpec = YamlStepsModelSpec | SqlModelSpec | TsModelSpec;
