@@ -19,6 +19,7 @@ import { type ArtifactResult, writeArtifact } from "./artifact-writer.js";
 import { type ArtifactImport, ownNodes } from "./expr-facts.js";
 import { writeManifest } from "./manifest.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
+import { Semaphore } from "../util/semaphore.js";
 
 export interface BuildOptions {
   /** Copy the local files each expression reads into its artifact (`reads/`). */
@@ -36,7 +37,7 @@ const CONCURRENCY = 16;
 export function projectImports(project: Project): Map<string, ArtifactImport> {
   const imports = new Map<string, ArtifactImport>();
   for (const [name, m] of project.models) {
-    const h = nodeHash(m.table.node);
+    const h = m.hash;
     if (!imports.has(h)) imports.set(h, { artifact: h.slice(0, 12), model: name });
   }
   return imports;
@@ -49,14 +50,14 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
   const existing = new Set(await readdir(builds));
   const relocateReads = options.relocateReads ?? false;
   const imports = projectImports(project);
-  const slots = semaphore(CONCURRENCY);
+  const slots = new Semaphore(CONCURRENCY);
   const jobs = new Map<string, Promise<ArtifactResult>>();
 
   // Progress events for the selected models, by root hash: started when its artifact's
   // write begins (not while it waits for its inputs), finished when it is done.
   const selected = new Map<string, string[]>();
   for (const name of names) {
-    const full = nodeHash(project.models.get(name)!.table.node);
+    const full = project.models.get(name)!.hash;
     selected.set(full, [...(selected.get(full) ?? []), name]);
   }
   const startedAt = new Map<string, number>();
@@ -66,9 +67,12 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
     for (const name of selected.get(full) ?? []) options.onEvent?.({ event: "model_started", name, hash: full.slice(0, 12) });
   };
 
-  /** The artifact of a model's root (written once per hash), after the artifacts it imports. */
-  const ensure = (node: RelationNode): Promise<ArtifactResult> => {
-    const full = nodeHash(node);
+  /**
+   * The artifact of a model's root (written once per hash), after the artifacts it
+   * imports. `node` is asked for only when the artifact is written: a model served by
+   * the resolve cache is not rebuilt into nodes when its artifact exists.
+   */
+  const ensure = (full: string, node: () => RelationNode): Promise<ArtifactResult> => {
     let job = jobs.get(full);
     if (job === undefined) {
       job = write(full, node);
@@ -77,20 +81,20 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
     return job;
   };
 
-  const write = async (full: string, node: RelationNode): Promise<ArtifactResult> => {
+  const write = async (full: string, nodeOf: () => RelationNode): Promise<ArtifactResult> => {
     const hash = full.slice(0, 12);
     if (existing.has(hash) && !relocateReads) {
       begin(full);
       return { status: "unchanged", dir: join(builds, hash), hash };
     }
-    for (const upstream of ownNodes(node, imports).imported) {
+    for (const upstream of ownNodes(nodeOf(), imports).imported) {
       try {
-        await ensure(upstream);
+        await ensure(nodeHash(upstream), () => upstream);
       } catch (e) {
         throw new Error(`its input model '${imports.get(nodeHash(upstream))!.model}' could not be built: ${(e as Error).message}`);
       }
     }
-    const release = await slots();
+    await slots.acquire();
     begin(full);
     try {
       const model = imports.get(full)!.model!;
@@ -104,18 +108,18 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
         imports,
       });
     } finally {
-      release();
+      slots.release();
     }
   };
 
   const results = await Promise.all(
     names.map(async (name): Promise<ModelFinished> => {
-      const node = project.models.get(name)!.table.node;
-      const full = nodeHash(node);
+      const m = project.models.get(name)!;
+      const full = m.hash;
       const hash = full.slice(0, 12);
       let result: ModelFinished;
       try {
-        const r = await ensure(node);
+        const r = await ensure(full, () => m.table.node);
         result = { event: "model_finished", name, hash, status: r.status, ms: performance.now() - startedAt.get(full)! };
       } catch (e) {
         begin(full);
@@ -127,22 +131,4 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
   );
   await writeManifest(project);
   return results;
-}
-
-/** At most `n` holders at once; `acquire()` resolves to the release function. */
-function semaphore(n: number): () => Promise<() => void> {
-  let free = n;
-  const waiting: Array<() => void> = [];
-  const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else free++;
-  };
-  return () => {
-    if (free > 0) {
-      free--;
-      return Promise.resolve(release);
-    }
-    return new Promise((resolve) => waiting.push(() => resolve(release)));
-  };
 }

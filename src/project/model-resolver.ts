@@ -27,6 +27,7 @@ import type { ProjectGraph } from "./project-graph.js";
 import { errorPosition } from "./project-loader.js";
 import type { ModelSpec, ProjectConfig, ProjectLocation, SqlModelSpec, TsModelSpec, YamlStepsModelSpec } from "./project-spec.js";
 import { trackVars, varLiteral } from "./project-vars.js";
+import { Semaphore } from "../util/semaphore.js";
 import type { ResolveCache } from "./resolve-cache.js";
 import { SchemaCache } from "./schema-cache.js";
 import { renderKeepingVars, renderSqlTemplate } from "./sql-template.js";
@@ -144,30 +145,6 @@ async function resolveOne(ctx: ResolveContext, spec: ModelSpec, slots: Semaphore
     report(ctx, e, spec.locate());
   } finally {
     slots.release();
-  }
-}
-
-/** At most `size` holders at once; the others wait in arrival order. */
-class Semaphore {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  acquire(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return Promise.resolve();
-    }
-    return new Promise((resume) => this.#waiting.push(resume));
-  }
-
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#free++;
   }
 }
 
