@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { nodeHash } from "../expr/canonical.js";
 import type { RelationNode } from "../expr/relation-nodes.js";
 import type { Project } from "../project/project.js";
-import { type ArtifactResult, writeArtifact } from "./artifact-writer.js";
+import type { ArtifactResult } from "./artifact-writer.js";
 import { type ArtifactImport, ownNodes } from "./expr-facts.js";
 import { writeManifest } from "./manifest.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
@@ -34,7 +34,7 @@ export interface BuildOptions {
 const CONCURRENCY = 16;
 
 /** Every model's root: node hash -> its artifact (the first model of a hash names it). */
-export function projectImports(project: Project): Map<string, ArtifactImport> {
+function projectImports(project: Project): Map<string, ArtifactImport> {
   const imports = new Map<string, ArtifactImport>();
   for (const [name, m] of project.models) {
     const h = m.hash;
@@ -98,6 +98,8 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
     begin(full);
     try {
       const model = imports.get(full)!.model!;
+      // Imported on first write: a no-op build loads no writer (nor the engine that writes data files).
+      const { writeArtifact } = await import("./artifact-writer.js");
       return await writeArtifact(builds, {
         table: project.models.get(model)!.table,
         model,

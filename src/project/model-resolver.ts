@@ -314,21 +314,15 @@ function reuseModel(ctx: ResolveContext, spec: ModelSpec): ResolvedModel | null 
   const key = varNames && modelKey(ctx, spec, varNames);
   const facts = key ? ctx.resolved.lookup(spec.name, key) : null;
   if (!facts) return null;
-  const used = Object.fromEntries(facts.varNames.map((n) => [n, ctx.vars[n]]));
   let table: Table | null = null;
-  let defHash: string | null = null;
   return {
     spec,
     hash: facts.hash,
     profile: facts.profile,
-    vars: used,
+    vars: Object.fromEntries(facts.varNames.map((n) => [n, ctx.vars[n]])),
     schema: facts.schema,
-    get definitionHash() {
-      return (defHash ??= definitionHash(spec, used));
-    },
-    get configHash() {
-      return configHash(spec);
-    },
+    definitionHash: facts.definitionHash,
+    configHash: facts.configHash,
     get table() {
       if (!table) {
         const boundary = new Map<string, RelationNode>();
@@ -372,7 +366,7 @@ function rememberModel(ctx: ResolveContext, spec: ModelSpec, model: ResolvedMode
   if (!key) return;
   const boundary = new Set(inputNodes(ctx, spec).map(nodeHash));
   if (!ownNodesAreKeyed(model.table.node, boundary)) return;
-  ctx.resolved.remember(spec.name, key, model.table.node, { profile: model.profile, varNames }, boundary);
+  ctx.resolved.remember(spec.name, key, model.table.node, { profile: model.profile, varNames, definitionHash: model.definitionHash, configHash: model.configHash }, boundary);
 }
 
 function jsonable(v: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -29,7 +29,7 @@ import { type Json, canonicalNode, fromGraph, nodeHash } from "../expr/canonical
 import type { Schema } from "../expr/data-type.js";
 import { type RelationNode, relationInputs } from "../expr/relation-nodes.js";
 
-const VERSION = 2;
+const VERSION = 3;
 
 /** What a model's entry holds besides its nodes. */
 export interface CachedModelFacts {
@@ -38,6 +38,9 @@ export interface CachedModelFacts {
   /** The names of the vars the model read (their values are part of the key). */
   readonly varNames: ReadonlyArray<string>;
   readonly schema: Schema;
+  /** The model's definition and config hashes (functions of the key; kept so a load computes none). */
+  readonly definitionHash: string;
+  readonly configHash: string;
 }
 
 interface Entry {
@@ -45,6 +48,8 @@ interface Entry {
   readonly hash: string;
   readonly profile: string;
   readonly varNames: ReadonlyArray<string>;
+  readonly definitionHash: string;
+  readonly configHash: string;
   /** Index into the file's schema table (models share a few schemas). */
   readonly schema: number;
 }
@@ -134,7 +139,7 @@ export class ResolveCache {
     if (!e || e.key !== key) return null;
     this.#kept.set(name, e);
     this.#reused++;
-    return { hash: e.hash, profile: e.profile, varNames: e.varNames, schema: this.#schemas[e.schema]! };
+    return { hash: e.hash, profile: e.profile, varNames: e.varNames, definitionHash: e.definitionHash, configHash: e.configHash, schema: this.#schemas[e.schema]! };
   }
 
   /**
@@ -160,7 +165,7 @@ export class ResolveCache {
     visit(root);
     const hash = nodeHash(root);
     this.#newNodes.set(hash, JSON.stringify(nodes));
-    this.#kept.set(name, { key, hash, profile: facts.profile, varNames: facts.varNames, schema: this.#schemaIndex(root.schema) });
+    this.#kept.set(name, { key, hash, ...facts, schema: this.#schemaIndex(root.schema) });
     this.#changed = true;
   }
 

@@ -41,10 +41,10 @@ export function register(program: Command): void {
           reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
           // Imported here: an unchanged project's build loads no writer (nor Arrow, DuckDB, git).
           const { buildModels } = await import("../../build/project-build.js");
-          writerLoaded = true;
           const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: (e) => reporter.event(e) });
           const counts: Record<string, number> = {};
           for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+          writerLoaded = results.some((r) => r.status !== "unchanged");
           const line = countLine(counts, ["built", "relocated", "unchanged", "error"]);
           await reporter.summary(`build: ${line} (${names.length} of ${project.models.size} models selected) in ${formatMs(performance.now() - start)}`, counts);
           if ((counts["error"] ?? 0) > 0) process.exitCode = 1;
@@ -102,7 +102,7 @@ function watchLine(e: WatchEvent): string {
   }
 }
 
-/** Whether this process imported the artifact writer (and with it the engine that writes data files). */
+/** Whether this build wrote (or tried to write) an artifact, loading the writer and the engine that writes data files. */
 let writerLoaded = false;
 
 /** Closes the engine that writes data files, when this build loaded the writer at all. */
