@@ -137,6 +137,22 @@ describe("cache keys follow the sources' change signals", () => {
     expect(await keyOf(expr)).toEqual({ key: k0.key, status: "cached" });
   });
 
+  it("signs the tables a SQL query names itself, through named inputs and nested caches", async () => {
+    await con.run("CREATE OR REPLACE TABLE sq AS SELECT range AS i FROM range(10)");
+    const a = await con.sql("SELECT i FROM sq WHERE i > 2");
+    const b = (await con.sql("SELECT i * 2 AS j FROM a", { a })).cache(xo.ParquetCache.fromKwargs());
+    const c = (await con.sql("SELECT sum(j) AS s FROM b", { b })).cache(xo.ParquetCache.fromKwargs());
+    const first = await runWithEvents(c);
+    expect(first.events.map((e) => e.status)).toEqual(["computed", "computed"]);
+    expect(Number(first.rows[0]!.s)).toBe(84);
+    const hit = await runWithEvents(c);
+    expect(hit.events.map((e) => e.status)).toEqual(["cached"]);
+    await con.run("INSERT INTO sq VALUES (100)");
+    const after = await runWithEvents(c);
+    expect(after.events.map((e) => e.status)).toEqual(["computed", "computed"]);
+    expect(Number(after.rows[0]!.s)).toBe(284);
+  });
+
   it("stores source entries as tables named by the key, found in the engine's table list", async () => {
     await con.run("CREATE OR REPLACE TABLE t_src AS SELECT range AS i FROM range(10)");
     const expr = (await con.table("t_src")).filter(_.i.gt(4)).cache(xo.SourceSnapshotCache.fromKwargs({ source: con }));

@@ -52,14 +52,17 @@ async function computeKey(node: CacheNode, run: ExecutionRun): Promise<CacheKey>
   return { key: keyOf(node.policy.strategy, inputHash, signals), inputHash, signals };
 }
 
-/** A source (or nested cache) a cached sub-expression depends on, and how to read its signal. */
+/** A source a cached sub-expression depends on, and how to read its signal. */
 interface Dependency {
   readonly id: string;
   readonly signal: (run: ExecutionRun) => Promise<unknown>;
 }
 
-/** The dependencies of a cached sub-expression: a property of the nodes alone, so found once per process. */
-const dependenciesOf = new WeakMap<RelationNode, ReadonlyArray<Dependency>>();
+/**
+ * The dependencies of a cached sub-expression: a property of the nodes alone (and of
+ * the tables SQL queries name, bound once per process), so found once per process.
+ */
+const dependenciesOf = new WeakMap<RelationNode, Promise<ReadonlyArray<Dependency>>>();
 /** Signals read in a run, by dependency id: each source is asked once per run, however many caches read it. */
 const signalsByRun = new WeakMap<ExecutionRun, Map<string, Promise<unknown>>>();
 
@@ -68,14 +71,15 @@ const signalsByRun = new WeakMap<ExecutionRun, Map<string, Promise<unknown>>>();
  * modification_time caches (whose keys change exactly when these signals do). A nested
  * snapshot cache contributes nothing: it serves its first result whatever its sources
  * do, and its structure is already part of the outer input's hash. Found as a flat set
- * so a key costs one signal per distinct source, however deep the caches nest.
+ * of files and tables, so a key costs one signal per distinct source, however deep the
+ * caches nest and however many SQL models lie between them.
  */
 async function sourceSignals(root: RelationNode, run: ExecutionRun): Promise<Array<readonly [string, unknown]>> {
   let signals = signalsByRun.get(run);
   if (!signals) signalsByRun.set(run, (signals = new Map()));
   const out: Array<readonly [string, unknown]> = [];
   // One at a time: signals of one engine share its connection, which runs one statement at a time.
-  for (const dep of dependencies(root)) {
+  for (const dep of await dependencies(root, run)) {
     let value = signals.get(dep.id);
     if (!value) signals.set(dep.id, (value = dep.signal(run)));
     out.push([dep.id, await value]);
@@ -83,27 +87,37 @@ async function sourceSignals(root: RelationNode, run: ExecutionRun): Promise<Arr
   return out;
 }
 
-function dependencies(root: RelationNode): ReadonlyArray<Dependency> {
-  const known = dependenciesOf.get(root);
-  if (known) return known;
+function dependencies(root: RelationNode, run: ExecutionRun): Promise<ReadonlyArray<Dependency>> {
+  let deps = dependenciesOf.get(root);
+  if (!deps) {
+    deps = findDependencies(root, run);
+    dependenciesOf.set(root, deps);
+    deps.catch(() => dependenciesOf.delete(root)); // e.g. an engine that was down: ask again next time
+  }
+  return deps;
+}
+
+async function findDependencies(root: RelationNode, run: ExecutionRun): Promise<ReadonlyArray<Dependency>> {
   const found = new Map<string, Dependency["signal"]>();
+  const sqlNodes: SqlNode[] = [];
   const seen = new Set<RelationNode>();
+  const table = (ref: BackendRef, name: string) => found.set(`table:${ref.name}:${name}`, (r) => tableSignal(ref, name, r));
   const visit = (n: RelationNode): void => {
     if (seen.has(n)) return;
     seen.add(n);
     switch (n.kind) {
       case "read":
-        found.set(`read:${nodeHash(n)}`, (run) => fileSignal(n, run));
+        found.set(`read:${nodeHash(n)}`, (r) => fileSignal(n, r));
         return;
       case "table":
-        found.set(`table:${n.backend.name}:${n.name}`, (run) => tableSignal(n.backend, n.name, run));
+        table(n.backend, n.name);
         return;
       case "cache":
         // A nested snapshot serves its first result whatever its sources do: nothing under it can change what we read.
         if (n.policy.strategy === "snapshot") return;
         break;
       case "sql":
-        found.set(`sql:${nodeHash(n)}`, (run) => sqlSignal(n, run));
+        sqlNodes.push(n);
         break;
       default:
         break;
@@ -111,9 +125,9 @@ function dependencies(root: RelationNode): ReadonlyArray<Dependency> {
     for (const input of relationInputs(n)) visit(input);
   };
   visit(root);
-  const deps = [...found.keys()].sort().map((id) => ({ id, signal: found.get(id)! }));
-  dependenciesOf.set(root, deps);
-  return deps;
+  // A SQL query depends on the tables it names itself (its named inputs are sub-expressions, visited above).
+  for (const n of sqlNodes) for (const t of await sqlTablesOf(n, run)) table(n.backend, t);
+  return [...found.keys()].sort().map((id) => ({ id, signal: found.get(id)! }));
 }
 
 async function tableSignal(ref: BackendRef, table: string, run: ExecutionRun, depth = 0): Promise<unknown> {
@@ -134,18 +148,19 @@ async function tableSignal(ref: BackendRef, table: string, run: ExecutionRun, de
  */
 const sqlTables = new WeakMap<SqlNode, Promise<string[]>>();
 
-/** A SQL node's own table reads (its named inputs are signed as sub-expressions). */
-async function sqlSignal(node: SqlNode, run: ExecutionRun): Promise<unknown> {
-  const backend = await run.backendFor(node.backend);
-  if (!backend.tablesReadBy) throw noSignal(backend, "the tables a SQL query reads");
+async function sqlTablesOf(node: SqlNode, run: ExecutionRun): Promise<string[]> {
   let names = sqlTables.get(node);
   if (!names) {
-    const probe = sqlProbe(backend.dialect, node.query, node.inputs.map(([name, rel]) => [name, rel.schema] as const));
-    names = backend.tablesReadBy(probe);
+    names = (async () => {
+      const backend = await run.backendFor(node.backend);
+      if (!backend.tablesReadBy) throw noSignal(backend, "the tables a SQL query reads");
+      const probe = sqlProbe(backend.dialect, node.query, node.inputs.map(([name, rel]) => [name, rel.schema] as const));
+      return [...new Set(await backend.tablesReadBy(probe))].sort();
+    })();
     sqlTables.set(node, names);
     names.catch(() => sqlTables.delete(node));
   }
-  return signalsOf(await names, node.backend, run, 0);
+  return names;
 }
 
 async function tablesSignals(backend: Backend, sql: string, ref: BackendRef, run: ExecutionRun, depth: number): Promise<Record<string, unknown>> {
