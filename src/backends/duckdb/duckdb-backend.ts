@@ -175,7 +175,7 @@ export class DuckDBBackend implements FileReadingBackend {
    * (see duckdb-change-signal.ts).
    */
   async changeSignal(table: string): Promise<ChangeSignal> {
-    return duckdbChangeSignal(await this.connection(), this.dialect, table);
+    return duckdbChangeSignal(await this.connection(), this.dialect, table, this.ref.params.path !== ":memory:");
   }
 
   /** The tables and views `sql` reads, found by DuckDB's binder (CTEs excluded; [] when it does not bind). */

@@ -60,8 +60,13 @@ export function duckdbChangeSignalSql(dialect: Dialect, table: string): string {
   return `SELECT count(*)::VARCHAR AS row_count, coalesce(sum(hash(_xorq_row)), 0)::VARCHAR AS row_hash_sum FROM ${dialect.tableName(table)} AS _xorq_row`;
 }
 
-export async function duckdbChangeSignal(connection: DuckDBConnection, dialect: Dialect, table: string): Promise<ChangeSignal> {
-  const source = await memoSource(connection, dialect, table);
+/**
+ * The signal of `table`. `fileBacked: false` (a connection to an in-memory database)
+ * skips the memo's catalog queries: its tables can only be scanned (a table of a file
+ * attached to it is scanned too).
+ */
+export async function duckdbChangeSignal(connection: DuckDBConnection, dialect: Dialect, table: string, fileBacked = true): Promise<ChangeSignal> {
+  const source = fileBacked ? await memoSource(connection, dialect, table) : null;
   if (source === null) return scan(connection, dialect, table);
   const checkedMs = Date.now();
   const before = await signature(source.files);
