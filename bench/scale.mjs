@@ -65,8 +65,8 @@ const RSS_GOAL_MB = 400;
 const floor = [];
 const floorCpu = [];
 for (let r = 0; r < opts.runs; r++) {
-  const res = await runProcess(process.execPath, [CLI, "--version"], { cwd: here, timeoutS: opts.timeout, measure: true });
-  if (res.code !== 0) fail(`${CLI} --version exited ${res.code}: ${res.stderr.trim()}`);
+  const res = await runProcess(process.execPath, [CLI, "--version"], { cwd: here, timeoutS: Math.max(opts.timeout, 60), measure: true });
+  if (res.code !== 0) fail(`${CLI} --version ${res.timedOut ? "timed out" : `exited ${res.code}`}: ${res.stderr.trim()}`);
   floor.push(res.wallS);
   if (res.cpuS !== null) floorCpu.push(res.cpuS);
 }
@@ -342,6 +342,7 @@ function runProcess(cmd, args, { cwd, env, timeoutS, measure = false }) {
         if (Number.isFinite(kb)) maxRssMb = kb / 1024;
         if (Number.isFinite(user) && Number.isFinite(sys)) cpuS = user + sys;
       }
+      if (rssFile) fs.rmSync(rssFile, { force: true });
       resolve({ code, timedOut, wallS, maxRssMb, cpuS, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
