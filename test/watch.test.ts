@@ -54,6 +54,7 @@ describe("watchProject", () => {
   let root: string;
   let handle: WatchHandle;
   const events = new EventQueue();
+  /** target/manifest.json is written just after a rebuild is reported: tests read it once the watcher is idle. */
   const manifestModel = (name: string) =>
     (JSON.parse(readFileSync(join(root, "target", "manifest.json"), "utf8")) as { models: Record<string, { hash: string; build: string }> }).models[name];
   const manifestHash = (name: string) => manifestModel(name)?.hash;
@@ -85,6 +86,7 @@ describe("watchProject", () => {
     const file = join(root, MODELS, "staging", "clean_orders.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("amount * 0.92", "amount * 0.93"));
     const e = rebuilt(await events.next());
+    await handle.idle();
     expect(e.changes).toEqual([{ kind: "change", file: `${MODELS}/staging/clean_orders.yaml` }]);
     expect([...e.built].sort()).toEqual(["clean_orders", "monthly_kpis", "revenue_by_region"]);
     expect(manifestHash("monthly_kpis")).not.toBe(before);
@@ -93,6 +95,7 @@ describe("watchProject", () => {
     const sql = join(root, MODELS, "marts", "revenue_by_region.sql");
     writeFileSync(sql, readFileSync(sql, "utf8").replace("order by revenue desc", "order by revenue desc, c.region"));
     const leaf = rebuilt(await events.next());
+    await handle.idle();
     expect(leaf.built).toEqual(["revenue_by_region"]);
     expect(leaf.unchanged).toBe(2);
     expect(artifact("revenue_by_region")).toBe(true);
@@ -111,6 +114,7 @@ describe("watchProject", () => {
 
     writeFileSync(file, good.replace('avg_order: "round(avg(amount), 2)"', 'avg_order: "round(avg(amount), 3)"'));
     const fixed = rebuilt(await events.next());
+    await handle.idle();
     expect(fixed.built).toEqual(["monthly_kpis"]);
     expect(artifact("monthly_kpis")).toBe(true);
   });
@@ -119,6 +123,7 @@ describe("watchProject", () => {
     const file = join(root, MODELS, "marts", "big_orders.yaml");
     writeFileSync(file, "from: ref('clean_orders')\nsteps:\n  - filter: \"amount > 200\"\n");
     const added = rebuilt(await events.next());
+    await handle.idle();
     expect(added.changes).toEqual([{ kind: "add", file: `${MODELS}/marts/big_orders.yaml` }]);
     expect(added.built).toEqual(["big_orders"]);
     expect(added.models).toBe(4);
@@ -126,6 +131,7 @@ describe("watchProject", () => {
 
     rmSync(file);
     const removed = rebuilt(await events.next());
+    await handle.idle();
     expect(removed.changes).toEqual([{ kind: "unlink", file: `${MODELS}/marts/big_orders.yaml` }]);
     expect(removed.built).toEqual([]);
     expect(removed.models).toBe(3);
@@ -140,6 +146,7 @@ describe("watchProject", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const e = rebuilt(await events.next());
+    await handle.idle();
     expect(e.changes).toEqual([{ kind: "change", file: `${MODELS}/marts/monthly_kpis.yaml` }]);
     expect(e.built).toEqual(["monthly_kpis"]);
     await handle.idle();
@@ -165,6 +172,7 @@ describe("watchProject with run", () => {
       const file = join(root, MODELS, "marts", "monthly_kpis.yaml");
       writeFileSync(file, readFileSync(file, "utf8").replace("round(avg(amount), 2)", "round(avg(amount), 1)"));
       const e = rebuilt(await events.next());
+    await handle.idle();
       expect(e.built).toEqual(["monthly_kpis"]);
       expect(e.ran.map((r) => [r.name, r.status])).toEqual([["monthly_kpis", "computed"]]);
       expect(e.ran[0]!.rows).toBeGreaterThan(0);

@@ -25,11 +25,14 @@ export interface BuildOptions {
   /** Copy the local files each expression reads into its artifact (`reads/`). */
   readonly relocateReads?: boolean;
   readonly onEvent?: ModelListener;
+  /** Write target/manifest.json after the artifacts (default true; the watch mode writes it after reporting). */
+  readonly manifest?: boolean;
 }
 
 /**
- * Artifacts written at once. Writing is file-system bound (about ten operations per
- * artifact on libuv's four threads); more in flight only queues there.
+ * Artifacts written at once. Their small files are written synchronously (see
+ * `writeDirAtomic`), so this bounds the asynchronous parts: in-memory tables written
+ * as parquet by DuckDB and read files copied with `--relocate-reads`.
  */
 const CONCURRENCY = 16;
 
@@ -114,23 +117,36 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
     }
   };
 
-  const results = await Promise.all(
-    names.map(async (name): Promise<ModelFinished> => {
-      const m = project.models.get(name)!;
-      const full = m.hash;
-      const hash = full.slice(0, 12);
-      let result: ModelFinished;
-      try {
-        const r = await ensure(full, () => m.table.node);
-        result = { event: "model_finished", name, hash, status: r.status, ms: performance.now() - startedAt.get(full)! };
-      } catch (e) {
+  const finish = (name: string, full: string, status: ModelFinished["status"], message?: string): ModelFinished => {
+    const result: ModelFinished = {
+      event: "model_finished",
+      name,
+      hash: full.slice(0, 12),
+      status,
+      ms: performance.now() - startedAt.get(full)!,
+      ...(message !== undefined ? { message } : {}),
+    };
+    options.onEvent?.(result);
+    return result;
+  };
+  // Models whose artifact exists finish at once (a no-op build of 10,000 models is this loop);
+  // the others wait for their writes, concurrently.
+  const results: Array<ModelFinished | Promise<ModelFinished>> = names.map((name) => {
+    const m = project.models.get(name)!;
+    const full = m.hash;
+    if (existing.has(full.slice(0, 12)) && !relocateReads) {
+      begin(full);
+      return finish(name, full, "unchanged");
+    }
+    return ensure(full, () => m.table.node).then(
+      (r) => finish(name, full, r.status),
+      (e: unknown) => {
         begin(full);
-        result = { event: "model_finished", name, hash, status: "error", ms: performance.now() - startedAt.get(full)!, message: (e as Error).message };
-      }
-      options.onEvent?.(result);
-      return result;
-    }),
-  );
-  await writeManifest(project);
-  return results;
+        return finish(name, full, "error", (e as Error).message);
+      },
+    );
+  });
+  const finished = await Promise.all(results);
+  if (options.manifest !== false) await writeManifest(project);
+  return finished;
 }

@@ -21,7 +21,7 @@ import { selectModels } from "../project/selection.js";
 import { type LoadSession, type Project, locateProject, loadProject } from "../project/project.js";
 import { ProjectError, type ProjectProblem } from "../project/project-errors.js";
 import { parseSelector } from "../project/selector-parser.js";
-import { selectionGraph } from "./manifest.js";
+import { selectionGraph, writeManifest } from "./manifest.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 import { buildModels } from "./project-build.js";
 import { runModels } from "./project-run.js";
@@ -113,7 +113,9 @@ export async function watchProject(options: WatchOptions, onEvent: WatchListener
   let closed = false;
 
   const cycle = async (trigger: "initial" | "change", changes: ReadonlyArray<FileChange>, start: number) => {
-    onEvent(await rebuild(options, session, trigger, changes, start));
+    const { event, finish } = await rebuild(options, session, trigger, changes, start);
+    onEvent(event);
+    await finish();
   };
 
   const flush = () => {
@@ -176,24 +178,45 @@ export async function watchProject(options: WatchOptions, onEvent: WatchListener
   };
 }
 
-/** One load + build (+ run); every failure becomes an event, never an exception. */
-async function rebuild(options: WatchOptions, session: LoadSession, trigger: "initial" | "change", changes: ReadonlyArray<FileChange>, start: number): Promise<WatchEvent> {
+/**
+ * One load + build (+ run); every failure becomes an event, never an exception. The
+ * event is reported before `finish` writes target/manifest.json (10 MB at 10,000 models)
+ * and closes the connections, so the latency reported is save-to-artifact.
+ */
+async function rebuild(
+  options: WatchOptions,
+  session: LoadSession,
+  trigger: "initial" | "change",
+  changes: ReadonlyArray<FileChange>,
+  start: number,
+): Promise<{ event: WatchEvent; finish: () => Promise<void> }> {
   let project: Project;
   try {
+    // Chokidar saw every change since the last load: the other files are not stat'ed again.
+    session.changed = trigger === "initial" ? undefined : changes.map((c) => c.file);
     project = await loadProject({ cwd: options.cwd, project: options.project, vars: options.vars }, session);
   } catch (e) {
-    return projectError(trigger, changes, e, start);
+    return { event: projectError(trigger, changes, e, start), finish: async () => undefined };
   }
+  let wroteArtifacts = false;
+  const finish = async () => {
+    try {
+      if (wroteArtifacts) await writeManifest(project);
+    } finally {
+      await project.close();
+    }
+  };
   try {
     const graph = selectionGraph(project, null);
     const names = selectModels(graph, { select: options.select, exclude: options.exclude });
-    const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: options.onModel });
+    const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: options.onModel, manifest: false });
+    wroteArtifacts = true;
     const ms = performance.now() - start;
     const built = results.filter((r) => r.status === "built" || r.status === "relocated").map((r) => r.name);
     const ran = options.run && built.length > 0
       ? await runModels(project, built, { threads: options.threads, onEvent: options.onModel })
       : [];
-    return {
+    const event: WatchEvent = {
       event: "rebuilt",
       trigger,
       changes,
@@ -205,10 +228,9 @@ async function rebuild(options: WatchOptions, session: LoadSession, trigger: "in
       ran,
       ms,
     };
+    return { event, finish };
   } catch (e) {
-    return projectError(trigger, changes, e, start);
-  } finally {
-    await project.close();
+    return { event: projectError(trigger, changes, e, start), finish };
   }
 }
 

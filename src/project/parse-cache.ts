@@ -44,6 +44,8 @@ export class ParseCache {
   readonly #start = Date.now();
   #changed = false;
   #parsed = 0;
+  /** With `trustAllBut`: which keys are served unchecked. */
+  #trust: { readonly changed: ReadonlySet<string>; readonly watched: string } | null = null;
 
   private constructor(file: string | null, entries: Map<string, Entry>, previousStart: number) {
     this.#file = file;
@@ -88,10 +90,15 @@ export class ParseCache {
 
   /** The cached result when the file is unchanged, else its text and how to keep its new parse. */
   #lookup<T>(path: string, key: string, kind: string, stillValid?: (data: T) => boolean): ParsedFile<T> | { text: () => string; store: (data: T | null) => T | null } {
-    const st = statSync(path);
     let text: string | null = null;
     const textOf = () => (text ??= readFileSync(path, "utf8"));
     const entry = this.#entries.get(key);
+    const trusted = this.#trust !== null && key.startsWith(this.#trust.watched) && !this.#trust.changed.has(key);
+    if (entry && trusted && entry.kind === kind && (!stillValid || stillValid(entry.data as T))) {
+      this.#used.set(key, entry);
+      return { data: entry.data as T, text: textOf };
+    }
+    const st = statSync(path);
     if (entry && entry.kind === kind && (!stillValid || stillValid(entry.data as T))) {
       const sameStat = entry.size === st.size && entry.mtimeMs === st.mtimeMs && entry.ino === st.ino;
       const racy = entry.mtimeMs >= this.#previousStart - RACY_MS;
@@ -130,6 +137,15 @@ export class ParseCache {
    */
   successor(): ParseCache {
     return new ParseCache(this.#file, new Map(this.#used), this.#start);
+  }
+
+  /**
+   * Serve entries whose key starts with `watched` without a stat, except those of
+   * `changed`: for a process that watches those files and knows which changed since
+   * the last load.
+   */
+  trustAllBut(changed: Iterable<string>, watched: string): void {
+    this.#trust = { changed: new Set(changed), watched };
   }
 
   /** Writes the entries this load used (entries of deleted files are dropped), atomically. */

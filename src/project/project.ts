@@ -86,12 +86,18 @@ export async function locateProject(options: LoadOptions = {}): Promise<ProjectL
 export interface LoadSession {
   parse?: ParseCache;
   resolve?: ResolveCache;
+  /**
+   * The files (relative to the project root, `/`-separated) that changed since the last
+   * load, when the caller watches xorq_project/: its other files are not even stat'ed.
+   */
+  changed?: ReadonlyArray<string>;
 }
 
 export async function loadProject(options: LoadOptions = {}, session?: LoadSession): Promise<Project> {
   const location = await locateProject(options);
   const target = join(location.root, "target");
   const parsed = session?.parse ?? ParseCache.open(join(target, "parse_cache.json"));
+  if (session?.parse && session.changed) parsed.trustAllBut(session.changed, `${PROJECT_DIR}/`);
   const { spec, problems } = await loadProjectSpec(location, parsed);
   parsed.save();
   if (session) session.parse = parsed.successor();
