@@ -196,12 +196,13 @@ async function rebuild(
     session.changed = trigger === "initial" ? undefined : changes.map((c) => c.file);
     project = await loadProject({ cwd: options.cwd, project: options.project, vars: options.vars }, session);
   } catch (e) {
-    return { event: projectError(trigger, changes, e, start), finish: async () => undefined };
+    return { event: projectError(trigger, changes, e, start), finish: async () => session.save?.() };
   }
   let wroteArtifacts = false;
   const finish = async () => {
     try {
       if (wroteArtifacts) await writeManifest(project);
+      await session.save?.();
     } finally {
       await project.close();
     }

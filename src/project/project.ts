@@ -86,6 +86,12 @@ export async function locateProject(options: LoadOptions = {}): Promise<ProjectL
 export interface LoadSession {
   parse?: ParseCache;
   resolve?: ResolveCache;
+  schemas?: SchemaCache;
+  /**
+   * Writes what the last load learned to target/. A load in a session does not write
+   * its caches itself: the caller saves when it has reported its result.
+   */
+  save?: () => Promise<void>;
   /**
    * The files (relative to the project root, `/`-separated) that changed since the last
    * load, when the caller watches xorq_project/: its other files are not even stat'ed.
@@ -96,25 +102,33 @@ export interface LoadSession {
 export async function loadProject(options: LoadOptions = {}, session?: LoadSession): Promise<Project> {
   const location = await locateProject(options);
   const target = join(location.root, "target");
-  const parsed = session?.parse ?? ParseCache.open(join(target, "parse_cache.json"));
+  const parsed = session?.parse ? session.parse.successor() : ParseCache.open(join(target, "parse_cache.json"));
   if (session?.parse && session.changed) parsed.trustAllBut(session.changed, `${PROJECT_DIR}/`);
   const { spec, problems } = await loadProjectSpec(location, parsed);
-  parsed.save();
-  if (session) session.parse = parsed.successor();
   const graph = buildGraph(spec, problems);
   const vars = { ...spec.config.vars, ...options.vars };
   const connections = new Connections(spec.profiles, { baseDir: location.projectDir });
-  const schemas = await SchemaCache.open(join(target, "schema_cache.json"));
+  const schemas = session?.schemas ? session.schemas.successor() : await SchemaCache.open(join(target, "schema_cache.json"));
   const fingerprint = resolveFingerprint(spec);
-  const resolveCache = session?.resolve?.fingerprint === fingerprint ? session.resolve : ResolveCache.open(join(target, "resolve_cache.json"), fingerprint);
+  const resolveCache = session?.resolve?.fingerprint === fingerprint ? session.resolve.successor() : ResolveCache.open(join(target, "resolve_cache.json"), fingerprint);
+  let saveResolved = async (): Promise<void> => undefined;
+  const save = async () => {
+    parsed.save();
+    await saveResolved();
+  };
+  if (session) Object.assign(session, { parse: parsed, save });
   let resolved;
   try {
     resolved = await resolveProject(location, spec.config, vars, graph, connections, schemas, resolveCache, problems);
     problems.throwIfAny();
-    await schemas.save({ keepUnused: resolveCache.reused > 0 }).catch(() => undefined);
-    resolveCache.save();
-    if (session) session.resolve = resolveCache.successor();
+    saveResolved = async () => {
+      await schemas.save({ keepUnused: resolveCache.reused > 0 }).catch(() => undefined);
+      resolveCache.save();
+    };
+    if (session) Object.assign(session, { schemas, resolve: resolveCache });
+    else await save();
   } catch (e) {
+    if (!session) await save();
     await connections.closeAll();
     throw e;
   }

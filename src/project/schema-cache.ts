@@ -53,6 +53,11 @@ export class SchemaCache {
     return schema;
   }
 
+  /** The cache as the next load in this process finds it (every entry it knows). */
+  successor(): SchemaCache {
+    return new SchemaCache(this.#file, new Map(this.#entries));
+  }
+
   /**
    * Writes the entries used by this load; older ones are dropped (so the file does not
    * grow) unless `keepUnused`: when the resolve cache served some models, their schemas
