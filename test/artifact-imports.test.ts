@@ -88,6 +88,10 @@ describe("artifacts that import upstream artifacts", () => {
     expect(sql.imports).toEqual({ by_region: h["by_region"], ranked: h["ranked"] });
     expect(sql.segments[0].sql).toContain('"by_region"');
     expect(sql.segments[0].sql).not.toContain("read_csv");
+    // profiles.yaml and metadata.json still describe the whole expression.
+    expect(YAML.parse(readFileSync(join(dir("report"), "profiles.yaml"), "utf8")).profiles).toEqual({ local: { kind: "duckdb", path: ":memory:" } });
+    expect(JSON.parse(readFileSync(join(dir("report"), "metadata.json"), "utf8")).vars).toEqual({ min_amount: 40 });
+    expect(YAML.parse(readFileSync(join(dir("report"), "deferred_reads.yaml"), "utf8")).reads).toEqual([]);
 
     // The same expression as a standalone artifact (no imports): what builds wrote before.
     const project = await loadProject({ cwd: root });
@@ -219,12 +223,14 @@ describe("expr.yaml text", () => {
       "multi\nline", "multi\nline\n", "multi\nline\n\n", "\nleading newline", "  indented\nblock", "tab\tinside\nx", "---\nmarker",
       "select 1\n\nfrom t -- ünïcödé ✓", "a\n  b\n    c", "emoji 😀\nx", "carriage\r\nreturn", "ends with colon:", "'quoted'", '"dq"',
       "x".repeat(100), `${"y".repeat(80)}\n${"z".repeat(80)}`, "line\n   \nspaces only line",
+      "m_00123", "_x", "TRUE", "False", "NULL", "Null", "0123", "12e45", "12E45", "1e", "e12", "abc123", "123abc", "0x1f", "0o17",
+      "deadbeef", "12345678901234567890", "9".repeat(64), "1e0", "ff", "1.5", ".inf", "-1", "+1",
     ];
     const value = {
       root: "0123456789012345678901234567890123456789012345678901234567890123",
       strings,
       keyed: Object.fromEntries(strings.filter((s) => !s.includes("\n")).map((s, i) => [s || `empty${i}`, i])),
-      numbers: [0, -1, 1.5, 1e21, -0.25],
+      numbers: [0, -1, 1.5, 1e21, -0.25, -0, 2 ** 53, Number.MAX_SAFE_INTEGER, -42],
       flags: [true, false, null],
       empty: { map: {}, list: [] },
       nested: [[["a", "b"], []], [{ x: 1, y: [{ z: "multi\nline" }] }], {}],

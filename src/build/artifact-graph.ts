@@ -5,8 +5,9 @@
  * each upstream root it refers to (full node hash) to that model's artifact (short
  * hash), a sibling directory: `builds/<short>/` beside a build, `entries/<short>/`
  * beside a catalog entry. The whole expression is the union of the node maps over the
- * import closure; what the files list (reads, profiles, vars, in-memory data) is
- * gathered the same way. Each artifact is read once however many paths reach it.
+ * import closure, and each artifact's relocated reads and in-memory data are in its own
+ * directory. (profiles.yaml and metadata.json describe the whole expression already.)
+ * Each artifact is read once however many paths reach it.
  *
  * ```ts
  * const { graph } = readArtifactGraph("builds/3f2a9c1b7d4e");
@@ -31,26 +32,19 @@ export interface ArtifactExprDoc extends ExprGraph {
   readonly imports?: Readonly<Record<string, string>>;
 }
 
-export type ProfileParams = Readonly<Record<string, string | number | boolean>>;
-
 export interface ArtifactGraph {
   /** The whole expression: the artifact's nodes and its imports'. */
   readonly graph: ExprGraph;
   /** The artifact's directory and those of everything it imports, the artifact first. */
   readonly dirs: ReadonlyArray<string>;
-  /** profiles.yaml over the closure (the artifact's own entries first); with `forRun`. */
-  readonly profiles: Readonly<Record<string, ProfileParams>>;
-  /** metadata.json's `vars` over the closure; with `forRun`. */
-  readonly vars: Readonly<Record<string, unknown>>;
 }
 
 export interface ReadGraphOptions {
   /**
-   * Read what running needs from every artifact of the closure: profiles.yaml,
-   * metadata.json's vars, and reads copied in with `--relocate-reads` (pointed at
-   * their copies, absolute paths). Otherwise expr.yaml alone (lineage).
+   * Point the reads each artifact of the closure copied in with `--relocate-reads` at
+   * their copies (absolute paths, for running). Otherwise expr.yaml alone (lineage).
    */
-  readonly forRun?: boolean;
+  readonly relocate?: boolean;
 }
 
 export function readText(dir: string, file: string): string {
@@ -124,8 +118,6 @@ interface DeferredReads {
 /** Reads an artifact and, recursively, what it imports, into one expression graph. */
 export function readArtifactGraph(dir: string, options: ReadGraphOptions = {}): ArtifactGraph {
   const nodes: NodeMap = {};
-  const profiles: Record<string, ProfileParams> = {};
-  const vars: Record<string, unknown> = {};
   const dirs: string[] = [];
   const seen = new Set<string>();
   let root: string | null = null;
@@ -134,15 +126,9 @@ export function readArtifactGraph(dir: string, options: ReadGraphOptions = {}): 
     dirs.push(at);
     const doc = readExprDoc(at);
     root ??= doc.root;
-    const own = options.forRun ? relocateReads(doc.nodes, at) : doc.nodes;
+    const own = options.relocate ? relocateReads(doc.nodes, at) : doc.nodes;
     for (const [id, n] of Object.entries(own)) {
       nodes[id] ??= n;
-    }
-    if (options.forRun) {
-      const profilesDoc = parseYaml<{ profiles?: Record<string, ProfileParams> } | null>(at, "profiles.yaml");
-      for (const [name, p] of Object.entries(profilesDoc?.profiles ?? {})) profiles[name] ??= p;
-      const metadata = JSON.parse(readText(at, "metadata.json")) as { vars?: Record<string, unknown> };
-      for (const [name, v] of Object.entries(metadata.vars ?? {})) if (!(name in vars)) vars[name] = v;
     }
     for (const short of Object.values(doc.imports ?? {}).sort()) {
       const target = importDir(at, short);
@@ -152,7 +138,7 @@ export function readArtifactGraph(dir: string, options: ReadGraphOptions = {}): 
     }
   };
   visit(dir);
-  return { graph: { root: root!, nodes }, dirs, profiles, vars };
+  return { graph: { root: root!, nodes }, dirs };
 }
 
 /** Points relocated reads at their copies inside the artifact (absolute paths, at run time only). */

@@ -10,6 +10,7 @@
 import "../runtime.js";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import YAML from "yaml";
 import { type ExprGraph, type Json, fromGraph } from "../expr/canonical.js";
 import { isInteger, isFloat, isDecimal, type DataType } from "../expr/data-type.js";
 import { Table } from "../expr/table.js";
@@ -40,12 +41,13 @@ export interface OpenedArtifact {
 /** Opens an artifact with the artifacts it imports (siblings of `dir`), ready to run. */
 export async function openArtifact(dir: string, options: OpenArtifactOptions = {}): Promise<OpenedArtifact> {
   const metadata = JSON.parse(readText(dir, "metadata.json")) as Record<string, unknown>;
-  const read = readArtifactGraph(dir, { forRun: true });
+  const read = readArtifactGraph(dir, { relocate: true });
   let graph = read.graph;
-  if (options.vars && Object.keys(options.vars).length > 0) graph = overrideVars(graph, options.vars, read.vars);
+  if (options.vars && Object.keys(options.vars).length > 0) graph = overrideVars(graph, options.vars, metadata);
 
   const node = fromGraph(graph);
-  const profiles: Profile[] = Object.entries(read.profiles).map(([name, { kind, ...params }]) => ({ name, kind: String(kind), params }));
+  const profilesDoc = YAML.parse(readText(dir, "profiles.yaml")) as { profiles?: Record<string, Record<string, string | number | boolean>> };
+  const profiles: Profile[] = Object.entries(profilesDoc?.profiles ?? {}).map(([name, { kind, ...params }]) => ({ name, kind: String(kind), params }));
   const baseDir = options.baseDir ?? (await findProject(dirname(dir)))?.projectDir ?? dir;
   const connections = new Connections(profiles, { baseDir });
 
@@ -84,12 +86,9 @@ function coerce(name: string, text: string, type: DataType): Json {
   return text;
 }
 
-/**
- * Replaces the values of the named vars everywhere the expression holds them. `vars`:
- * the vars it was built with (metadata.json's, over the artifact and its imports).
- */
-export function overrideVars(graph: ExprGraph, overrides: Readonly<Record<string, string>>, vars: Readonly<Record<string, unknown>>): ExprGraph {
-  const known = Object.keys(vars);
+/** Replaces the values of the named vars everywhere the expression holds them. */
+export function overrideVars(graph: ExprGraph, overrides: Readonly<Record<string, string>>, metadata: Readonly<Record<string, unknown>>): ExprGraph {
+  const known = Object.keys((metadata["vars"] as Record<string, unknown> | undefined) ?? {});
   const unknown = Object.keys(overrides).filter((n) => !known.includes(n));
   if (unknown.length > 0) {
     throw new ArtifactError(`-p ${unknown.join(", ")}: not a var of this build (its vars: ${known.join(", ") || "none"})`);

@@ -6,8 +6,9 @@
  *
  * With `imports` (a project build passes the other models' roots), the artifact holds
  * only its own nodes and refers to upstream models' artifacts by hash: expr.yaml gets
- * a sorted `imports:` map (node hash -> artifact short hash), and every other file
- * describes the own nodes (their SQL, reads, profiles, in-memory data, vars). The
+ * a sorted `imports:` map (node hash -> artifact short hash); sql.yaml,
+ * deferred_reads.yaml and memtables/ cover the own nodes, while profiles.yaml and
+ * metadata.json (`profiles`, `vars`) still describe the whole expression. The
  * artifact is self-contained together with the artifacts it imports, which are its
  * sibling directories (the catalog stores them the same way). Copying every ancestor
  * into each artifact made a project's artifacts quadratic in size: 5 GB for 5,600 of
@@ -29,7 +30,7 @@ import { graphYaml, yamlText } from "../expr/yaml.js";
 import type { Profile } from "../project/connections.js";
 import { jsonText, writeDirAtomic } from "./atomic-write.js";
 import { writeBatches } from "./data-files.js";
-import { type ArtifactImports, type ExprFacts, type OwnNodes, exprFacts, importRelation, ownNodes, segmentSql } from "./expr-facts.js";
+import { type ArtifactImports, type ExprFacts, type OwnNodes, type WholeFacts, exprFacts, importRelation, ownNodes, segmentSql, wholeFacts } from "./expr-facts.js";
 import { toolVersion } from "./tool-version.js";
 
 export interface ArtifactRequest {
@@ -83,7 +84,8 @@ export async function writeArtifact(buildsDir: string, req: ArtifactRequest): Pr
   }
   const own = ownNodes(node, req.imports);
   const facts = exprFacts(node, req.imports);
-  const written = await writeDirAtomic(dir, (tmp) => fill(tmp, req, own, facts), { replace: exists });
+  const whole = wholeFacts(node, req.imports);
+  const written = await writeDirAtomic(dir, (tmp) => fill(tmp, req, own, facts, whole), { replace: exists });
   return { status: !written ? "unchanged" : exists ? "relocated" : "built", dir, hash };
 }
 
@@ -108,7 +110,7 @@ function importMaps(own: OwnNodes, imports: ArtifactImports | undefined): { byNo
   return { byNode, byName: Object.fromEntries(byName.sort(([a], [b]) => (a < b ? -1 : 1))) };
 }
 
-async function fill(tmp: string, req: ArtifactRequest, own: OwnNodes, facts: ExprFacts): Promise<void> {
+async function fill(tmp: string, req: ArtifactRequest, own: OwnNodes, facts: ExprFacts, whole: WholeFacts): Promise<void> {
   const { table } = req;
   const node = table.node;
   const imported = own.imported.length > 0 ? importMaps(own, req.imports) : null;
@@ -133,8 +135,8 @@ async function fill(tmp: string, req: ArtifactRequest, own: OwnNodes, facts: Exp
   writeFileSync(join(tmp, "deferred_reads.yaml"), yaml({ reads, tables: facts.tables }));
 
   const profiles: Record<string, Record<string, unknown>> = {};
-  for (const b of facts.backends) profiles[b.name] = { kind: b.kind, ...b.params };
-  for (const name of facts.cacheProfiles) {
+  for (const b of whole.backends) profiles[b.name] = { kind: b.kind, ...b.params };
+  for (const name of whole.cacheProfiles) {
     const p = req.profiles?.find((x) => x.name === name);
     if (p && !profiles[name]) profiles[name] = { kind: p.kind, ...p.params };
   }
@@ -156,7 +158,7 @@ async function fill(tmp: string, req: ArtifactRequest, own: OwnNodes, facts: Exp
     project: req.project,
     schema: node.schema,
     profiles: Object.keys(sortedProfiles),
-    vars: facts.vars,
+    vars: whole.vars,
   };
   writeFileSync(join(tmp, "metadata.json"), jsonText(metadata));
 }

@@ -35,9 +35,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * bench/artifact-build.mjs).
  */
 export async function writeDirAtomic(path: string, fill: (dir: string) => Promise<void>, options: { replace?: boolean } = {}): Promise<boolean> {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
-  mkdirSync(tmp);
+  try {
+    mkdirSync(tmp);
+  } catch (e) {
+    // The parent is made only when missing: a recursive mkdir costs two calls per artifact.
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(tmp);
+  }
   try {
     await fill(tmp);
     if (options.replace) {

@@ -160,6 +160,50 @@ export function exprFacts(root: RelationNode, imports?: ArtifactImports): ExprFa
   };
 }
 
+/** What the whole expression uses (the artifact and everything it imports). */
+export type WholeFacts = Pick<ExprFacts, "backends" | "vars" | "cacheProfiles">;
+
+/** Per imports map (one per project build): root hash -> its whole facts. */
+const wholeMemo = new WeakMap<ArtifactImports, Map<string, WholeFacts>>();
+
+/**
+ * The engines, vars and cache profiles of the whole expression, which profiles.yaml
+ * and metadata.json list even when the nodes are imported: the own nodes' facts joined
+ * with each import's, memoized per imports map so a project build visits every node
+ * once, not once per descendant.
+ */
+export function wholeFacts(root: RelationNode, imports: ArtifactImports = new Map()): WholeFacts {
+  if (imports.size === 0) return exprFacts(root);
+  let memo = wholeMemo.get(imports);
+  if (!memo) {
+    memo = new Map();
+    wholeMemo.set(imports, memo);
+  }
+  const compute = (node: RelationNode): WholeFacts => {
+    const h = nodeHash(node);
+    const known = memo.get(h);
+    if (known) return known;
+    const parts = [exprFacts(node, imports), ...ownNodes(node, imports).imported.map(compute)];
+    const backends = new Map<string, BackendRef>();
+    const vars: Record<string, unknown> = {};
+    const cacheProfiles = new Set<string>();
+    // Own facts first: where two parts disagree (they cannot within one project), the artifact's own win.
+    for (const p of parts) {
+      for (const b of p.backends) if (!backends.has(b.name)) backends.set(b.name, b);
+      for (const [k, v] of Object.entries(p.vars)) if (!(k in vars)) vars[k] = v;
+      for (const c of p.cacheProfiles) cacheProfiles.add(c);
+    }
+    const whole: WholeFacts = {
+      backends: [...backends.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+      vars: Object.fromEntries(Object.entries(vars).sort(([a], [b]) => (a < b ? -1 : 1))),
+      cacheProfiles: [...cacheProfiles].sort(),
+    };
+    memo.set(h, whole);
+    return whole;
+  };
+  return compute(root);
+}
+
 /** The relation an imported model appears as in compiled SQL: the model's name. */
 export function importRelation(i: ArtifactImport): string {
   return i.model ?? `_xorq_artifact_${i.artifact}`;

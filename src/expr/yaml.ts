@@ -110,6 +110,13 @@ const scalars = new Map<string, string>();
  */
 const PLAIN_BLOCK = /^(?=[^]*\n)[^\s\x00-\x1f\x7f-\x9f\ud800-\udfff][^\t\r\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]*(?<![\s])$/;
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
+/**
+ * Strings the `yaml` package writes plain and as they are: identifiers and hex hashes,
+ * unless YAML's core schema would read them as something else (a boolean, null, an
+ * integer or a float like `12e3`).
+ */
+const PLAIN_WORD = /^(?:[A-Za-z_][A-Za-z0-9_]*|[0-9a-f]+)$/;
+const RESERVED_WORD = /^(?:null|Null|NULL|true|True|TRUE|false|False|FALSE|[0-9]+(?:e[0-9]+)?)$/;
 
 /**
  * The `yaml` package's text for a scalar in a block collection, without the final
@@ -117,7 +124,12 @@ const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
  * are; a lone top-level block scalar is not indented).
  */
 function scalar(v: string | number | boolean | null): string {
-  if (typeof v === "string" && PLAIN_BLOCK.test(v) && !DOCUMENT_MARKER.test(v)) return `|-\n  ${v.replace(/\n+/g, "$&  ")}`;
+  if (typeof v === "string") {
+    if (PLAIN_WORD.test(v) && !RESERVED_WORD.test(v)) return v;
+    if (PLAIN_BLOCK.test(v) && !DOCUMENT_MARKER.test(v)) return `|-\n  ${v.replace(/\n+/g, "$&  ")}`;
+  } else if (v === null || typeof v === "boolean" || (Number.isSafeInteger(v) && !Object.is(v, -0))) {
+    return String(v);
+  }
   const write = () => YAML.stringify([v], OPTIONS).slice(2, -1);
   if (typeof v !== "string" || v.length > 64) return write();
   let text = scalars.get(v);
