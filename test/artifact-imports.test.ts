@@ -215,6 +215,32 @@ describe("artifacts that import upstream artifacts", () => {
   }, 60_000);
 });
 
+describe("in-memory data behind an import", () => {
+  it("is snapshotted by the artifact that holds it and found through the import", async () => {
+    const root = tempDir();
+    writeFiles(root, {
+      ...DIAMOND,
+      "xorq_project/models/targets.ts": [
+        'import { model, memtable } from "xorq";',
+        "",
+        'export default model({ name: "targets" }, () => memtable({ region: ["north", "south"], goal: [100, 200] }));',
+        "",
+      ].join("\n"),
+      "xorq_project/models/vs_goal.sql": "select b.region, b.total, t.goal\nfrom {{ ref('by_region') }} as b\njoin {{ ref('targets') }} as t on b.region = t.region\norder by b.region\n",
+    });
+    const build = await xorq(root, ["build", "--select", "vs_goal", "--relocate-reads"]);
+    expect(build.code, build.stderr).toBe(0);
+    const h = manifestHashes(root);
+    expect(existsSync(join(root, "builds", h["vs_goal"]!, "memtables"))).toBe(false);
+    expect(readdirSync(join(root, "builds", h["targets"]!, "memtables")).length).toBe(1);
+    const elsewhere = tempDir("xorq-mem-");
+    for (const x of [h["vs_goal"]!, ...importClosure(join(root, "builds", h["vs_goal"]!))]) cpSync(join(root, "builds", x), join(elsewhere, x), { recursive: true });
+    const run = await xorq(elsewhere, ["run", h["vs_goal"]!, "-o", "rows.json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect((rowsOf(join(elsewhere, "rows.json")) as Array<{ goal: number }>).map((r) => Number(r.goal))).toEqual([100, 200]);
+  }, 60_000);
+});
+
 describe("expr.yaml text", () => {
   const OPTIONS = { aliasDuplicateObjects: false, lineWidth: 0 } as const;
   it("is exactly what the yaml package writes, for awkward scalars too", () => {
