@@ -19,6 +19,7 @@ import { setCacheBaseDir } from "../cache/cache-dirs.js";
 import { onCacheEvent } from "../cache/cache-events.js";
 import { nodeHash, shortHash, shortHashOf } from "../expr/canonical.js";
 import { Table } from "../expr/table.js";
+import { countStar } from "../expr/value.js";
 import type { Project } from "../project/project.js";
 import { jsonText, writeFileAtomic } from "./atomic-write.js";
 import { writeBatches } from "./data-files.js";
@@ -150,12 +151,17 @@ async function runOne(
     const table = new Table(root, { backends, memtables: m.table.context.memtables });
     // An entry of the catalog without a result keeps the batches to store them.
     const kept: arrow.RecordBatch[] | null = catalog && entry ? [] : null;
-    const batches = kept ? keeping(table.toBatches(), kept) : table.toBatches();
+    const batches = () => (kept ? keeping(table.toBatches(), kept) : table.toBatches());
     let rows = 0;
     if (outputDir) {
-      rows = await writeBatches(batches, root.schema, join(outputDir, `${name}.parquet`), "parquet");
+      rows = await writeBatches(batches(), root.schema, join(outputDir, `${name}.parquet`), "parquet");
+    } else if (root.kind === "cache" && !kept) {
+      // A cached model's rows are stored (or stored now): counting them reads the entry's
+      // metadata, not its data, so a no-op run of cached models reads no results.
+      const counted = await table.agg({ rows: countStar() }).execute();
+      rows = Number(counted.getChildAt(0)?.get(0) ?? 0);
     } else {
-      for await (const b of batches) rows += b.numRows;
+      for await (const b of batches()) rows += b.numRows;
     }
     if (catalog && entry && kept) {
       await storeResult(catalog, entry.hash, kept.length > 0 ? new arrow.Table(kept) : new arrow.Table(toArrowSchema(root.schema)));
