@@ -6,23 +6,18 @@
  * (LSB-first bits), so those columns are copied as buffers.
  */
 import * as arrow from "apache-arrow";
-import {
-  DuckDBBlobValue,
-  DuckDBDataChunk,
-  DuckDBDateValue,
-  DuckDBDecimalValue,
-  DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
-  DuckDBTimeValue,
-  DuckDBTypeId,
-  type DuckDBType,
-  type DuckDBVector,
-} from "@duckdb/node-api";
+import type * as DuckDBApi from "@duckdb/node-api";
+import type { DuckDBType, DuckDBVector } from "@duckdb/node-api";
+import { duckdbApi } from "./duckdb-api.js";
 import bindings from "@duckdb/node-bindings";
 import { type DataType, type Schema, decimalParts, decimal, isDecimal, isTimestamp, timestamp } from "../../expr/data-type.js";
 import { toArrowSchema, toArrowType } from "../arrow-types.js";
 import { scaledText } from "../arrow-values.js";
 import { ColumnBuilder, readInt128, toScaledDecimal } from "../column-builder.js";
+
+const { DuckDBBlobValue, DuckDBDataChunk, DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTimeValue, DuckDBTypeId } = duckdbApi;
+type DuckDBDataChunk = DuckDBApi.DuckDBDataChunk;
+type DuckDBTypeId = DuckDBApi.DuckDBTypeId;
 
 /** Our type for a DuckDB column type; unknown nested types travel as text. */
 export function fromDuckDBType(t: DuckDBType): DataType {

@@ -2,7 +2,8 @@
  * Embedded DuckDB through @duckdb/node-api: the default engine (in-process, no server).
  */
 import * as arrow from "apache-arrow";
-import { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBPreparedStatement } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement } from "@duckdb/node-api";
+import { duckdbApi } from "./duckdb-api.js";
 import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef, ReadFormat } from "../../expr/relation-nodes.js";
 import { DuckDBDialect } from "../../compile/dialects/duckdb-dialect.js";
@@ -63,7 +64,7 @@ export class DuckDBBackend implements FileReadingBackend {
     this.ref = { name: options.name ?? "duckdb", kind: "duckdb", params: { path } };
     this.#options = options;
     this.#ownsInstance = shared === undefined;
-    this.#opening = (shared ?? DuckDBInstance.create(path, { ...DEFAULT_CONFIG, ...options.config })).then(async (instance) => ({
+    this.#opening = (shared ?? duckdbApi.DuckDBInstance.create(path, { ...DEFAULT_CONFIG, ...options.config })).then(async (instance) => ({
       instance,
       connection: await instance.connect(),
     }));
@@ -144,7 +145,7 @@ export class DuckDBBackend implements FileReadingBackend {
     const appender = await (await this.connection()).createAppender(name, options.temporary ? "main" : null, options.temporary ? "temp" : null);
     try {
       const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
-      const chunk = DuckDBDataChunk.create(types);
+      const chunk = duckdbApi.DuckDBDataChunk.create(types);
       const CHUNK = 2048;
       for await (const batch of batches) {
         for (let offset = 0; offset < batch.numRows; offset += CHUNK) {

@@ -42,7 +42,8 @@
  * signature: the next check rescans, finds the same checksum, and the key is unchanged.
  */
 import { stat } from "node:fs/promises";
-import { version as duckdbVersion, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { duckdbApi } from "./duckdb-api.js";
 import type { ChangeSignal } from "../backend.js";
 import type { Dialect } from "../../compile/dialect.js";
 import { sha256, stableStringify } from "../../expr/canonical.js";
@@ -122,7 +123,7 @@ async function memoSource(connection: DuckDBConnection, dialect: Dialect, table:
     files.add(file);
   }
   const sorted = [...files].sort();
-  return { files: sorted, memoKey: sha256(stableStringify({ v: 1, duckdb: duckdbVersion(), plan: planText, files: sorted })) };
+  return { files: sorted, memoKey: sha256(stableStringify({ v: 1, duckdb: duckdbApi.version(), plan: planText, files: sorted })) };
 }
 
 /** Every data source of a serialized logical plan: its catalog when it is a scan of a DuckDB table, else null. */
