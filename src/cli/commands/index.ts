@@ -21,9 +21,10 @@ export const commands: Readonly<Record<string, () => Promise<{ register: Registe
   cache: () => import("./cache.js"),
 };
 
-/** The commands to register for `argv`: the one it names, or all (for help and errors). */
+/** The commands to register for `argv`: none for --version, the one it names, or all (for help and errors). */
 export async function commandsFor(argv: ReadonlyArray<string>): Promise<RegisterCommand[]> {
   const named = argv[2];
+  if (named === "--version" || named === "-V") return [];
   const chosen = named !== undefined && Object.hasOwn(commands, named) ? [commands[named]!] : Object.values(commands);
   return (await Promise.all(chosen.map((load) => load()))).map((m) => m.register);
 }
