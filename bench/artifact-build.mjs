@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { buildModels } from "../dist/build/project-build.js";
+import { buildModels } from "../dist/tasks/project-build.js";
 import { loadProject } from "../dist/project/project.js";
 
 const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));

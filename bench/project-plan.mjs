@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { planBuild } from "../dist/build/plan.js";
+import { planBuild } from "../dist/tasks/plan.js";
 import { loadProject } from "../dist/project/project.js";
 
 const sizes = process.argv.slice(2).map(Number);

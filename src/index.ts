@@ -39,7 +39,7 @@ export { exprToYaml, exprFromYaml } from "./expr/yaml.js";
 export { toGraph, fromGraph, nodeHash } from "./expr/canonical.js";
 export { compile } from "./compile/compiler.js";
 export { Dialect, UnsupportedError } from "./compile/dialect.js";
-export { dialectFor, DuckDBDialect, PostgresDialect, SnowflakeDialect, BigQueryDialect } from "./compile/dialects/index.js";
+export { dialectFor, DuckDBDialect, PostgresDialect, SnowflakeDialect, BigQueryDialect } from "./backends/dialects.js";
 export { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
 export type { DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
 export type { Backend } from "./backends/backend.js";

@@ -8,8 +8,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from
 import { join, relative } from "node:path";
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
-import { writeArtifact } from "../src/build/artifact-writer.js";
-import { importClosure, readArtifactGraph } from "../src/build/artifact-graph.js";
+import { writeArtifact } from "../src/artifacts/artifact-writer.js";
+import { importClosure, readArtifactGraph } from "../src/artifacts/artifact-graph.js";
 import { fromGraph, nodeHash, toGraph } from "../src/expr/canonical.js";
 import { exprToYaml, yamlText } from "../src/expr/yaml.js";
 import { loadProject } from "../src/project/project.js";

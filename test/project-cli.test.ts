@@ -6,7 +6,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { importClosure } from "../src/build/artifact-graph.js";
+import { importClosure } from "../src/artifacts/artifact-graph.js";
 import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
 
 function builtLines(stdout: string): Record<string, string> {

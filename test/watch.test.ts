@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type WatchEvent, type WatchHandle, watchProject } from "../src/build/watch.js";
+import { type WatchEvent, type WatchHandle, watchProject } from "../src/tasks/watch.js";
 import { initProject } from "../src/project/project-init.js";
 import { tempDir } from "./helpers/project.js";
 

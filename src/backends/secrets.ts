@@ -1,7 +1,7 @@
 /**
  * Keeping secrets out of expressions and messages. Connection parameters travel inside
  * expressions (hashed, written into artifacts), so secrets stay `${env:VAR}` references
- * there (resolved by `project/env-refs.ts` when a connection opens), and driver errors
+ * there (resolved by `backends/env-refs.ts` when a connection opens), and driver errors
  * are scrubbed before they reach the user.
  */
 

@@ -12,7 +12,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { artifactImports, importClosure, importDir } from "../build/artifact-graph.js";
+import { artifactImports, importClosure, importDir } from "../artifacts/artifact-graph.js";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
 import { CatalogError } from "./catalog-error.js";
 import { CatalogGit } from "./catalog-git.js";

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ArtifactError, readArtifactGraph } from "../build/artifact-graph.js";
+import { ArtifactError, readArtifactGraph } from "../artifacts/artifact-graph.js";
 import { fromGraph } from "../expr/canonical.js";
 import type { RelationNode } from "../expr/relation-nodes.js";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";

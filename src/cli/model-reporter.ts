@@ -2,7 +2,7 @@
  * How builds and runs report progress: a listr2 list on a terminal, one plain line
  * per model otherwise (CI logs), or JSON lines with `--json`; always a summary line.
  */
-import type { ModelEvent, ModelFinished, ModelStatus } from "../build/model-events.js";
+import type { ModelEvent, ModelFinished, ModelStatus } from "../tasks/model-events.js";
 import type { ProjectError } from "../project/project-errors.js";
 
 export interface ModelReporter {

@@ -3,7 +3,7 @@
  * loading the project, `--select` / `--exclude` / `--state`, and errors as JSON.
  */
 import type { Command } from "commander";
-import { type Manifest, compareWithState, readManifest, readManifestIfAny, selectionGraph, targetDir } from "../build/manifest.js";
+import { type Manifest, compareWithState, readManifest, readManifestIfAny, selectionGraph, targetDir } from "../artifacts/manifest.js";
 import { type Project, loadProject } from "../project/project.js";
 import { ProjectError } from "../project/project-errors.js";
 import { selectModels } from "../project/selection.js";

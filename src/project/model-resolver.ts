@@ -19,7 +19,7 @@ import { type ExprContext, Table, contextOf, mergeContexts } from "../expr/table
 import { CacheConfigError } from "../cache/cache-policies.js";
 import { cachePolicyFromYaml } from "../cache/cache-yaml.js";
 import type { CachePolicyLike } from "../expr/table.js";
-import { type Connections, profileRef } from "./connections.js";
+import { type Connections, profileRef } from "../backends/connections.js";
 import { ExpressionSourceError } from "./expression-source.js";
 import type { CacheConfig, ModelContext } from "./model-definition.js";
 import { ProblemList, ProjectError, type SourcePos, positionOf } from "./project-errors.js";

@@ -11,8 +11,8 @@ import { basename, dirname, extname, join, relative, resolve, sep } from "node:p
 import { sha256, stableStringify } from "../expr/canonical.js";
 import type { CacheConfig } from "./model-definition.js";
 import { type ModelConfig, type ModelDefinition, isModelDefinition } from "./model-definition.js";
-import type { Profile } from "./connections.js";
-import { type ParamValue, isEnvOnly } from "./env-refs.js";
+import type { Profile } from "../backends/connections.js";
+import { type ParamValue, isEnvOnly } from "../backends/env-refs.js";
 import { type Locator, ProblemList, type SourcePos } from "./project-errors.js";
 import type {
   CacheDefaults,

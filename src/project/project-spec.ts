@@ -4,7 +4,7 @@
  * pipeline load -> graph -> resolve -> select -> plan -> build/run.
  */
 import type { CacheConfig, ModelDefinition } from "./model-definition.js";
-import type { Profile } from "./connections.js";
+import type { Profile } from "../backends/connections.js";
 import type { Locator } from "./project-errors.js";
 import type { SourceOrigin } from "./expression-source.js";
 import type { TemplatePart } from "./sql-template.js";

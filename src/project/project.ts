@@ -11,8 +11,8 @@
  */
 import { join, resolve } from "node:path";
 import { stat } from "node:fs/promises";
-import { Connections } from "./connections.js";
-import type { Profile } from "./connections.js";
+import { Connections } from "../backends/connections.js";
+import type { Profile } from "../backends/connections.js";
 import { type ResolvedModel, type ResolvedSource, resolveProject } from "./model-resolver.js";
 import { ProjectNotFoundError } from "./project-errors.js";
 import { type ProjectGraph, buildGraph } from "./project-graph.js";
@@ -23,7 +23,7 @@ import { ResolveCache } from "./resolve-cache.js";
 import { SchemaCache } from "./schema-cache.js";
 import type { ProjectSpec } from "./project-spec.js";
 import { stableStringify } from "../expr/canonical.js";
-import { toolVersion } from "../build/tool-version.js";
+import { toolVersion } from "../util/tool-version.js";
 
 export interface LoadOptions {
   /** Where to start looking for `xorq_project/project.yaml` (default: the working directory). */

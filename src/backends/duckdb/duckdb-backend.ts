@@ -6,7 +6,7 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement } from "
 import { duckdbApi } from "./duckdb-api.js";
 import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef, ReadFormat } from "../../expr/relation-nodes.js";
-import { DuckDBDialect } from "../../compile/dialects/duckdb-dialect.js";
+import { DuckDBDialect } from "./duckdb-dialect.js";
 import { toArrowSchema } from "../arrow-types.js";
 import type { ChangeSignal, FileReadingBackend } from "../backend.js";
 import { type ReadOptions, databaseTable, deferredRead, sqlQuery } from "../../expr/sources.js";

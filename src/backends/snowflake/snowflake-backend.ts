@@ -6,12 +6,12 @@
  */
 import type * as arrow from "apache-arrow";
 import type { Connection, RowStatement, StatementOption } from "snowflake-sdk";
-import { dialectFor } from "../../compile/dialects/index.js";
+import { dialectFor } from "../dialects.js";
 import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef } from "../../expr/relation-nodes.js";
 import { databaseTable, sqlQuery } from "../../expr/sources.js";
 import type { Table } from "../../expr/table.js";
-import { isEnvOnly, resolveEnv } from "../../project/env-refs.js";
+import { isEnvOnly, resolveEnv } from "../env-refs.js";
 import type { Backend, ChangeSignal } from "../backend.js";
 import { RowBatcher } from "../row-batcher.js";
 import { envRef, redact } from "../secrets.js";

@@ -1,7 +1,7 @@
 /** `xorq build`: write an artifact for each selected model whose hash has none yet. */
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { WatchEvent } from "../../build/watch.js";
+import type { WatchEvent } from "../../tasks/watch.js";
 import { shortHashOf } from "../../expr/canonical.js";
 import { formatProblem } from "../../project/project-errors.js";
 import { UsageError } from "../errors.js";
@@ -40,7 +40,7 @@ export function register(program: Command): void {
           const reporter = createReporter({ json: options.json ?? false, command: "build" });
           reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
           // Imported here: an unchanged project's build loads no writer (nor Arrow, DuckDB, git).
-          const { buildModels } = await import("../../build/project-build.js");
+          const { buildModels } = await import("../../tasks/project-build.js");
           const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: (e) => reporter.event(e) });
           const counts: Record<string, number> = {};
           for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
@@ -71,7 +71,7 @@ export function register(program: Command): void {
 async function watchBuild(options: BuildOptions): Promise<void> {
   if (options.catalog !== undefined || options.alias !== undefined) throw new UsageError("--catalog and --alias do not go with --watch");
   const print = (e: WatchEvent) => process.stdout.write(options.json ? `${JSON.stringify(e)}\n` : `${watchLine(e)}\n`);
-  const { watchProject } = await import("../../build/watch.js");
+  const { watchProject } = await import("../../tasks/watch.js");
   const handle = await watchProject(
     { project: options.project, select: options.select, exclude: options.exclude, relocateReads: options.relocateReads, run: options.run },
     print,
@@ -108,6 +108,6 @@ let writerLoaded = false;
 /** Closes the engine that writes data files, when this build loaded the writer at all. */
 async function closeDataFilesIfLoaded(): Promise<void> {
   if (!writerLoaded) return;
-  const { closeDataFiles } = await import("../../build/data-files.js");
+  const { closeDataFiles } = await import("../../artifacts/data-files.js");
   await closeDataFiles();
 }

@@ -1,6 +1,6 @@
 /** `xorq ls`: the selected models, by name or as JSON. */
 import type { Command } from "commander";
-import { manifestModel } from "../../build/manifest.js";
+import { manifestModel } from "../../artifacts/manifest.js";
 import { UsageError } from "../errors.js";
 import { type ProjectCommandOptions, loadAndSelect, runJsonAware, withProjectOptions } from "../project-options.js";
 

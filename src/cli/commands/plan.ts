@@ -1,6 +1,6 @@
 /** `xorq plan`: what a build would rebuild and why, without doing it. */
 import type { Command } from "commander";
-import { planBuild } from "../../build/plan.js";
+import { planBuild } from "../../tasks/plan.js";
 import { type ProjectCommandOptions, loadAndSelect, runJsonAware, withProjectOptions } from "../project-options.js";
 
 export function register(program: Command): void {

@@ -6,9 +6,9 @@
 import { resolve } from "node:path";
 import * as arrow from "apache-arrow";
 import type { Command } from "commander";
-import { openArtifact } from "../../build/artifact-reader.js";
-import { closeDataFiles, formatOf, writeBatches } from "../../build/data-files.js";
-import { runModels, writeRunResults } from "../../build/project-run.js";
+import { openArtifact } from "../../artifacts/artifact-reader.js";
+import { closeDataFiles, formatOf, writeBatches } from "../../artifacts/data-files.js";
+import { runModels, writeRunResults } from "../../tasks/project-run.js";
 import { toArrowSchema } from "../../backends/arrow-types.js";
 import { Catalog } from "../../catalog/catalog.js";
 import { catalogResultFor } from "../../catalog/catalog-results.js";

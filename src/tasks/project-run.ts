@@ -21,12 +21,12 @@ import { nodeHash, shortHash, shortHashOf } from "../expr/canonical.js";
 import { Table } from "../expr/table.js";
 import { countStar } from "../expr/value.js";
 import type { Project } from "../project/project.js";
-import { jsonText, writeFileAtomic } from "./atomic-write.js";
-import { writeBatches } from "./data-files.js";
-import { exprFacts } from "./expr-facts.js";
+import { jsonText, writeFileAtomic } from "../util/atomic-write.js";
+import { writeBatches } from "../artifacts/data-files.js";
+import { exprFacts } from "../artifacts/expr-facts.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
-import { targetDir } from "./manifest.js";
-import { toolVersion } from "./tool-version.js";
+import { targetDir } from "../artifacts/manifest.js";
+import { toolVersion } from "../util/tool-version.js";
 
 export interface RunOptions {
   /** Models run at once (default 4). */

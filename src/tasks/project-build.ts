@@ -15,9 +15,9 @@ import { join } from "node:path";
 import { nodeHash } from "../expr/canonical.js";
 import type { RelationNode } from "../expr/relation-nodes.js";
 import type { Project } from "../project/project.js";
-import type { ArtifactResult } from "./artifact-writer.js";
-import { type ArtifactImport, ownNodes } from "./expr-facts.js";
-import { writeManifest } from "./manifest.js";
+import type { ArtifactResult } from "../artifacts/artifact-writer.js";
+import { type ArtifactImport, ownNodes } from "../artifacts/expr-facts.js";
+import { writeManifest } from "../artifacts/manifest.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 import { Semaphore } from "../util/semaphore.js";
 
@@ -102,7 +102,7 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
     try {
       const model = imports.get(full)!.model!;
       // Imported on first write: a no-op build loads no writer (nor the engine that writes data files).
-      const { writeArtifact } = await import("./artifact-writer.js");
+      const { writeArtifact } = await import("../artifacts/artifact-writer.js");
       return await writeArtifact(builds, {
         table: project.models.get(model)!.table,
         model,

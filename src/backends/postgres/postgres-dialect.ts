@@ -1,7 +1,7 @@
 import type { DataType } from "../../expr/data-type.js";
 import { isDecimal, isFloat, isInteger, isTimestamp, timestampZone } from "../../expr/data-type.js";
 import type { AggregateFn, CallNode } from "../../expr/value-nodes.js";
-import { Dialect } from "../dialect.js";
+import { Dialect } from "../../compile/dialect.js";
 
 /** PostgreSQL: https://www.postgresql.org/docs/current/functions.html */
 export class PostgresDialect extends Dialect {

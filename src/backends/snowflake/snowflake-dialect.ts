@@ -1,7 +1,7 @@
 import type { DataType } from "../../expr/data-type.js";
 import { isDecimal, isTimestamp, timestampZone } from "../../expr/data-type.js";
 import type { CallNode } from "../../expr/value-nodes.js";
-import { Dialect } from "../dialect.js";
+import { Dialect } from "../../compile/dialect.js";
 
 /** Snowflake: https://docs.snowflake.com/en/sql-reference */
 export class SnowflakeDialect extends Dialect {

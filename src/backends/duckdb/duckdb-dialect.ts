@@ -1,7 +1,7 @@
 import type { DataType } from "../../expr/data-type.js";
 import { isDecimal, isTimestamp, timestampZone } from "../../expr/data-type.js";
 import type { ReadFormat } from "../../expr/relation-nodes.js";
-import { Dialect } from "../dialect.js";
+import { Dialect } from "../../compile/dialect.js";
 
 /** DuckDB: https://duckdb.org/docs/sql/introduction */
 export class DuckDBDialect extends Dialect {

@@ -11,8 +11,8 @@ import type { Schema } from "../expr/data-type.js";
 import type { Project } from "../project/project.js";
 import { ProjectNotFoundError } from "../project/project-errors.js";
 import type { SelectionGraph } from "../project/selection.js";
-import { writeFileAtomic } from "./atomic-write.js";
-import { toolVersion } from "./tool-version.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
+import { toolVersion } from "../util/tool-version.js";
 
 export interface ManifestModel {
   readonly name: string;

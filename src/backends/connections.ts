@@ -6,15 +6,15 @@
  * Adding an engine: add an entry to `OPENERS` (kind -> how to open it).
  */
 import { isAbsolute, resolve } from "node:path";
-import type { Backend, ChangeSignal, FileReadingBackend } from "../backends/backend.js";
-import { canReadFiles } from "../backends/backend.js";
-import type { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
-import { dialectFor } from "../compile/dialects/index.js";
+import type { Backend, ChangeSignal, FileReadingBackend } from "./backend.js";
+import { canReadFiles } from "./backend.js";
+import type { DuckDBBackend } from "./duckdb/duckdb-backend.js";
+import { dialectFor } from "./dialects.js";
 import type { Schema } from "../expr/data-type.js";
 import type { BackendKind, BackendRef, ReadFormat } from "../expr/relation-nodes.js";
 import type { RecordBatch } from "apache-arrow";
 import { MissingEnvError, type ParamValue, resolveEnv } from "./env-refs.js";
-import { type SourcePos, projectErrorAt } from "./project-errors.js";
+import { type SourcePos, projectErrorAt } from "../project/project-errors.js";
 
 /** A named connection from profiles.yaml; `params` keep their `${env:…}` references. */
 export interface Profile {
@@ -49,7 +49,7 @@ const OPENERS: Partial<Record<string, Opener>> = {
       const path = raw === ":memory:" || isAbsolute(raw) ? raw : resolve(options.baseDir, raw);
       // file_search_path makes DuckDB resolve relative read paths against the project,
       // so a node keeps the path as written and its hash does not depend on where the project sits.
-      const { DuckDBBackend } = await import("../backends/duckdb/duckdb-backend.js");
+      const { DuckDBBackend } = await import("./duckdb/duckdb-backend.js");
       return new DuckDBBackend({ name: ref.name, path, config: { file_search_path: options.baseDir } });
     },
   },
@@ -57,7 +57,7 @@ const OPENERS: Partial<Record<string, Opener>> = {
     readsFiles: false,
     forks: true,
     async open(ref, params) {
-      const { PostgresBackend } = await import("../backends/postgres/postgres-backend.js");
+      const { PostgresBackend } = await import("./postgres/postgres-backend.js");
       return PostgresBackend.fromParams(ref.name, params);
     },
   },
@@ -65,7 +65,7 @@ const OPENERS: Partial<Record<string, Opener>> = {
     readsFiles: false,
     forks: true,
     async open(ref, params) {
-      const { SnowflakeBackend } = await import("../backends/snowflake/snowflake-backend.js");
+      const { SnowflakeBackend } = await import("./snowflake/snowflake-backend.js");
       return SnowflakeBackend.fromParams(ref.name, params);
     },
   },
@@ -73,7 +73,7 @@ const OPENERS: Partial<Record<string, Opener>> = {
     readsFiles: false,
     forks: true,
     async open(ref, params) {
-      const { BigQueryBackend } = await import("../backends/bigquery/bigquery-backend.js");
+      const { BigQueryBackend } = await import("./bigquery/bigquery-backend.js");
       return BigQueryBackend.fromParams(ref.name, params);
     },
   },
@@ -207,7 +207,7 @@ export class Connections {
   /** Reads deferred files for engines that cannot (relative paths resolve against the project). */
   #reader: DuckDBBackend | null = null;
   readonly #fileReader = async (): Promise<FileReadingBackend> => {
-    const { DuckDBBackend } = await import("../backends/duckdb/duckdb-backend.js");
+    const { DuckDBBackend } = await import("./duckdb/duckdb-backend.js");
     return (this.#reader ??= new DuckDBBackend({ name: "_xorq_file_reader", config: { file_search_path: this.#options.baseDir } }));
   };
 

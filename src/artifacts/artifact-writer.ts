@@ -27,11 +27,11 @@ import YAML from "yaml";
 import { type Json, nodeHash, shortHash } from "../expr/canonical.js";
 import type { Table } from "../expr/table.js";
 import { graphYaml, yamlText } from "../expr/yaml.js";
-import type { Profile } from "../project/connections.js";
-import { jsonText, writeDirAtomic } from "./atomic-write.js";
+import type { Profile } from "../backends/connections.js";
+import { jsonText, writeDirAtomic } from "../util/atomic-write.js";
 import { writeBatches } from "./data-files.js";
 import { type ArtifactImports, type ExprFacts, type OwnNodes, type WholeFacts, exprFacts, importRelation, ownNodes, segmentSql, wholeFacts } from "./expr-facts.js";
-import { toolVersion } from "./tool-version.js";
+import { toolVersion } from "../util/tool-version.js";
 
 export interface ArtifactRequest {
   readonly table: Table;

@@ -12,7 +12,7 @@ import { toArrowSchema } from "../backends/arrow-types.js";
 import { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
 import { parquetScanSql } from "../cache/parquet-io.js";
 import type { Schema } from "../expr/data-type.js";
-import { tempPathFor } from "./atomic-write.js";
+import { tempPathFor } from "../util/atomic-write.js";
 
 export type OutputFormat = "parquet" | "csv" | "json" | "arrow";
 

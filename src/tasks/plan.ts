@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { shortHashOf } from "../expr/canonical.js";
 import type { Project } from "../project/project.js";
-import { type Manifest, ownChanges } from "./manifest.js";
+import { type Manifest, ownChanges } from "../artifacts/manifest.js";
 
 export interface PlanEntry {
   readonly name: string;

@@ -21,7 +21,7 @@ import { selectModels } from "../project/selection.js";
 import { type LoadSession, type Project, locateProject, loadProject } from "../project/project.js";
 import { ProjectError, type ProjectProblem } from "../project/project-errors.js";
 import { parseSelector } from "../project/selector-parser.js";
-import { selectionGraph, writeManifest } from "./manifest.js";
+import { selectionGraph, writeManifest } from "../artifacts/manifest.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 import { buildModels } from "./project-build.js";
 import { runModels } from "./project-run.js";

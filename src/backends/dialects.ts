@@ -1,9 +1,9 @@
-import type { BackendKind } from "../../expr/relation-nodes.js";
-import type { Dialect } from "../dialect.js";
-import { BigQueryDialect } from "./bigquery-dialect.js";
-import { DuckDBDialect } from "./duckdb-dialect.js";
-import { PostgresDialect } from "./postgres-dialect.js";
-import { SnowflakeDialect } from "./snowflake-dialect.js";
+import type { BackendKind } from "../expr/relation-nodes.js";
+import type { Dialect } from "../compile/dialect.js";
+import { BigQueryDialect } from "./bigquery/bigquery-dialect.js";
+import { DuckDBDialect } from "./duckdb/duckdb-dialect.js";
+import { PostgresDialect } from "./postgres/postgres-dialect.js";
+import { SnowflakeDialect } from "./snowflake/snowflake-dialect.js";
 
 const DIALECTS: Record<BackendKind, Dialect> = {
   duckdb: new DuckDBDialect(),

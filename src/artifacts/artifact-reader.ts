@@ -14,7 +14,7 @@ import YAML from "yaml";
 import { type ExprGraph, type Json, fromGraph } from "../expr/canonical.js";
 import { isInteger, isFloat, isDecimal, type DataType } from "../expr/data-type.js";
 import { Table } from "../expr/table.js";
-import { Connections, type Profile } from "../project/connections.js";
+import { Connections, type Profile } from "../backends/connections.js";
 import { findProject } from "../project/project-loader.js";
 import { parseVarText } from "../project/project-vars.js";
 import { parseSqlTemplate, renderSqlTemplate } from "../project/sql-template.js";

@@ -1,7 +1,7 @@
 import type { DataType } from "../../expr/data-type.js";
 import { decimalParts, isDecimal, isTimestamp, timestampZone } from "../../expr/data-type.js";
 import type { CallNode } from "../../expr/value-nodes.js";
-import { Dialect } from "../dialect.js";
+import { Dialect } from "../../compile/dialect.js";
 
 /** BigQuery GoogleSQL: https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-and-operators */
 export class BigQueryDialect extends Dialect {
