@@ -10,9 +10,9 @@
  *     report
  */
 import { describe, expect, it } from "vitest";
-import { type SelectionGraph, selectModels } from "../src/project/selection.js";
-import { SelectionError, parseSelector } from "../src/project/selector-parser.js";
-import { topologicalOrder } from "../src/project/project-graph.js";
+import { type SelectionGraph, selectModels } from "../src/project/graph/selection.js";
+import { SelectionError, parseSelector } from "../src/project/graph/selector-parser.js";
+import { topologicalOrder } from "../src/project/graph/project-graph.js";
 
 const PARENTS: Record<string, string[]> = {
   raw_a: [],

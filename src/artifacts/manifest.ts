@@ -10,7 +10,7 @@ import { shortHashOf } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import type { Project } from "../project/project.js";
 import { ProjectNotFoundError } from "../project/project-errors.js";
-import type { SelectionGraph } from "../project/selection.js";
+import type { SelectionGraph } from "../project/graph/selection.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { toolVersion } from "../util/tool-version.js";
 

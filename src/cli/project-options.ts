@@ -6,8 +6,8 @@ import type { Command } from "commander";
 import { type Manifest, compareWithState, readManifest, readManifestIfAny, selectionGraph, targetDir } from "../artifacts/manifest.js";
 import { type Project, loadProject } from "../project/project.js";
 import { ProjectError } from "../project/project-errors.js";
-import { selectModels } from "../project/selection.js";
-import { parseSelector } from "../project/selector-parser.js";
+import { selectModels } from "../project/graph/selection.js";
+import { parseSelector } from "../project/graph/selector-parser.js";
 import { exitCodeFor } from "./errors.js";
 import { problemsEvent } from "./model-reporter.js";
 

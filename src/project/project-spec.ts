@@ -3,11 +3,11 @@
  * plain data (plus, for TypeScript models, the imported definition). One stage of the
  * pipeline load -> graph -> resolve -> select -> plan -> build/run.
  */
-import type { CacheConfig, ModelDefinition } from "./model-definition.js";
+import type { CacheConfig, ModelDefinition } from "./model-kinds/model-definition.js";
 import type { Profile } from "../backends/connections.js";
 import type { Locator } from "./project-errors.js";
-import type { SourceOrigin } from "./expression-source.js";
-import type { TemplatePart } from "./sql-template.js";
+import type { SourceOrigin } from "./expression-language/expression-source.js";
+import type { TemplatePart } from "./model-kinds/sql-template.js";
 
 export interface ProjectLocation {
   /** The directory holding `xorq_project/`, `builds/` and `target/`. */

@@ -17,10 +17,10 @@
  */
 import { extname, relative, sep } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
-import { selectModels } from "../project/selection.js";
+import { selectModels } from "../project/graph/selection.js";
 import { type LoadSession, type Project, locateProject, loadProject } from "../project/project.js";
 import { ProjectError, type ProjectProblem } from "../project/project-errors.js";
-import { parseSelector } from "../project/selector-parser.js";
+import { parseSelector } from "../project/graph/selector-parser.js";
 import { selectionGraph, writeManifest } from "../artifacts/manifest.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 import { buildModels } from "./project-build.js";

@@ -3,15 +3,15 @@
  * parser (never into SQL as text), so a YAML model builds the same nodes, and the same
  * hash, as the TypeScript it reads like.
  */
-import type { Backend } from "../backends/backend.js";
-import { backendOf } from "../expr/relation-nodes.js";
-import type { CachePolicyLike, GroupedTable, JoinOn, SelectItem, Table } from "../expr/table.js";
-import { type SortSpec, type Value, lit } from "../expr/value.js";
-import { parseSortKey, parseValueExpression } from "./expression-parser.js";
-import type { SourceOrigin } from "./expression-source.js";
+import type { Backend } from "../../backends/backend.js";
+import { backendOf } from "../../expr/relation-nodes.js";
+import type { CachePolicyLike, GroupedTable, JoinOn, SelectItem, Table } from "../../expr/table.js";
+import { type SortSpec, type Value, lit } from "../../expr/value.js";
+import { parseSortKey, parseValueExpression } from "../expression-language/expression-parser.js";
+import type { SourceOrigin } from "../expression-language/expression-source.js";
 import type { CacheConfig } from "./model-definition.js";
-import { parseInputRef } from "./project-loader.js";
-import { varLiteral } from "./project-vars.js";
+import { parseInputRef } from "../loading/project-loader.js";
+import { varLiteral } from "../project-vars.js";
 
 type Obj = Readonly<Record<string, unknown>>;
 export type StepPath = ReadonlyArray<string | number>;

@@ -8,12 +8,12 @@
 import { statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
-import { sha256, stableStringify } from "../expr/canonical.js";
-import type { CacheConfig } from "./model-definition.js";
-import { type ModelConfig, type ModelDefinition, isModelDefinition } from "./model-definition.js";
-import type { Profile } from "../backends/connections.js";
-import { type ParamValue, isEnvOnly } from "../backends/env-refs.js";
-import { type Locator, ProblemList, type SourcePos } from "./project-errors.js";
+import { sha256, stableStringify } from "../../expr/canonical.js";
+import type { CacheConfig } from "../model-kinds/model-definition.js";
+import { type ModelConfig, type ModelDefinition, isModelDefinition } from "../model-kinds/model-definition.js";
+import type { Profile } from "../../backends/connections.js";
+import { type ParamValue, isEnvOnly } from "../../backends/env-refs.js";
+import { type Locator, ProblemList, type SourcePos } from "../project-errors.js";
 import type {
   CacheDefaults,
   InputUse,
@@ -22,9 +22,9 @@ import type {
   ProjectLocation,
   ProjectSpec,
   SourceSpec,
-} from "./project-spec.js";
-import { type TemplateError, type TemplatePart, type TemplatePos, parseSqlTemplate, splitFrontMatter } from "./sql-template.js";
-import { importTsModule } from "./ts-loader.js";
+} from "../project-spec.js";
+import { type TemplateError, type TemplatePart, type TemplatePos, parseSqlTemplate, splitFrontMatter } from "../model-kinds/sql-template.js";
+import { importTsModule } from "../model-kinds/ts-loader.js";
 import type { ParseCache, ParsedFile } from "./parse-cache.js";
 import { type YamlFileKind, validateYaml } from "./validate.js";
 import { YamlLocator, positionInString } from "./yaml-locate.js";
@@ -475,7 +475,7 @@ interface ParsedTsModule {
   readonly imports: ReadonlyArray<string>;
 }
 
-/** `import … from "./x"`, `export … from "./x"`, `import "./x"`, `import("./x")`: relative specifiers only. */
+/** `import … from "../x"`, `export … from "../x"`, `import "../x"`, `import("../x")`: relative specifiers only. */
 const TS_LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)(["'])(\.{1,2}\/[^"']+)\1/g;
 
 function sameList(a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean {

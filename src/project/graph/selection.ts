@@ -2,7 +2,7 @@
  * Evaluates a parsed selector over the project DAG. Linear in the size of the graph
  * per atom (each graph walk visits a model once).
  */
-import { closestMatch } from "../expr/errors.js";
+import { closestMatch } from "../../expr/errors.js";
 import { type Selector, type SelectorAtom, SelectionError, parseSelector } from "./selector-parser.js";
 
 /** What selection needs to know about the models (kept apart from the resolved project, for tests). */

@@ -25,9 +25,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type Json, canonicalNode, fromGraph, nodeHash } from "../expr/canonical.js";
-import type { Schema } from "../expr/data-type.js";
-import { type RelationNode, relationInputs } from "../expr/relation-nodes.js";
+import { type Json, canonicalNode, fromGraph, nodeHash } from "../../expr/canonical.js";
+import type { Schema } from "../../expr/data-type.js";
+import { type RelationNode, relationInputs } from "../../expr/relation-nodes.js";
 
 const VERSION = 3;
 

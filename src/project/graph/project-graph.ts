@@ -4,9 +4,9 @@
  * problems. Linear in models + edges (no per-model walks), so 10,000-model projects
  * stay fast.
  */
-import { closestMatch } from "../expr/errors.js";
-import type { ProblemList } from "./project-errors.js";
-import type { ModelSpec, ProjectSpec, SourceSpec } from "./project-spec.js";
+import { closestMatch } from "../../expr/errors.js";
+import type { ProblemList } from "../project-errors.js";
+import type { ModelSpec, ProjectSpec, SourceSpec } from "../project-spec.js";
 
 export interface ProjectGraph {
   /** Models by name (the first declaration when a name is duplicated). */
