@@ -153,6 +153,17 @@ export class ResolveCache {
     return fromGraph({ root: e.hash, nodes: JSON.parse(text) as Record<string, Record<string, Json>> }, { known: boundary, trustHashes: true });
   }
 
+  /**
+   * Keeps the entries of models this load did not visit (a partial load resolves only a
+   * selection's closure): they are checked against their keys by the next load.
+   */
+  keep(names: Iterable<string>): void {
+    for (const name of names) {
+      const e = this.#entries.get(name);
+      if (e && !this.#kept.has(name)) this.#kept.set(name, e);
+    }
+  }
+
   /** Keeps a freshly resolved model under `key`; `boundary` holds its inputs' root hashes. */
   remember(name: string, key: string, root: RelationNode, facts: Omit<CachedModelFacts, "hash" | "schema">, boundary: ReadonlySet<string>): void {
     const nodes: Record<string, Record<string, Json>> = {};
