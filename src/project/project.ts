@@ -19,12 +19,12 @@ import { stat } from "node:fs/promises";
 import { Connections } from "../backends/connections.js";
 import type { Profile } from "../backends/connections.js";
 import { type ResolvedModel, type ResolvedSource, resolveProject } from "./resolve/model-resolver.js";
-import { type ProblemList, ProjectNotFoundError } from "./project-errors.js";
+import { ProblemList, ProjectNotFoundError } from "./project-errors.js";
 import { type ProjectGraph, buildGraph } from "./graph/project-graph.js";
 import { PROJECT_DIR, findProject, loadProjectSpec } from "./loading/project-loader.js";
 import type { ProjectConfig, ProjectLocation } from "./project-spec.js";
 import { ParseCache } from "./loading/parse-cache.js";
-import type { SpecPositions } from "./loading/spec-positions.js";
+import { SpecPositions } from "./loading/spec-positions.js";
 import { ResolveCache } from "./resolve/resolve-cache.js";
 import { SchemaCache } from "./resolve/schema-cache.js";
 import type { ProjectSpec } from "./project-spec.js";
@@ -137,14 +137,33 @@ export async function readProject(options: LoadOptions = {}, session?: LoadSessi
   const parsed = session?.parse ? session.parse.successor() : ParseCache.open(join(target, "parse_cache.json"));
   if (session?.parse && session.changed) parsed.trustAllBut(session.changed, `${PROJECT_DIR}/`);
   const { spec, problems, positions } = await loadProjectSpec(location, parsed);
+  return specStage(spec, problems, positions, parsed, options.vars, session);
+}
+
+/**
+ * A spec read back (e.g. from JSON written to target/) as the stage `readProject`
+ * returns: the same graph, selection and resolution as the files it was read from.
+ */
+export function projectFromSpec(spec: ProjectSpec, options: Pick<LoadOptions, "vars"> = {}): ProjectRead {
+  return specStage(spec, new ProblemList(), new SpecPositions(spec.location.root), ParseCache.open(null), options.vars, undefined);
+}
+
+function specStage(
+  spec: ProjectSpec,
+  problems: ProblemList,
+  positions: SpecPositions,
+  parsed: ParseCache,
+  vars: LoadOptions["vars"],
+  session: LoadSession | undefined,
+): ProjectRead {
+  const { location } = spec;
   const graph = buildGraph(spec, problems, positions);
-  const hasProblems = problems.size > 0;
   return {
     location,
     spec,
     graph,
-    hasProblems,
-    resolve: (only) => resolveStage({ location, spec, graph, problems, positions, parsed, vars: { ...spec.config.vars, ...options.vars } }, only, session),
+    hasProblems: problems.size > 0,
+    resolve: (only) => resolveStage({ location, spec, graph, problems, positions, parsed, vars: { ...spec.config.vars, ...vars } }, only, session),
   };
 }
 
