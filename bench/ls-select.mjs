@@ -26,7 +26,8 @@ if (args[0] === "--child") {
   const [, dist, project, selector] = args;
   const { loadAndSelect } = await import(pathToFileURL(path.join(dist, "cli", "project-options.js")).href);
   const start = performance.now();
-  const { project: p, names } = await loadAndSelect({ project, select: [selector] });
+  // What `xorq ls` passes (an older build ignores the second argument and resolves every model).
+  const { project: p, names } = await loadAndSelect({ project, select: [selector] }, { resolve: "selected" });
   const ms = performance.now() - start;
   await p.close();
   process.stdout.write(`${JSON.stringify({ ms, selected: names.length, ...p.stats })}\n`);
