@@ -7,7 +7,7 @@ import { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
 import { type Materializer, executeStream, executeToTable } from "./backends/executor.js";
 import { cacheMaterializer } from "./cache/cache-materializer.js";
 import { compile } from "./compile/compiler.js";
-import { dialectFor } from "./backends/dialects.js";
+import { dialectFor } from "./backends/engines.js";
 import { backendOf } from "./expr/relation-nodes.js";
 import { setFileReader } from "./expr/sources.js";
 import { type Table, setTableRuntime } from "./expr/table.js";

@@ -8,7 +8,7 @@
 import type { Field, Schema } from "./data-type.js";
 import type { SortKey, ValueNode } from "./value-nodes.js";
 
-export type BackendKind = "duckdb" | "postgres" | "snowflake" | "bigquery";
+export type BackendKind = import("../backends/engines.js").BackendKind;
 
 /**
  * Which engine a node runs in: a profile name plus its portable, secret-free

@@ -14,7 +14,7 @@ import { stat } from "node:fs/promises";
 import { Connections } from "../backends/connections.js";
 import type { Profile } from "../backends/connections.js";
 import { type ResolvedModel, type ResolvedSource, resolveProject } from "./model-resolver.js";
-import { ProjectNotFoundError } from "./project-errors.js";
+import { ProjectNotFoundError, projectErrorAt } from "./project-errors.js";
 import { type ProjectGraph, buildGraph } from "./project-graph.js";
 import { PROJECT_DIR, findProject, loadProjectSpec } from "./project-loader.js";
 import type { ProjectConfig, ProjectLocation } from "./project-spec.js";
@@ -107,7 +107,7 @@ export async function loadProject(options: LoadOptions = {}, session?: LoadSessi
   const { spec, problems } = await loadProjectSpec(location, parsed);
   const graph = buildGraph(spec, problems);
   const vars = { ...spec.config.vars, ...options.vars };
-  const connections = new Connections(spec.profiles, { baseDir: location.projectDir });
+  const connections = new Connections(spec.profiles, { baseDir: location.projectDir, errorAt: projectErrorAt });
   const schemas = session?.schemas ? session.schemas.successor() : await SchemaCache.open(join(target, "schema_cache.json"));
   const fingerprint = resolveFingerprint(spec);
   const resolveCache = session?.resolve?.fingerprint === fingerprint ? session.resolve.successor() : ResolveCache.open(join(target, "resolve_cache.json"), fingerprint);
