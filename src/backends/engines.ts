@@ -4,6 +4,7 @@
  */
 import type { Dialect } from "../compile/dialect.js";
 import { bigqueryEngine } from "./bigquery/bigquery-engine.js";
+import { databricksEngine } from "./databricks/databricks-engine.js";
 import { duckdbEngine } from "./duckdb/duckdb-engine.js";
 import type { EngineDefinition } from "./engine.js";
 import { postgresEngine } from "./postgres/postgres-engine.js";
@@ -14,6 +15,7 @@ export const ENGINES = {
   postgres: postgresEngine,
   snowflake: snowflakeEngine,
   bigquery: bigqueryEngine,
+  databricks: databricksEngine,
 } satisfies Record<string, EngineDefinition>;
 
 /** The engine kinds, from the registry (nodes carry one in their `BackendRef`). */

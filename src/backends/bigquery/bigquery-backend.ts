@@ -178,3 +178,6 @@ export function connectEnv(options: { readonly name?: string } = {}): BigQueryBa
     location: envRef("BIGQUERY_LOCATION", ""),
   });
 }
+
+/** BigQuery (@google-cloud/bigquery, loaded on first use): `xo.bigquery.connect({ project_id, dataset })` or `.connectEnv()`. */
+export const bigquery = { connect, connectEnv };

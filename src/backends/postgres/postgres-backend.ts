@@ -348,3 +348,6 @@ export function connectEnv(options: { readonly name?: string } = {}): PostgresBa
     database: envRef("PGDATABASE", ""),
   });
 }
+
+/** PostgreSQL: `xo.postgres.connect({ host, port, user, password, database })` or `xo.postgres.connectEnv()`. */
+export const postgres = { connect, connectEnv };

@@ -180,3 +180,6 @@ export function connectEnv(options: { readonly name?: string } = {}): SnowflakeB
     role: envRef("SNOWFLAKE_ROLE", ""),
   });
 }
+
+/** Snowflake (snowflake-sdk, loaded on first use): `xo.snowflake.connect({ account, user, password, warehouse })` or `.connectEnv()`. */
+export const snowflake = { connect, connectEnv };
