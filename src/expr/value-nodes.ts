@@ -30,9 +30,9 @@ export interface LiteralNode {
 
 /**
  * A named, typed value with a default, as ibis's `ScalarParameter`: a project var used
- * in an expression (`var('min_amount')`). It compiles as a literal of `value`;
- * `bindParams` gives it another value (`xorq run BUILD -p min_amount=250`), keeping
- * its type so the result's schema stays.
+ * in an expression (`var('min_amount')`). It compiles as a literal of `value`; running
+ * an artifact with `-p min_amount=250` gives it another value (`overrideVars` in
+ * `artifact-reader.ts`), keeping its type so the result's schema stays.
  *
  * Its canonical form is the literal it stands for plus the var's name
  * (`{kind: literal, value, type, var}`), the form artifacts held before parameters were

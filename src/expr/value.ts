@@ -239,15 +239,15 @@ export function lit(value: Literal, type?: DataType | string): Value {
 
 /**
  * A named parameter with a default value (ibis's `param`), typed from the value as a
- * literal is: it compiles as that value until bound to another (`bindParams`, or
- * `xorq run BUILD -p name=value` for a project var).
+ * literal is: it compiles as that value until given another (`xorq run BUILD -p
+ * name=value` for a project var).
  *
  * ```ts
  * t.filter(_.amount.gt(param("min_amount", 100)));
  * ```
  */
-export function param(name: string, value: Literal, type?: DataType | string): Value {
-  const { value: v, type: t } = literalNode(value, type === undefined ? undefined : parseDataType(type));
+export function param(name: string, value: Literal): Value {
+  const { value: v, type: t } = literalNode(value);
   const node: ParamNode = { kind: "param", name, value: v, type: t };
   return new Value(() => node);
 }
