@@ -459,7 +459,7 @@ async function resolveSql(ctx: ResolveContext, spec: SqlModelSpec, profile: stri
     return null;
   }
   const usesVars = spec.template.some((p) => p.kind === "var");
-  const node: SqlNode & { vars?: unknown; template?: string } = {
+  const node: SqlNode = {
     kind: "sql",
     query,
     inputs: entries.map(([n, t]) => [n, t.node] as const),
@@ -468,12 +468,12 @@ async function resolveSql(ctx: ResolveContext, spec: SqlModelSpec, profile: stri
     // The template (refs rendered, vars kept) lets `xorq run BUILD -p` change a var's value.
     ...(usesVars
       ? {
-          vars: jsonable(Object.fromEntries(spec.template.flatMap((p) => (p.kind === "var" ? [[p.name, p.name in vars ? vars[p.name] : p.fallback]] : [])))),
+          vars: jsonable(Object.fromEntries(spec.template.flatMap((p) => (p.kind === "var" ? [[p.name, p.name in vars ? vars[p.name] : p.fallback]] : [])))) as SqlNode["vars"],
           template: normalize(renderKeepingVars(spec.template, names)),
         }
       : {}),
   };
-  return new Table(node as RelationNode, mergeContexts(contextOf(backend), ...entries.map(([, t]) => t.context)));
+  return new Table(node, mergeContexts(contextOf(backend), ...entries.map(([, t]) => t.context)));
 }
 
 function normalize(query: string): string {
