@@ -6,7 +6,6 @@
 import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import "../dist/runtime.js";
 import { type LoadSession, type Project, loadProject } from "../dist/project/project.js";
 import { ProjectError } from "../dist/project/project-errors.js";
 import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
