@@ -6,7 +6,6 @@
 import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import "../dist/runtime.js";
 import { type LoadSession, type Project, loadProject, projectFromSpec, readProject } from "../dist/project/project.js";
 import type { ProjectSpec } from "../dist/project/project-spec.js";
 import { graphSelection, parseSelection, selectModels } from "../dist/project/graph/selection.js";

@@ -19,7 +19,7 @@ import { stat } from "node:fs/promises";
 import { Connections } from "../backends/connections.js";
 import type { Profile } from "../backends/connections.js";
 import { type ResolvedModel, type ResolvedSource, resolveProject } from "./resolve/model-resolver.js";
-import { ProblemList, ProjectNotFoundError } from "./project-errors.js";
+import { ProblemList, ProjectNotFoundError, projectErrorAt } from "./project-errors.js";
 import { type ProjectGraph, buildGraph } from "./graph/project-graph.js";
 import { PROJECT_DIR, findProject, loadProjectSpec } from "./loading/project-loader.js";
 import type { ProjectConfig, ProjectLocation } from "./project-spec.js";
@@ -174,7 +174,7 @@ async function resolveStage(
 ): Promise<Project> {
   const { location, spec, graph, problems, positions, parsed, vars } = read;
   const target = join(location.root, "target");
-  const connections = new Connections(spec.profiles, { baseDir: location.projectDir });
+  const connections = new Connections(spec.profiles, { baseDir: location.projectDir, errorAt: projectErrorAt });
   const schemas = session?.schemas ? session.schemas.successor() : await SchemaCache.open(join(target, "schema_cache.json"));
   const fingerprint = resolveFingerprint(spec);
   const resolveCache = session?.resolve?.fingerprint === fingerprint ? session.resolve.successor() : ResolveCache.open(join(target, "resolve_cache.json"), fingerprint);

@@ -159,7 +159,7 @@ async function resolveSql(spec: SqlModelSpec, env: ResolveEnv): Promise<Table | 
     return null;
   }
   const usesVars = template.some((p) => p.kind === "var");
-  const node: SqlNode & { vars?: unknown; template?: string } = {
+  const node: SqlNode = {
     kind: "sql",
     query,
     inputs: entries.map(([n, t]) => [n, t.node] as const),
@@ -168,12 +168,12 @@ async function resolveSql(spec: SqlModelSpec, env: ResolveEnv): Promise<Table | 
     // The template (refs rendered, vars kept) lets `xorq run BUILD -p` change a var's value.
     ...(usesVars
       ? {
-          vars: jsonable(Object.fromEntries(template.flatMap((p) => (p.kind === "var" ? [[p.name, p.name in vars ? vars[p.name] : p.fallback]] : [])))),
+          vars: jsonable(Object.fromEntries(template.flatMap((p) => (p.kind === "var" ? [[p.name, p.name in vars ? vars[p.name] : p.fallback]] : [])))) as SqlNode["vars"],
           template: normalizeSql(renderKeepingVars(template, names)),
         }
       : {}),
   };
-  return new Table(node as RelationNode, mergeContexts(contextOf(backend), ...entries.map(([, t]) => t.context)));
+  return new Table(node, mergeContexts(contextOf(backend), ...entries.map(([, t]) => t.context)));
 }
 
 /** A query as it is hashed and run: trimmed, without a final `;`. */
