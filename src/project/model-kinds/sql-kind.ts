@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256, stableStringify } from "../../expr/canonical.js";
-import type { BackendRef, RelationNode, SqlNode } from "../../expr/relation-nodes.js";
+import type { BackendRef, SqlNode } from "../../expr/relation-nodes.js";
 import { sqlProbe } from "../../expr/sources.js";
 import { Table, contextOf, mergeContexts } from "../../expr/table.js";
 import { type FileReader, type Obj, addValidationErrors, asObj } from "../loading/file-reader.js";

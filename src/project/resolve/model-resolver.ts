@@ -62,20 +62,6 @@ export interface ResolvedModel {
   readonly schema: Schema;
 }
 
-interface ResolveContext {
-  readonly location: ProjectLocation;
-  readonly positions: SpecPositions;
-  readonly config: ProjectConfig;
-  readonly vars: Readonly<Record<string, unknown>>;
-  readonly graph: ProjectGraph;
-  readonly connections: Connections;
-  readonly schemas: SchemaCache;
-  readonly resolved: ResolveCache;
-  readonly problems: ProblemList;
-  readonly sources: Map<string, ResolvedSource>;
-  readonly models: Map<string, ResolvedModel>;
-}
-
 /** What resolving is given: the spec's graph, the engines, target/'s caches and where problems go. */
 export interface ResolveInputs {
   readonly location: ProjectLocation;
@@ -87,6 +73,11 @@ export interface ResolveInputs {
   readonly resolved: ResolveCache;
   readonly problems: ProblemList;
   readonly positions: SpecPositions;
+}
+
+interface ResolveContext extends ResolveInputs {
+  readonly sources: Map<string, ResolvedSource>;
+  readonly models: Map<string, ResolvedModel>;
 }
 
 /**
