@@ -12,6 +12,7 @@ import { graphSelection, parseSelection, selectModels } from "../dist/project/gr
 import { loadAndSelect } from "../dist/cli/project-options.js";
 import { ProjectError } from "../dist/project/project-errors.js";
 import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
+import { runCli } from "./helpers/cli.js";
 
 /**
  * SHOP without its TS model (in-process TS imports need the CLI's module hooks, which
@@ -216,6 +217,15 @@ describe("stages run one way: a selection resolves only what it needs", () => {
     // A partial load after it keeps every entry it did not visit: the next full load resolves nothing.
     expect((await select(root, "customers_clean")).project.stats).toMatchObject({ modelsResolved: 0, modelsReused: 1 });
     expect((await load(root)).stats).toMatchObject({ modelsResolved: 0, modelsReused: 6 });
+  });
+
+  it.each([["ls"], ["plan"]])("xorq %s --select resolves only the selection's closure (the resolve cache it writes holds nothing else)", async (command) => {
+    const root = project();
+    const r = await runCli([command, "--select", "+by_status", "--project", root]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain("by_status");
+    const written = JSON.parse(readFileSync(join(root, "target/resolve_cache.json"), "utf8")) as { models: Record<string, unknown> };
+    expect(Object.keys(written.models).sort()).toEqual(["by_status", "stg_orders"]);
   });
 
   it("resolves every model when the selection asks what only resolving tells (profile:), or the files have problems", async () => {
