@@ -299,9 +299,9 @@ function modelKey(ctx: ResolveContext, spec: ModelSpec, varNames: ReadonlyArray<
 }
 
 /**
- * Whether a model may be served by the resolve cache (see resolve-cache.ts): YAML steps
- * and TS models always may (what they read besides their inputs is checked on their
- * nodes, `rememberModel`), SQL models when their engine is an in-memory DuckDB.
+ * Whether a model may be served by the resolve cache (see resolve-cache.ts): its kind
+ * says (`ModelKind.cacheable`); what a model reads besides its inputs is checked on its
+ * nodes when it is remembered (`rememberModel`).
  */
 function cacheable(ctx: ResolveContext, spec: ModelSpec): boolean {
   return kindOf(spec).cacheable(spec, { connections: ctx.connections, defaultProfile: ctx.config.defaultProfile });
