@@ -34,6 +34,8 @@ export const SQL_KIND: ModelKind<SqlModelSpec> = {
   serial: false,
   parse: parseSqlModel,
   resolve: resolveSql,
+  // The query runs in the declared profile, else the default one.
+  specProfile: (spec, { defaultProfile }) => spec.profile ?? defaultProfile,
   cacheable(spec, { connections, defaultProfile }) {
     const profile = connections.profile(spec.profile ?? defaultProfile);
     return inMemoryDuckDB(profile?.params ?? null, profile?.kind);
