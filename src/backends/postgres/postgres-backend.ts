@@ -74,9 +74,12 @@ export class PostgresBackend extends BaseBackend {
     return new PostgresBackend(this.#options);
   }
 
-  /** The main session, for users who need PostgreSQL features the API does not cover. */
+  /**
+   * The main session, for users who need PostgreSQL features the API does not cover.
+   * Once handed out, it keeps the process alive until `close()`.
+   */
   connection(): Promise<pg.Client> {
-    return this.#main.client();
+    return this.#main.pinnedClient();
   }
 
   async #open(): Promise<pg.Client> {
