@@ -8,10 +8,8 @@
 import type * as arrow from "apache-arrow";
 import type { DBSQLClient } from "@databricks/sql";
 import type { Schema } from "../../expr/data-type.js";
-import type { BackendRef } from "../../expr/relation-nodes.js";
 import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
-import { BaseBackend } from "../base-backend.js";
-import { ConnectionParams } from "../connection-params.js";
+import { ConfiguredBackend } from "../base-backend.js";
 import { RowBatcher } from "../row-batcher.js";
 import { envRef } from "../secrets.js";
 import {
@@ -50,26 +48,19 @@ interface Open {
   readonly session: Session;
 }
 
-export class DatabricksBackend extends BaseBackend {
-  readonly ref: BackendRef;
+export class DatabricksBackend extends ConfiguredBackend<DatabricksOptions> {
   readonly dialect = DIALECT;
-  readonly #options: DatabricksOptions;
-  readonly #params: ConnectionParams;
   #open: Promise<Open> | null = null;
   /** Tables written as temporary: Databricks SQL has none, so they are dropped on close. */
   readonly #temporary = new Set<string>();
 
   constructor(options: DatabricksOptions = {}) {
-    super();
-    this.#options = options;
-    const name = options.name ?? "databricks";
-    this.#params = new ConnectionParams("databricks", name, options, databricksEngine.params, databricksEngine.secrets);
-    this.ref = { name, kind: "databricks", params: this.#params.recorded };
+    super(databricksEngine, options);
   }
 
   /** Another session on the same warehouse, for parallel work. */
   fork(): DatabricksBackend {
-    return new DatabricksBackend(this.#options);
+    return new DatabricksBackend(this.options);
   }
 
   /** The driver's session, for users who need what the API does not cover. */
@@ -86,7 +77,7 @@ export class DatabricksBackend extends BaseBackend {
   }
 
   async #connectNow(): Promise<Open> {
-    const p = this.#params.resolve();
+    const p = this.params.resolve();
     if (!p.host || !p.http_path || !p.token) {
       throw new Error(`cannot connect to databricks '${this.ref.name}': host, http_path and token are all needed`);
     }
@@ -103,7 +94,7 @@ export class DatabricksBackend extends BaseBackend {
       return { client, session };
     } catch (e) {
       await client.close().catch(() => undefined);
-      throw new Error(this.#params.redact(`cannot connect to databricks '${this.ref.name}' (${p.host}${p.http_path}): ${(e as Error).message}`), { cause: e });
+      throw new Error(this.params.redact(`cannot connect to databricks '${this.ref.name}' (${p.host}${p.http_path}): ${(e as Error).message}`), { cause: e });
     }
   }
 
@@ -118,7 +109,7 @@ export class DatabricksBackend extends BaseBackend {
         await operation.close().catch(() => undefined);
       }
     } catch (e) {
-      throw new Error(this.#params.redact((e as Error).message), { cause: e });
+      throw new Error(this.params.redact((e as Error).message), { cause: e });
     }
   }
 
@@ -137,7 +128,7 @@ export class DatabricksBackend extends BaseBackend {
     try {
       operation = await session.executeStatement(streamSql(this.dialect, sql, schema));
     } catch (e) {
-      throw new Error(this.#params.redact((e as Error).message), { cause: e });
+      throw new Error(this.params.redact((e as Error).message), { cause: e });
     }
     try {
       const batcher = new RowBatcher(schema);
