@@ -10,7 +10,6 @@
  * const table = await expr.execute();   // an apache-arrow Table
  * ```
  */
-import "./runtime.js";
 import type { Backend } from "./backends/backend.js";
 import { DuckDBBackend, type DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
 import { type ReadOptions, deferredRead, sqlQuery } from "./expr/sources.js";
@@ -55,14 +54,14 @@ export {
 } from "./cache/cache-policies.js";
 export type { CacheSpecOptions, SourceKwargs, ParquetKwargs, ParquetTTLKwargs, GCSKwargs } from "./cache/cache-policies.js";
 export { cachePolicyFromYaml } from "./cache/cache-yaml.js";
-export { onCacheEvent } from "./cache/cache-events.js";
-export type { CacheEvent } from "./cache/cache-events.js";
-export { cacheMaterializer } from "./cache/cache-materializer.js";
-export { setCacheBaseDir, cacheRoot } from "./cache/cache-dirs.js";
+export type { CacheEvent, CacheListener } from "./cache/cache-events.js";
+export { cacheRoot } from "./cache/cache-dirs.js";
+export { Services, defaultServices } from "./services.js";
+export type { ExecutionScope } from "./services.js";
 export { listCache, clearCache, pruneCache } from "./cache/cache-entries.js";
 export type { CacheEntry, CacheListing, PruneResult } from "./cache/cache-entries.js";
-export { model } from "./project/model-definition.js";
-export type { ModelConfig, ModelContext, ModelDefinition, CacheConfig } from "./project/model-definition.js";
+export { model } from "./project/model-kinds/model-definition.js";
+export type { ModelConfig, ModelContext, ModelDefinition, CacheConfig } from "./project/model-kinds/model-definition.js";
 export { PostgresBackend, type PostgresOptions, postgres } from "./backends/postgres/postgres-backend.js";
 export { SnowflakeBackend, type SnowflakeOptions, snowflake } from "./backends/snowflake/snowflake-backend.js";
 export { BigQueryBackend, type BigQueryOptions, bigquery } from "./backends/bigquery/bigquery-backend.js";

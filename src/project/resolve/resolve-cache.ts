@@ -25,9 +25,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type Json, canonicalNode, fromGraph, nodeHash } from "../expr/canonical.js";
-import type { Schema } from "../expr/data-type.js";
-import { type RelationNode, relationInputs } from "../expr/relation-nodes.js";
+import { type Json, canonicalNode, fromGraph, nodeHash } from "../../expr/canonical.js";
+import type { Schema } from "../../expr/data-type.js";
+import { type RelationNode, relationInputs } from "../../expr/relation-nodes.js";
 
 const VERSION = 3;
 
@@ -151,6 +151,17 @@ export class ResolveCache {
     const text = e && (this.#newNodes.get(e.hash) ?? this.#carried.get(e.hash) ?? this.#oldNodes()[e.hash]);
     if (!e || text === undefined) throw new Error(`resolve cache: no nodes for model '${name}'`);
     return fromGraph({ root: e.hash, nodes: JSON.parse(text) as Record<string, Record<string, Json>> }, { known: boundary, trustHashes: true });
+  }
+
+  /**
+   * Keeps the entries of models this load did not visit (a partial load resolves only a
+   * selection's closure): they are checked against their keys by the next load.
+   */
+  keep(names: Iterable<string>): void {
+    for (const name of names) {
+      const e = this.#entries.get(name);
+      if (e && !this.#kept.has(name)) this.#kept.set(name, e);
+    }
   }
 
   /** Keeps a freshly resolved model under `key`; `boundary` holds its inputs' root hashes. */

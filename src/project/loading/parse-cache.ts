@@ -13,7 +13,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { sha256 } from "../expr/canonical.js";
+import { sha256 } from "../../expr/canonical.js";
 
 const VERSION = 1;
 /** Entries modified less than this long before the load that cached them are re-checked by content. */

@@ -6,8 +6,8 @@
  * `substring`, `date_trunc('month', x)`); SQL's 1-based `substr` start becomes the API's
  * 0-based one.
  */
-import { TRUNCATE_UNITS, type ScalarFunction, type TruncateUnit } from "../expr/functions.js";
-import { type Value, call, denseRank, lit, rank, rowNumber } from "../expr/value.js";
+import { TRUNCATE_UNITS, type ScalarFunction, type TruncateUnit } from "../../expr/functions.js";
+import { type Value, call, denseRank, lit, rank, rowNumber } from "../../expr/value.js";
 import type { CallAst, ExprAst } from "./expression-ast.js";
 import type { Span } from "./expression-source.js";
 

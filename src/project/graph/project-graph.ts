@@ -4,9 +4,9 @@
  * problems. Linear in models + edges (no per-model walks), so 10,000-model projects
  * stay fast.
  */
-import { closestMatch } from "../expr/errors.js";
-import type { ProblemList } from "./project-errors.js";
-import type { ModelSpec, ProjectSpec, SourceSpec } from "./project-spec.js";
+import { closestMatch } from "../../expr/errors.js";
+import type { ProblemList, SourcePos } from "../project-errors.js";
+import type { ModelSpec, ProjectSpec, SourceSpec, SpecPos } from "../project-spec.js";
 
 export interface ProjectGraph {
   /** Models by name (the first declaration when a name is duplicated). */
@@ -23,12 +23,13 @@ export interface ProjectGraph {
   readonly broken: ReadonlySet<string>;
 }
 
-export function buildGraph(spec: ProjectSpec, problems: ProblemList): ProjectGraph {
+/** `positions`: where the problems found point (positions in the spec are data). */
+export function buildGraph(spec: ProjectSpec, problems: ProblemList, positions: { pos(p: SpecPos): SourcePos }): ProjectGraph {
   const models = new Map<string, ModelSpec>();
   for (const m of spec.models) {
     const first = models.get(m.name);
     if (first) {
-      problems.add(m.locate(), `duplicate model name '${m.name}': also defined in ${first.file} (names are unique across YAML, SQL and TS models)`);
+      problems.add(positions.pos(m.at), `duplicate model name '${m.name}': also defined in ${first.file} (names are unique across YAML, SQL and TS models)`);
       continue;
     }
     models.set(m.name, m);
@@ -37,7 +38,7 @@ export function buildGraph(spec: ProjectSpec, problems: ProblemList): ProjectGra
   for (const s of spec.sources) {
     const first = sources.get(s.name);
     if (first) {
-      problems.add(s.locate(), `duplicate source name '${s.name}': also declared in ${first.file}`);
+      problems.add(positions.pos(s.at), `duplicate source name '${s.name}': also declared in ${first.file}`);
       continue;
     }
     sources.set(s.name, s);
@@ -56,7 +57,7 @@ export function buildGraph(spec: ProjectSpec, problems: ProblemList): ProjectGra
         broken.add(name);
         const hint = closestMatch(r.name, models.keys());
         const isSource = sources.has(r.name) ? ` ('${r.name}' is a source: use source('${r.name}'))` : "";
-        problems.add(r.locate(), `unknown ref '${r.name}'${hint ? ` (did you mean '${hint}'?)` : ""}${isSource}`);
+        problems.add(positions.pos(r.at), `unknown ref '${r.name}'${hint ? ` (did you mean '${hint}'?)` : ""}${isSource}`);
       }
     }
     const ss = new Set<string>();
@@ -66,7 +67,7 @@ export function buildGraph(spec: ProjectSpec, problems: ProblemList): ProjectGra
         broken.add(name);
         const hint = closestMatch(s.name, sources.keys());
         const isModel = models.has(s.name) ? ` ('${s.name}' is a model: use ref('${s.name}'))` : "";
-        problems.add(s.locate(), `unknown source '${s.name}'${hint ? ` (did you mean '${hint}'?)` : ""}${isModel}`);
+        problems.add(positions.pos(s.at), `unknown source '${s.name}'${hint ? ` (did you mean '${hint}'?)` : ""}${isModel}`);
       }
     }
     parents.set(name, [...ps].sort());
@@ -78,7 +79,7 @@ export function buildGraph(spec: ProjectSpec, problems: ProblemList): ProjectGra
   const order = topologicalOrder([...models.keys()].sort(), parents, (cycle) => {
     const first = models.get(cycle[0]!)!;
     const ref = first.refs.find((r) => r.name === cycle[1]);
-    problems.add(ref ? ref.locate() : first.locate(), `cycle: ${[...cycle].join(" > ")} (each model refs the next)`);
+    problems.add(positions.pos(ref ? ref.at : first.at), `cycle: ${[...cycle].join(" > ")} (each model refs the next)`);
   });
   return { models, sources, parents, children, sourcesOf, order, broken };
 }

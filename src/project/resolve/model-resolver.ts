@@ -9,29 +9,29 @@
  */
 import { stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { canReadFiles } from "../backends/backend.js";
-import { nodeHash, sha256, stableStringify } from "../expr/canonical.js";
-import type { Schema } from "../expr/data-type.js";
-import { ExpressionError } from "../expr/errors.js";
-import { type BackendRef, type RelationNode, type SqlNode, backendOf, relationInputs } from "../expr/relation-nodes.js";
-import { databaseTable, deferredRead, sqlProbe } from "../expr/sources.js";
-import { type ExprContext, Table, contextOf, mergeContexts } from "../expr/table.js";
-import { CacheConfigError } from "../cache/cache-policies.js";
-import { cachePolicyFromYaml } from "../cache/cache-yaml.js";
-import type { CachePolicyLike } from "../expr/table.js";
-import { type Connections, profileRef } from "../backends/connections.js";
-import { ExpressionSourceError } from "./expression-source.js";
-import type { CacheConfig, ModelContext } from "./model-definition.js";
-import { ProblemList, ProjectError, type SourcePos, positionOf } from "./project-errors.js";
-import type { ProjectGraph } from "./project-graph.js";
-import { errorPosition } from "./project-loader.js";
-import type { ModelSpec, ProjectConfig, ProjectLocation, SqlModelSpec, TsModelSpec, YamlStepsModelSpec } from "./project-spec.js";
-import { trackVars, varLiteral } from "./project-vars.js";
-import { Semaphore } from "../util/semaphore.js";
+import { canReadFiles } from "../../backends/backend.js";
+import { nodeHash, sha256, stableStringify } from "../../expr/canonical.js";
+import type { Schema } from "../../expr/data-type.js";
+import { ExpressionError } from "../../expr/errors.js";
+import { type RelationNode, backendOf, relationInputs } from "../../expr/relation-nodes.js";
+import { databaseTable, deferredRead } from "../../expr/sources.js";
+import { type ExprContext, Table, contextOf } from "../../expr/table.js";
+import { CacheConfigError } from "../../cache/cache-policies.js";
+import { cachePolicyFromYaml } from "../../cache/cache-yaml.js";
+import type { CachePolicyLike } from "../../expr/table.js";
+import { type Connections, profileRef } from "../../backends/connections.js";
+import { ExpressionSourceError } from "../expression-language/expression-source.js";
+import type { SpecPositions } from "../loading/spec-positions.js";
+import type { CacheConfig } from "../model-kinds/model-definition.js";
+import { type ResolveEnv, inMemoryDuckDB, jsonable } from "../model-kinds/model-kind.js";
+import { kindOf } from "../model-kinds/model-kinds.js";
+import { ProblemList, ProjectError, type SourcePos, positionOf } from "../project-errors.js";
+import type { ProjectGraph } from "../graph/project-graph.js";
+import { type ModelSpec, type ProjectConfig, type ProjectLocation, type SpecPos, keyPos } from "../project-spec.js";
+import { trackVars } from "../project-vars.js";
+import { Semaphore } from "../../util/semaphore.js";
 import type { ResolveCache } from "./resolve-cache.js";
 import { SchemaCache } from "./schema-cache.js";
-import { renderKeepingVars, renderSqlTemplate } from "./sql-template.js";
-import { StepError, type StepEnv, applySteps, hopTo } from "./yaml-steps.js";
 
 export interface ResolvedSource {
   readonly name: string;
@@ -64,6 +64,7 @@ export interface ResolvedModel {
 
 interface ResolveContext {
   readonly location: ProjectLocation;
+  readonly positions: SpecPositions;
   readonly config: ProjectConfig;
   readonly vars: Readonly<Record<string, unknown>>;
   readonly graph: ProjectGraph;
@@ -75,26 +76,41 @@ interface ResolveContext {
   readonly models: Map<string, ResolvedModel>;
 }
 
+/** What resolving is given: the spec's graph, the engines, target/'s caches and where problems go. */
+export interface ResolveInputs {
+  readonly location: ProjectLocation;
+  readonly config: ProjectConfig;
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly graph: ProjectGraph;
+  readonly connections: Connections;
+  readonly schemas: SchemaCache;
+  readonly resolved: ResolveCache;
+  readonly problems: ProblemList;
+  readonly positions: SpecPositions;
+}
+
+/**
+ * Resolves the models `only` names and their ancestors (every model when `only` is
+ * null), in DAG order, and the sources they read. Never throws for a problem in the
+ * project: problems are collected in `problems`.
+ */
 export async function resolveProject(
-  location: ProjectLocation,
-  config: ProjectConfig,
-  vars: Readonly<Record<string, unknown>>,
-  graph: ProjectGraph,
-  connections: Connections,
-  schemas: SchemaCache,
-  resolved: ResolveCache,
-  problems: ProblemList,
-): Promise<{ sources: Map<string, ResolvedSource>; models: Map<string, ResolvedModel> }> {
-  const ctx: ResolveContext = { location, config, vars, graph, connections, schemas, resolved, problems, sources: new Map(), models: new Map() };
+  inputs: ResolveInputs,
+  only: ReadonlyArray<string> | null,
+): Promise<{ sources: Map<string, ResolvedSource>; models: Map<string, ResolvedModel>; order: ReadonlyArray<string> }> {
+  const ctx: ResolveContext = { ...inputs, sources: new Map(), models: new Map() };
+  const { graph } = inputs;
+  const order = only === null ? graph.order : closureOrder(graph, only);
+  const sourceNames = only === null ? [...graph.sources.keys()] : [...new Set(order.flatMap((n) => graph.sourcesOf.get(n) ?? []))];
   // Sources are independent: their schemas are asked for concurrently.
-  await Promise.all([...graph.sources.values()].map((s) => resolveSource(ctx, s.name)));
+  await Promise.all(sourceNames.map((s) => resolveSource(ctx, s)));
   // Models the resolve cache serves are taken in one synchronous pass; the others are
   // resolved as soon as their inputs are, several at a time: a SQL model waits on its
   // engine to learn its schema, and independent models can wait together.
   const pending = new Map<string, Promise<void>>();
   let tsChain: Promise<void> = Promise.resolve();
   const slots = new Semaphore(RESOLVE_CONCURRENCY);
-  for (const name of graph.order) {
+  for (const name of order) {
     const spec = graph.models.get(name)!;
     const parents = graph.parents.get(name)!;
     if (parents.every((p) => !pending.has(p))) {
@@ -108,13 +124,26 @@ export async function resolveProject(
     const inputs = Promise.all(parents.map((p) => pending.get(p)));
     // TS models run one at a time in DAG order: a model may open connections, whose
     // default names (duckdb, duckdb_2, ...) follow the order they open in and are hashed.
-    const task = spec.kind === "ts"
+    const task = kindOf(spec).serial
       ? (tsChain = Promise.all([inputs, tsChain]).then(() => resolveOne(ctx, spec, slots)))
       : inputs.then(() => resolveOne(ctx, spec, slots));
     pending.set(name, task);
   }
   await Promise.all(pending.values());
-  return { sources: ctx.sources, models: ctx.models };
+  return { sources: ctx.sources, models: ctx.models, order };
+}
+
+/** `names` and all their ancestors, in the graph's dependency order. */
+export function closureOrder(graph: ProjectGraph, names: ReadonlyArray<string>): string[] {
+  const wanted = new Set<string>();
+  const todo = [...names];
+  while (todo.length > 0) {
+    const n = todo.pop()!;
+    if (wanted.has(n)) continue;
+    wanted.add(n);
+    for (const p of graph.parents.get(n) ?? []) todo.push(p);
+  }
+  return graph.order.filter((n) => wanted.has(n));
 }
 
 /** How many models are resolved at once (each SQL model waits on its engine for its schema). */
@@ -142,7 +171,7 @@ async function resolveOne(ctx: ResolveContext, spec: ModelSpec, slots: Semaphore
       rememberModel(ctx, spec, model);
     }
   } catch (e) {
-    report(ctx, e, spec.locate());
+    report(ctx, e, ctx.positions.pos(spec.at));
   } finally {
     slots.release();
   }
@@ -160,16 +189,16 @@ function report(ctx: ResolveContext, e: unknown, fallback: SourcePos): void {
   else ctx.problems.add(fallback, message);
 }
 
-function profileOf(ctx: ResolveContext, name: string | null, at: () => SourcePos): string | null {
+function profileOf(ctx: ResolveContext, name: string | null, at: SpecPos): string | null {
   const profile = name ?? ctx.config.defaultProfile;
   if (ctx.connections.has(profile)) return profile;
-  if (name !== null) ctx.problems.add(at(), `unknown profile '${name}' (profiles: ${ctx.connections.profiles.map((p) => p.name).join(", ")})`);
+  if (name !== null) ctx.problems.add(ctx.positions.pos(at), `unknown profile '${name}' (profiles: ${ctx.connections.profiles.map((p) => p.name).join(", ")})`);
   return null;
 }
 
 async function resolveSource(ctx: ResolveContext, name: string): Promise<void> {
   const s = ctx.graph.sources.get(name)!;
-  const profile = profileOf(ctx, s.profile, () => s.locateKey("profile"));
+  const profile = profileOf(ctx, s.profile, keyPos(s, ["profile"]));
   if (!profile) return;
   const backend = ctx.connections.get(profile);
   try {
@@ -183,7 +212,7 @@ async function resolveSource(ctx: ResolveContext, name: string): Promise<void> {
         try {
           st = await stat(abs);
         } catch {
-          ctx.problems.add(s.locateKey(`read_${format}`), `source '${name}': file not found: ${path} (paths are relative to xorq_project/)`);
+          ctx.problems.add(ctx.positions.pos(keyPos(s, [`read_${format}`])), `source '${name}': file not found: ${path} (paths are relative to xorq_project/)`);
           return;
         }
       }
@@ -197,38 +226,41 @@ async function resolveSource(ctx: ResolveContext, name: string): Promise<void> {
     } else if (s.table) {
       table = await databaseTable(backend, s.table);
     } else {
-      ctx.problems.add(s.locate(), `source '${name}' needs read_parquet, read_csv or table`);
+      ctx.problems.add(ctx.positions.pos(s.at), `source '${name}' needs read_parquet, read_csv or table`);
       return;
     }
     ctx.sources.set(name, { name, table, hash: table.hash() });
   } catch (e) {
-    report(ctx, e, s.locate());
+    report(ctx, e, ctx.positions.pos(s.at));
   }
 }
 
 async function resolveModel(ctx: ResolveContext, spec: ModelSpec): Promise<ResolvedModel | null> {
-  const declared = spec.profile === null ? null : profileOf(ctx, spec.profile, () => spec.locateKey(["profile"]));
+  const declared = spec.profile === null ? null : profileOf(ctx, spec.profile, keyPos(spec, ["profile"]));
   if (spec.profile !== null && declared === null) return null;
   const tracked = trackVars(ctx.vars);
-  let table: Table | null;
-  switch (spec.kind) {
-    case "yaml":
-      table = resolveSteps(ctx, spec, declared, tracked.vars);
-      break;
-    case "sql":
-      table = await resolveSql(ctx, spec, declared ?? profileOf(ctx, null, spec.locate), tracked.vars);
-      break;
-    case "ts":
-      table = await resolveTs(ctx, spec, declared ?? profileOf(ctx, null, spec.locate), tracked.vars);
-      break;
-  }
+  const env: ResolveEnv = {
+    location: ctx.location,
+    projectVars: ctx.vars,
+    vars: tracked.vars,
+    connections: ctx.connections,
+    schemas: ctx.schemas,
+    problems: ctx.problems,
+    positions: ctx.positions,
+    declaredProfile: declared,
+    profile: () => declared ?? profileOf(ctx, null, spec.at),
+    input: (ref) => inputTable(ctx, ref),
+    cachePolicy: (config) => cachePolicy(ctx, config),
+    report: (e, fallback) => report(ctx, e, fallback),
+  };
+  let table = await kindOf(spec).resolve(spec, env);
   if (!table) return null;
   if (spec.cache) {
     try {
       table = table.cache(cachePolicy(ctx, spec.cache));
     } catch (e) {
       const field = e instanceof CacheConfigError && e.field ? ["cache", e.field] : ["cache"];
-      ctx.problems.add(spec.locateKey(field), `cache: ${(e as Error).message}`);
+      ctx.problems.add(ctx.positions.pos(keyPos(spec, field)), `cache: ${(e as Error).message}`);
       return null;
     }
   }
@@ -281,13 +313,7 @@ function modelKey(ctx: ResolveContext, spec: ModelSpec, varNames: ReadonlyArray<
  * nodes, `rememberModel`), SQL models when their engine is an in-memory DuckDB.
  */
 function cacheable(ctx: ResolveContext, spec: ModelSpec): boolean {
-  if (spec.kind !== "sql") return true;
-  const profile = ctx.connections.profile(spec.profile ?? ctx.config.defaultProfile);
-  return inMemoryDuckDB(profile?.params ?? null, profile?.kind);
-}
-
-function inMemoryDuckDB(params: Readonly<Record<string, unknown>> | null, kind: string | undefined): boolean {
-  return kind === "duckdb" && (params?.["path"] ?? ":memory:") === ":memory:";
+  return kindOf(spec).cacheable(spec, { connections: ctx.connections, defaultProfile: ctx.config.defaultProfile });
 }
 
 /**
@@ -369,10 +395,6 @@ function rememberModel(ctx: ResolveContext, spec: ModelSpec, model: ResolvedMode
   ctx.resolved.remember(spec.name, key, model.table.node, { profile: model.profile, varNames, definitionHash: model.definitionHash, configHash: model.configHash }, boundary);
 }
 
-function jsonable(v: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x))) as Record<string, unknown>;
-}
-
 /** A `cache:` setting as a policy (`true`: the project's default; `profile:` names the engine of source storage). */
 function cachePolicy(ctx: ResolveContext, config: CacheConfig): CachePolicyLike {
   const profiles = new Map(ctx.connections.profiles.map((p) => [p.name, profileRef(p)] as const));
@@ -381,160 +403,9 @@ function cachePolicy(ctx: ResolveContext, config: CacheConfig): CachePolicyLike 
   return policy;
 }
 
+
 function inputTable(ctx: ResolveContext, ref: { kind: "ref" | "source"; name: string }): Table {
   const t = ref.kind === "ref" ? ctx.models.get(ref.name)?.table : ctx.sources.get(ref.name)?.table;
   if (!t) throw new ExpressionError(`${ref.kind}('${ref.name}') is not available`);
   return t;
-}
-
-function resolveSteps(ctx: ResolveContext, spec: YamlStepsModelSpec, profile: string | null, vars: Readonly<Record<string, unknown>>): Table | null {
-  const attempt = (origin: StepEnv["origin"]): Table => {
-    let start = inputTable(ctx, spec.from);
-    if (profile !== null) start = hopTo(start, ctx.connections.get(profile));
-    const env: StepEnv = {
-      vars,
-      origin,
-      input: (r) => inputTable(ctx, r),
-      backend: (name, path) => {
-        if (!ctx.connections.has(name)) throw new StepError(path, `unknown profile '${name}' (profiles: ${ctx.connections.profiles.map((p) => p.name).join(", ")})`);
-        return ctx.connections.get(name);
-      },
-      cache: (config, path) => {
-        try {
-          return cachePolicy(ctx, config);
-        } catch (e) {
-          throw new StepError(e instanceof CacheConfigError && e.field ? [...path, e.field] : path, (e as Error).message);
-        }
-      },
-    };
-    return applySteps(start, spec.steps, env);
-  };
-  const file = spec.locate().file;
-  try {
-    // Positions of expression strings cost a second YAML parse: only an error pays for them.
-    return attempt(() => ({ file }));
-  } catch {
-    try {
-      attempt((path) => spec.originOf(path));
-      ctx.problems.add(spec.locate(), "model failed to build, then succeeded when built again (please report this)");
-    } catch (e) {
-      if (e instanceof StepError) ctx.problems.add(spec.locateKey(e.path), e.message);
-      else report(ctx, e, spec.locate());
-    }
-    return null;
-  }
-}
-
-/** The name an input is visible under in a SQL model: its own, unless a source and a model share it. */
-function sqlInputNames(spec: SqlModelSpec): { ref(n: string): string; source(n: string): string } {
-  const refs = new Set(spec.refs.map((r) => r.name));
-  return { ref: (n) => n, source: (n) => (refs.has(n) ? `source__${n}` : n) };
-}
-
-async function resolveSql(ctx: ResolveContext, spec: SqlModelSpec, profile: string | null, vars: Readonly<Record<string, unknown>>): Promise<Table | null> {
-  if (profile === null) return null;
-  const backend = ctx.connections.get(profile);
-  const names = sqlInputNames(spec);
-  const inputs = new Map<string, Table>();
-  for (const part of spec.template) {
-    if (part.kind === "ref") inputs.set(names.ref(part.name), hopTo(inputTable(ctx, part), backend));
-    else if (part.kind === "source") inputs.set(names.source(part.name), hopTo(inputTable(ctx, part), backend));
-    else if (part.kind === "var" && !part.hasFallback && !(part.name in vars)) {
-      ctx.problems.add(locateTemplate(spec, part.pos), `unknown var '${part.name}' (project vars: ${Object.keys(ctx.vars).join(", ") || "none"})`);
-      return null;
-    }
-  }
-  const query = normalize(renderSqlTemplate(spec.template, names, vars));
-  const entries = [...inputs.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-  const probe = sqlProbe(backend.dialect, query, entries.map(([n, t]) => [n, t.schema()] as const));
-  let schema;
-  try {
-    const cacheable = backend.ref.kind === "duckdb" && (backend.ref.params["path"] ?? ":memory:") === ":memory:";
-    schema = cacheable
-      ? await ctx.schemas.get(SchemaCache.key({ query: probe, kind: backend.ref.kind }), () => (backend.probeSchema ?? backend.querySchema).call(backend, probe))
-      : await backend.querySchema(probe);
-  } catch (e) {
-    if (e instanceof ProjectError) throw e;
-    ctx.problems.add(spec.bodyPos(), `SQL does not compile in ${profile} (${backend.ref.kind}): ${(e as Error).message.split("\n")[0]}`);
-    return null;
-  }
-  const usesVars = spec.template.some((p) => p.kind === "var");
-  const node: SqlNode & { vars?: unknown; template?: string } = {
-    kind: "sql",
-    query,
-    inputs: entries.map(([n, t]) => [n, t.node] as const),
-    backend: backend.ref as BackendRef,
-    schema,
-    // The template (refs rendered, vars kept) lets `xorq run BUILD -p` change a var's value.
-    ...(usesVars
-      ? {
-          vars: jsonable(Object.fromEntries(spec.template.flatMap((p) => (p.kind === "var" ? [[p.name, p.name in vars ? vars[p.name] : p.fallback]] : [])))),
-          template: normalize(renderKeepingVars(spec.template, names)),
-        }
-      : {}),
-  };
-  return new Table(node as RelationNode, mergeContexts(contextOf(backend), ...entries.map(([, t]) => t.context)));
-}
-
-function normalize(query: string): string {
-  return query.trim().replace(/;\s*$/, "");
-}
-
-function locateTemplate(spec: SqlModelSpec, pos: { line: number; col: number }): SourcePos {
-  const body = spec.bodyPos();
-  return body.line === 1 && body.col === 1 ? { file: body.file, ...pos } : { file: body.file, line: body.line + pos.line - 1, col: pos.line === 1 ? body.col + pos.col - 1 : pos.col };
-}
-
-function isTable(x: unknown): x is Table {
-  return !!x && typeof x === "object" && "node" in x && "context" in x && typeof (x as Table).hash === "function";
-}
-
-async function resolveTs(ctx: ResolveContext, spec: TsModelSpec, profile: string | null, vars: Readonly<Record<string, unknown>>): Promise<Table | null> {
-  if (profile === null) return null;
-  const declared = new Set(spec.refs.map((r) => r.name));
-  const declaredSources = new Set(spec.sources.map((r) => r.name));
-  const backend = ctx.connections.get(profile);
-  const modelCtx: ModelContext = {
-    ref(name) {
-      if (!declared.has(name)) {
-        throw new ExpressionError(`ref('${name}') must be written literally (ref("${name}")) so the project knows the model's inputs before running it`);
-      }
-      return inputTable(ctx, { kind: "ref", name });
-    },
-    source(name) {
-      if (!declaredSources.has(name)) {
-        throw new ExpressionError(`source('${name}') must be written literally (source("${name}")) so the project knows the model's inputs before running it`);
-      }
-      return inputTable(ctx, { kind: "source", name });
-    },
-    var(name) {
-      if (!Object.prototype.hasOwnProperty.call(vars, name)) {
-        throw new ExpressionError(`unknown var '${name}' (project vars: ${Object.keys(ctx.vars).join(", ") || "none"})`);
-      }
-      return varLiteral(name, vars[name]);
-    },
-    vars,
-    async sql(query, inputs = {}) {
-      const entries = Object.entries(inputs).sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, t]) => [n, hopTo(t, backend)] as const);
-      const trimmed = normalize(query);
-      const schema = await backend.querySchema(sqlProbe(backend.dialect, trimmed, entries.map(([n, t]) => [n, t.schema()] as const)));
-      return new Table(
-        { kind: "sql", query: trimmed, inputs: entries.map(([n, t]) => [n, t.node] as const), backend: backend.ref, schema },
-        mergeContexts(contextOf(backend), ...entries.map(([, t]) => t.context)),
-      );
-    },
-  };
-  const path = resolve(ctx.location.projectDir, spec.file);
-  try {
-    const result = await (await spec.definition()).build(modelCtx);
-    if (!isTable(result)) {
-      ctx.problems.add(spec.locate(), `the model function must return a table expression, got ${result === null ? "null" : typeof result}`);
-      return null;
-    }
-    return result;
-  } catch (e) {
-    if (e instanceof ProjectError) throw e;
-    ctx.problems.add(errorPosition(e, { path, file: spec.locate().file }), (e as Error).message);
-    return null;
-  }
 }

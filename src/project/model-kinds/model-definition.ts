@@ -7,8 +7,8 @@
  *   source("orders").filter(_.amount.gt(v("min_amount"))));
  * ```
  */
-import type { Value } from "../expr/value.js";
-import type { Table } from "../expr/table.js";
+import type { Value } from "../../expr/value.js";
+import type { Table } from "../../expr/table.js";
 
 /** A model's cache setting: `true` for the project default, or a policy. */
 export type CacheConfig = boolean | {

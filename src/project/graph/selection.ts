@@ -1,8 +1,10 @@
 /**
- * Evaluates a parsed selector over the project DAG. Linear in the size of the graph
- * per atom (each graph walk visits a model once).
+ * Evaluates a parsed selection over the project DAG: on the spec's graph, before any
+ * model is resolved, unless it asks what only resolving tells (`profile:`, `state:`).
+ * Linear in the size of the graph per atom (each graph walk visits a model once).
  */
-import { closestMatch } from "../expr/errors.js";
+import { closestMatch } from "../../expr/errors.js";
+import type { ProjectGraph } from "./project-graph.js";
 import { type Selector, type SelectorAtom, SelectionError, parseSelector } from "./selector-parser.js";
 
 /** What selection needs to know about the models (kept apart from the resolved project, for tests). */
@@ -15,25 +17,68 @@ export interface SelectionGraph {
     readonly tags: ReadonlyArray<string>;
     /** Relative to xorq_project/. */
     readonly file: string;
-    readonly profile: string;
     readonly sources: ReadonlyArray<string>;
     readonly kind: string;
   };
+  /** The engine a model runs in, known once it is resolved (`profile:`); null on the spec's graph. */
+  readonly profile: ((name: string) => string) | null;
   /** Comparison with a previous manifest (`--state DIR`), or null when none was given. */
   readonly state: { isNew(name: string): boolean; isModified(name: string): boolean } | null;
 }
 
-export interface SelectOptions {
-  readonly select?: string | ReadonlyArray<string>;
-  readonly exclude?: string | ReadonlyArray<string>;
+/** `--select` and `--exclude`, parsed (once, where they come in); null: not given. */
+export interface Selection {
+  readonly select: Selector | null;
+  readonly exclude: Selector | null;
 }
 
-/** The selected model names, in dependency order. No `select` means every model. */
-export function selectModels(graph: SelectionGraph, options: SelectOptions): string[] {
-  const empty = (s: SelectOptions["select"]) => s === undefined || (typeof s === "string" ? s.trim() === "" : s.every((x) => x.trim() === ""));
-  const chosen = empty(options.select) ? new Set(graph.names) : evaluate(graph, parseSelector(options.select!));
-  if (!empty(options.exclude)) for (const n of evaluate(graph, parseSelector(options.exclude!))) chosen.delete(n);
+/** Parses selection strings; an empty or missing `select` selects every model. Throws `SelectionError`. */
+export function parseSelection(options: { readonly select?: string | ReadonlyArray<string>; readonly exclude?: string | ReadonlyArray<string> }): Selection {
+  const parse = (s: string | ReadonlyArray<string> | undefined) => {
+    if (s === undefined) return null;
+    const selector = parseSelector(s);
+    return selector.length === 0 ? null : selector;
+  };
+  return { select: parse(options.select), exclude: parse(options.exclude) };
+}
+
+/**
+ * Whether the selection asks what only resolving tells: a model's engine (`profile:`:
+ * a model without a declared profile runs where its expression says) or its
+ * comparison with a previous build (`state:`: its definition hash covers the vars it read).
+ */
+export function needsResolvedModels(selection: Selection): boolean {
+  const atoms = [...(selection.select ?? []), ...(selection.exclude ?? [])].flat();
+  return atoms.some((a) => a.method === "profile" || a.method === "state");
+}
+
+/** The selected model names, in dependency order. */
+export function selectModels(graph: SelectionGraph, selection: Selection): string[] {
+  const chosen = selection.select === null ? new Set(graph.names) : evaluate(graph, selection.select);
+  if (selection.exclude !== null) for (const n of evaluate(graph, selection.exclude)) chosen.delete(n);
   return graph.names.filter((n) => chosen.has(n));
+}
+
+/**
+ * The selection view of a project's graph. `resolved` adds what resolving tells (each
+ * model's engine, the comparison with a previous build); without it, a selection that
+ * `needsResolvedModels` cannot be evaluated.
+ */
+export function graphSelection(
+  graph: ProjectGraph,
+  resolved: { readonly profile: (name: string) => string; readonly state: SelectionGraph["state"] } | null,
+): SelectionGraph {
+  return {
+    names: graph.order,
+    parents: (n) => graph.parents.get(n) ?? [],
+    children: (n) => graph.children.get(n) ?? [],
+    info: (n) => {
+      const m = graph.models.get(n)!;
+      return { tags: m.tags, file: m.file, sources: graph.sourcesOf.get(n) ?? [], kind: m.kind };
+    },
+    profile: resolved?.profile ?? null,
+    state: resolved?.state ?? null,
+  };
 }
 
 export function evaluate(graph: SelectionGraph, selector: Selector): Set<string> {
@@ -89,7 +134,9 @@ function matches(graph: SelectionGraph, atom: SelectorAtom): Set<string> {
     }
     case "profile": {
       const g = glob(value);
-      test = (n) => g(graph.info(n).profile);
+      const profile = graph.profile;
+      if (!profile) throw new Error(`'${atom.text}' needs the resolved models (see needsResolvedModels)`);
+      test = (n) => g(profile(n));
       break;
     }
     case "source": {

@@ -6,7 +6,7 @@
  * character; every error then names `file:line:col` of the exact character at fault and
  * repeats the expression with a caret under it.
  */
-import { ExpressionError } from "../expr/errors.js";
+import { ExpressionError } from "../../expr/errors.js";
 
 /** The position of an expression string's first character in its file (1-based). */
 export interface SourceOrigin {

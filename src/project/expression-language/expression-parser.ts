@@ -13,8 +13,8 @@
  * built value remembers where it was written: an unknown column or a type mismatch found
  * when it is applied to a table is reported at `file:line:col` of its characters.
  */
-import { ExpressionError, closestMatch } from "../expr/errors.js";
-import { parseDataType } from "../expr/data-type.js";
+import { ExpressionError, closestMatch } from "../../expr/errors.js";
+import { parseDataType } from "../../expr/data-type.js";
 import {
   type Literal,
   type SortSpec,
@@ -25,7 +25,7 @@ import {
   date,
   lit,
   timestampLit,
-} from "../expr/value.js";
+} from "../../expr/value.js";
 import type { CallAst, ExprAst, LiteralAst, VarAst } from "./expression-ast.js";
 import { FUNCTIONS, type FunctionCall, functionDef } from "./expression-functions.js";
 import { ExpressionGrammar } from "./expression-grammar.js";

@@ -7,8 +7,8 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { sha256, stableStringify } from "../expr/canonical.js";
-import type { Schema } from "../expr/data-type.js";
+import { sha256, stableStringify } from "../../expr/canonical.js";
+import type { Schema } from "../../expr/data-type.js";
 
 const VERSION = 1;
 

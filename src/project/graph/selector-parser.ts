@@ -10,7 +10,7 @@
  * profile, state (modified, new, unmodified, old), source (models reading it), kind
  * (yaml, sql, ts). Values may use `*` wildcards (not state).
  */
-import { closestMatch } from "../expr/errors.js";
+import { closestMatch } from "../../expr/errors.js";
 
 export type SelectorMethod = "name" | "tag" | "path" | "profile" | "state" | "source" | "kind";
 

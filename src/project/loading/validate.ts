@@ -17,7 +17,7 @@ import { readFileSync } from "node:fs";
 import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { Document, Node } from "yaml";
 import { ajvLib, yamlLib } from "./lazy-libs.js";
-import { closestMatch } from "../expr/errors.js";
+import { closestMatch } from "../../expr/errors.js";
 
 /** The YAML files of a project, each with its schema (`schemas/<kind>.schema.json`). */
 export const YAML_FILE_KINDS = ["project", "profiles", "sources", "model", "sql-front-matter"] as const;
@@ -42,7 +42,7 @@ export interface ValidateOptions {
   readonly lineOffset?: number;
 }
 
-const SCHEMA_DIR = new URL("../../schemas/", import.meta.url);
+const SCHEMA_DIR = new URL("../../../schemas/", import.meta.url);
 
 /** `x-messages` in a schema: a friendlier message per failing keyword. */
 const MESSAGES_KEYWORD = "x-messages";

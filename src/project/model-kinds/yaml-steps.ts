@@ -3,15 +3,14 @@
  * parser (never into SQL as text), so a YAML model builds the same nodes, and the same
  * hash, as the TypeScript it reads like.
  */
-import type { Backend } from "../backends/backend.js";
-import { backendOf } from "../expr/relation-nodes.js";
-import type { CachePolicyLike, GroupedTable, JoinOn, SelectItem, Table } from "../expr/table.js";
-import { type SortSpec, type Value, lit } from "../expr/value.js";
-import { parseSortKey, parseValueExpression } from "./expression-parser.js";
-import type { SourceOrigin } from "./expression-source.js";
+import type { Backend } from "../../backends/backend.js";
+import { backendOf } from "../../expr/relation-nodes.js";
+import type { CachePolicyLike, GroupedTable, JoinOn, SelectItem, Table } from "../../expr/table.js";
+import { type SortSpec, type Value, lit } from "../../expr/value.js";
+import { parseSortKey, parseValueExpression } from "../expression-language/expression-parser.js";
+import type { SourceOrigin } from "../expression-language/expression-source.js";
 import type { CacheConfig } from "./model-definition.js";
-import { parseInputRef } from "./project-loader.js";
-import { varLiteral } from "./project-vars.js";
+import { varLiteral } from "../project-vars.js";
 
 type Obj = Readonly<Record<string, unknown>>;
 export type StepPath = ReadonlyArray<string | number>;
@@ -199,6 +198,23 @@ function join(table: Table, arg: Obj, path: StepPath, env: StepEnv): Table {
   if (how === "cross") return table.join(right, [], { how: "cross" });
   if (rawOn === undefined) throw new StepError(path, `a ${how} join needs on: (column names or [left, right] pairs); use how: cross for a cross join`);
   return table.join(right, on, { how, ...(arg["rsuffix"] !== undefined ? { rsuffix: String(arg["rsuffix"]) } : {}) });
+}
+
+/** `ref('x')` / `source('x')` as written in a YAML value. */
+const INPUT = /^\s*(ref|source)\(\s*(['"])([^'"]+)\2\s*\)\s*$/;
+
+export function parseInputRef(text: unknown): { kind: "ref" | "source"; name: string } | null {
+  if (typeof text !== "string") return null;
+  const m = INPUT.exec(text);
+  return m ? { kind: m[1] as "ref" | "source", name: m[3]! } : null;
+}
+
+/** The other tables a step reads (join's `with`, union's tables), with their YAML paths inside the step. */
+export function stepInputs(step: Obj): Array<[StepPath, unknown]> {
+  const out: Array<[StepPath, unknown]> = [];
+  if ("join" in step) out.push([["join", "with"], ((step["join"] ?? {}) as Obj)["with"]]);
+  if ("union" in step) for (const [p, x] of unionArgs(step["union"]).targets) out.push([["union", ...p], x]);
+  return out;
 }
 
 function unionArgs(arg: unknown): { targets: Array<[StepPath, unknown]>; distinct: boolean } {

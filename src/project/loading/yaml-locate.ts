@@ -6,8 +6,8 @@
  */
 import type { Document, LineCounter, Node } from "yaml";
 import { yamlLib } from "./lazy-libs.js";
-import type { SourceOrigin } from "./expression-source.js";
-import type { SourcePos } from "./project-errors.js";
+import type { SourceOrigin } from "../expression-language/expression-source.js";
+import type { SourcePos } from "../project-errors.js";
 
 export type YamlPath = ReadonlyArray<string | number>;
 

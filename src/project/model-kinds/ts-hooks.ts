@@ -31,7 +31,7 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   try {
     return await nextResolve(specifier, context);
   } catch (e) {
-    // TypeScript style: `import "./helpers.js"` from a .ts file means ./helpers.ts.
+    // TypeScript style: `import "../helpers.js"` from a .ts file means ./helpers.ts.
     if (specifier.startsWith(".") && specifier.endsWith(".js") && context.parentURL?.split("?")[0]!.endsWith(".ts")) {
       return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
     }

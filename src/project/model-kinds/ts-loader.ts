@@ -18,7 +18,7 @@ export function xorqCacheDir(): string {
 function registerHooks(): void {
   if (registered) return;
   const data: TsHookData = {
-    xorqUrl: new URL("../index.js", import.meta.url).href,
+    xorqUrl: new URL("../../index.js", import.meta.url).href,
     cacheDir: join(xorqCacheDir(), "ts"),
   };
   register(new URL("./ts-hooks.js", import.meta.url), { data });
