@@ -41,6 +41,9 @@ const DIALECT = new DatabricksDialect();
 /** Results must not depend on the warehouse's configured zone (instants render as UTC text). */
 const SESSION_SQL = ["SET TIME ZONE 'UTC'"] as const;
 
+/** Rows per fetch from the warehouse. */
+const FETCH_ROWS = 10_000;
+
 type Session = Awaited<ReturnType<DBSQLClient["openSession"]>>;
 
 interface Open {
@@ -98,18 +101,23 @@ export class DatabricksBackend extends ConfiguredBackend<DatabricksOptions> {
     }
   }
 
+  /** Runs a driver call; its errors come back without any secret in them. */
+  async #redacting<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      throw new Error(this.params.redact((e as Error).message), { cause: e });
+    }
+  }
+
   /** Runs a statement and returns all its rows. */
   async #rows<T>(sql: string): Promise<T[]> {
     const { session } = await this.#connect();
+    const operation = await this.#redacting(() => session.executeStatement(sql));
     try {
-      const operation = await session.executeStatement(sql);
-      try {
-        return (await operation.fetchAll()) as T[];
-      } finally {
-        await operation.close().catch(() => undefined);
-      }
-    } catch (e) {
-      throw new Error(this.params.redact((e as Error).message), { cause: e });
+      return (await this.#redacting(() => operation.fetchAll())) as T[];
+    } finally {
+      await operation.close().catch(() => undefined);
     }
   }
 
@@ -124,17 +132,12 @@ export class DatabricksBackend extends ConfiguredBackend<DatabricksOptions> {
 
   async *stream(sql: string, schema: Schema): AsyncGenerator<arrow.RecordBatch> {
     const { session } = await this.#connect();
-    let operation;
-    try {
-      operation = await session.executeStatement(streamSql(this.dialect, sql, schema));
-    } catch (e) {
-      throw new Error(this.params.redact((e as Error).message), { cause: e });
-    }
+    const operation = await this.#redacting(() => session.executeStatement(streamSql(this.dialect, sql, schema)));
     try {
       const batcher = new RowBatcher(schema);
-      while (await operation.hasMoreRows()) {
-        const rows = (await operation.fetchChunk({ maxRows: 10_000 })) as Array<Record<string, unknown>>;
-        for (const row of rows) {
+      const next = async () => ((await operation.hasMoreRows()) ? operation.fetchChunk({ maxRows: FETCH_ROWS }) : null);
+      for (let rows = await this.#redacting(next); rows; rows = await this.#redacting(next)) {
+        for (const row of rows as Array<Record<string, unknown>>) {
           const batch = batcher.push(schema.map((f) => databricksValue(row[f.name], f)));
           if (batch) yield batch;
         }
