@@ -54,7 +54,7 @@ interface Open {
 export class DatabricksBackend extends ConfiguredBackend<DatabricksOptions> {
   readonly dialect = DIALECT;
   #open: Promise<Open> | null = null;
-  /** Tables written as temporary: Databricks SQL has none, so they are dropped on close. */
+  /** Tables written as temporary: Databricks SQL has none, so they are dropped on close (if nothing did before). */
   readonly #temporary = new Set<string>();
 
   constructor(options: DatabricksOptions = {}) {
@@ -188,7 +188,8 @@ export class DatabricksBackend extends ConfiguredBackend<DatabricksOptions> {
     const open = await pending?.catch(() => null);
     if (!open) return;
     for (const name of this.#temporary) {
-      await (await open.session.executeStatement(`DROP TABLE IF EXISTS ${this.dialect.tableName(name)}`)).close().catch(() => undefined);
+      // Best effort: the executor drops a hop's table itself once the query is done.
+      await open.session.executeStatement(`DROP TABLE IF EXISTS ${this.dialect.tableName(name)}`).then((op) => op.close()).catch(() => undefined);
     }
     this.#temporary.clear();
     await open.session.close().catch(() => undefined);
