@@ -25,7 +25,6 @@ const CLI = new URL("../dist/cli/main.js", import.meta.url).pathname;
 const { loadProject } = await import("../dist/project/project.js");
 const { runModels } = await import("../dist/tasks/project-run.js");
 const { cacheKeyOf } = await import("../dist/cache/cache-key.js");
-const { onCacheEvent } = await import("../dist/cache/cache-events.js");
 const { ExecutionRun } = await import("../dist/backends/executor.js");
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -67,15 +66,14 @@ console.log(`project load (in process): ${fmt(loadMs)}`);
 async function runAll() {
   const statuses = { cached: 0, computed: 0 };
   const nodeMs = [];
-  const off = onCacheEvent((e) => {
+  const start = performance.now();
+  const runs = await runModels(project, project.order, { threads: 4 });
+  const wall = performance.now() - start;
+  for (const e of runs.flatMap((r) => r.cacheEvents)) {
     statuses[e.status]++;
     nodeMs.push(e.ms);
-  });
-  const start = performance.now();
-  const results = await runModels(project, project.order, { threads: 4 });
-  const wall = performance.now() - start;
-  off();
-  const failed = results.filter((r) => r.status === "error");
+  }
+  const failed = runs.map((r) => r.result).filter((r) => r.status === "error");
   if (failed.length > 0) throw new Error(`${failed.length} models failed, e.g. ${failed[0].name}: ${failed[0].message}`);
   return { wall, statuses, nodeMs };
 }

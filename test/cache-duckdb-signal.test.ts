@@ -113,14 +113,9 @@ describe("file-backed DuckDB: the checksum is remembered while the files are unc
       const expr = (await con.table("t")).groupBy("region").agg({ total: xo._.amount.sum() }).orderBy("region").cache(xo.ParquetCache.fromKwargs());
       const statuses = async () => {
         const events: xo.CacheEvent[] = [];
-        const off = xo.onCacheEvent((e) => events.push(e));
         const scans = duckdbSignalCounters.scans;
-        try {
-          const table = await expr.execute();
-          return { events: events.map((e) => e.status), scans: duckdbSignalCounters.scans - scans, total: Number(table.getChild("total")!.get(0)) };
-        } finally {
-          off();
-        }
+        const table = await xo.defaultServices().execute(expr, { onCacheEvent: (e) => events.push(e) });
+        return { events: events.map((e) => e.status), scans: duckdbSignalCounters.scans - scans, total: Number(table.getChild("total")!.get(0)) };
       };
       const computed = await statuses();
       expect(computed.events).toEqual(["computed"]);

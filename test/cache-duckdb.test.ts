@@ -13,13 +13,8 @@ const { _ } = xo;
 /** Runs `expr` and returns its rows plus the cache events it produced. */
 async function runWithEvents(expr: xo.Table): Promise<{ rows: Record<string, unknown>[]; events: xo.CacheEvent[] }> {
   const events: xo.CacheEvent[] = [];
-  const off = xo.onCacheEvent((e) => events.push(e));
-  try {
-    const table = await expr.execute();
-    return { rows: table.toArray().map((r) => r.toJSON() as Record<string, unknown>), events };
-  } finally {
-    off();
-  }
+  const table = await xo.defaultServices().execute(expr, { onCacheEvent: (e) => events.push(e) });
+  return { rows: table.toArray().map((r) => r.toJSON() as Record<string, unknown>), events };
 }
 
 async function keyOf(expr: xo.Table): Promise<{ key: string; status: string }> {

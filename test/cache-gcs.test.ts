@@ -92,7 +92,7 @@ const live = bucket && (process.env.GOOGLE_APPLICATION_CREDENTIALS || process.en
     const store = new GcsObjectStore(bucket!, prefix);
     const con = xo.connect({ name: "gcs_duck" });
     const events: xo.CacheEvent[] = [];
-    const off = xo.onCacheEvent((e) => events.push(e));
+    const off = xo.defaultServices().onCacheEvent((e) => events.push(e));
     try {
       await con.run("CREATE TABLE g AS SELECT range AS i FROM range(100)");
       const expr = (await con.table("g")).agg({ s: xo._.i.sum() }).cache(xo.GCSCache.fromKwargs({ bucket: bucket!, prefix }));

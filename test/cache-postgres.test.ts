@@ -15,13 +15,8 @@ const { _ } = xo;
 
 async function run(expr: xo.Table): Promise<{ rows: Record<string, unknown>[]; events: xo.CacheEvent[] }> {
   const events: xo.CacheEvent[] = [];
-  const off = xo.onCacheEvent((e) => events.push(e));
-  try {
-    const t = await expr.execute();
-    return { rows: t.toArray().map((r) => r.toJSON() as Record<string, unknown>), events };
-  } finally {
-    off();
-  }
+  const t = await xo.defaultServices().execute(expr, { onCacheEvent: (e) => events.push(e) });
+  return { rows: t.toArray().map((r) => r.toJSON() as Record<string, unknown>), events };
 }
 
 const keyOf = async (expr: xo.Table) => (await run(expr)).events.at(-1)!.key;

@@ -1,12 +1,15 @@
 /**
  * The project tool end to end, as a user drives it: init, build, run, plan, ls, the CI
- * recipe, artifacts that run anywhere, determinism. Spawns `node dist/cli/main.js`
- * (build first: `npx tsc -p tsconfig.json`) on temp projects, with real DuckDB.
+ * recipe, artifacts that run anywhere, determinism, on temp projects with real DuckDB.
+ * The CLI runs in-process (`xorqInProcess`; build first: `npx tsc -p tsconfig.json`),
+ * except where a test says it spawns `node dist/cli/main.js` (`xorq`): one process that
+ * exits 0 (init, build, run) and one that exits 1 (a failing model).
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importClosure } from "../src/artifacts/artifact-graph.js";
+import { xorqInProcess } from "./helpers/cli.js";
 import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
 
 function builtLines(stdout: string): Record<string, string> {
@@ -32,6 +35,7 @@ function manifest(root: string): { models: Record<string, { hash: string; build:
 describe("xorq init + build + run (duckdb template, offline)", () => {
   it("creates a project that builds and runs, and never overwrites it", async () => {
     const dir = tempDir();
+    // Spawned: a real process that exits 0.
     const init = await xorq(dir, ["init", "demo"]);
     expect(init.code, init.stderr).toBe(0);
     const demo = join(dir, "demo");
@@ -42,7 +46,7 @@ describe("xorq init + build + run (duckdb template, offline)", () => {
     expect(Object.values(first).every((s) => s === "built")).toBe(true);
     expect(build.stdout).toMatch(/^build: \d+ built \(/m);
 
-    const again = await xorq(demo, ["build"]);
+    const again = await xorqInProcess(demo, ["build"]);
     expect(again.code).toBe(0);
     expect(Object.values(builtLines(again.stdout)).every((s) => s === "unchanged")).toBe(true);
 
@@ -53,10 +57,10 @@ describe("xorq init + build + run (duckdb template, offline)", () => {
     expect(results.results.length).toBe(Object.keys(first).length);
     for (const r of results.results) expect(r.rows).toBeGreaterThan(0);
 
-    const twice = await xorq(dir, ["init", "demo"]);
+    const twice = await xorqInProcess(dir, ["init", "demo"]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain("never overwrites");
-    const unknown = await xorq(dir, ["init", "other", "--template", "duckbd"]);
+    const unknown = await xorqInProcess(dir, ["init", "other", "--template", "duckbd"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("did you mean 'duckdb'");
   }, 60_000);
@@ -66,7 +70,7 @@ describe("builds of a project with YAML, SQL and TS models", () => {
   it("rebuilds exactly the edited model and its descendants; plan says why; the CI recipe selects them", async () => {
     const root = tempDir();
     writeFiles(root, SHOP);
-    const first = await xorq(root, ["build"]);
+    const first = await xorqInProcess(root, ["build"]);
     expect(first.code, first.stderr).toBe(0);
     expect(builtLines(first.stdout)).toEqual({ stg_orders: "built", by_region: "built", top_regions: "built", customers_clean: "built" });
     const before = manifest(root);
@@ -76,22 +80,22 @@ describe("builds of a project with YAML, SQL and TS models", () => {
     const sqlFile = join(root, "xorq_project/models/marts/by_region.sql");
     writeFileSync(sqlFile, readFileSync(sqlFile, "utf8").replace("count(*) as n", "count(*) as orders"));
 
-    const plan = await xorq(root, ["plan"]);
+    const plan = await xorqInProcess(root, ["plan"]);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toMatch(/^build\s+by_region\s+\w{12}\s+definition changed$/m);
     expect(plan.stdout).toMatch(/^build\s+top_regions\s+\w{12}\s+upstream changed \(by_region\)$/m);
     expect(plan.stdout).toMatch(/^unchanged\s+stg_orders/m);
     expect(plan.stdout).toContain("plan: 2 to build, 2 unchanged");
 
-    const ls = await xorq(root, ["ls", "--select", "state:modified+", "--state", "prev"]);
+    const ls = await xorqInProcess(root, ["ls", "--select", "state:modified+", "--state", "prev"]);
     expect(ls.code, ls.stderr).toBe(0);
     expect(ls.stdout).toBe("by_region\ntop_regions\n");
 
-    const ci = await xorq(root, ["build", "--select", "state:modified+", "--state", "prev"]);
+    const ci = await xorqInProcess(root, ["build", "--select", "state:modified+", "--state", "prev"]);
     expect(ci.code, ci.stderr).toBe(0);
     expect(builtLines(ci.stdout)).toEqual({ by_region: "built", top_regions: "built" });
 
-    const all = await xorq(root, ["build"]);
+    const all = await xorqInProcess(root, ["build"]);
     expect(builtLines(all.stdout)).toEqual({ stg_orders: "unchanged", by_region: "unchanged", top_regions: "unchanged", customers_clean: "unchanged" });
     const after = manifest(root);
     expect(after.models["stg_orders"]!.hash).toBe(before.models["stg_orders"]!.hash);
@@ -102,7 +106,7 @@ describe("builds of a project with YAML, SQL and TS models", () => {
     // A var change is a definition change of the models that read it, and of nothing else.
     const projectFile = join(root, "xorq_project/project.yaml");
     writeFileSync(projectFile, readFileSync(projectFile, "utf8").replace("min_amount: 100", "min_amount: 150"));
-    const plan2 = await xorq(root, ["plan", "--json"]);
+    const plan2 = await xorqInProcess(root, ["plan", "--json"]);
     const entries = JSON.parse(plan2.stdout).models as Array<{ name: string; action: string; reasons: string[] }>;
     expect(Object.fromEntries(entries.map((e) => [e.name, e.action]))).toEqual({
       stg_orders: "build", by_region: "build", top_regions: "build", customers_clean: "unchanged",
@@ -115,7 +119,7 @@ describe("builds of a project with YAML, SQL and TS models", () => {
     const b = tempDir("xorq-other-place-");
     writeFiles(a, SHOP);
     writeFiles(b, SHOP);
-    for (const dir of [a, b]) expect((await xorq(dir, ["build", "--relocate-reads"])).code).toBe(0);
+    for (const dir of [a, b]) expect((await xorqInProcess(dir, ["build", "--relocate-reads"])).code).toBe(0);
     const filesA = listFiles(join(a, "builds"));
     expect(filesA).toEqual(listFiles(join(b, "builds")));
     expect(filesA.filter((f) => f.endsWith("metadata.json")).length).toBe(4);
@@ -128,30 +132,30 @@ describe("builds of a project with YAML, SQL and TS models", () => {
   it("runs an artifact copied to an empty folder and gets the project's rows; -p overrides a var", async () => {
     const root = tempDir();
     writeFiles(root, SHOP);
-    expect((await xorq(root, ["build", "--relocate-reads"])).code).toBe(0);
+    expect((await xorqInProcess(root, ["build", "--relocate-reads"])).code).toBe(0);
     const top = manifest(root).models["top_regions"]!;
     const hash = top.hash.slice(0, 12);
 
-    const inProject = await xorq(root, ["run", hash, "-o", "rows.json"]);
+    const inProject = await xorqInProcess(root, ["run", hash, "-o", "rows.json"]);
     expect(inProject.code, inProject.stderr).toBe(0);
     expect(inProject.stdout).toMatch(/^wrote 3 rows to rows\.json/);
 
     const elsewhere = tempDir("xorq-empty-");
     // An artifact runs anywhere together with the artifacts it imports (its siblings).
     for (const h of [hash, ...importClosure(join(root, top.build))]) cpSync(join(root, "builds", h), join(elsewhere, h), { recursive: true });
-    const run = await xorq(elsewhere, ["run", hash, "-o", "rows.json"]);
+    const run = await xorqInProcess(elsewhere, ["run", hash, "-o", "rows.json"]);
     expect(run.code, run.stderr).toBe(0);
     const rows = JSON.parse(readFileSync(join(elsewhere, "rows.json"), "utf8"));
     expect(rows).toEqual(JSON.parse(readFileSync(join(root, "rows.json"), "utf8")));
     expect(rows.length).toBe(3);
 
     // The same expression computed directly in DuckDB from the CSVs.
-    const printed = await xorq(elsewhere, ["run", hash]);
+    const printed = await xorqInProcess(elsewhere, ["run", hash]);
     expect(printed.code).toBe(0);
     expect(printed.stdout).toMatch(/^region\s+total/);
     expect(printed.stdout).toContain("(3 rows)");
 
-    const overridden = await xorq(elsewhere, ["run", hash, "-p", "min_amount=300", "-o", "high.json"]);
+    const overridden = await xorqInProcess(elsewhere, ["run", hash, "-p", "min_amount=300", "-o", "high.json"]);
     expect(overridden.code, overridden.stderr).toBe(0);
     const high = JSON.parse(readFileSync(join(elsewhere, "high.json"), "utf8")) as Array<{ total: number }>;
     const sum = (xs: Array<{ total: number }>) => xs.reduce((s, r) => s + r.total, 0);
@@ -162,12 +166,12 @@ describe("builds of a project with YAML, SQL and TS models", () => {
       [["-p", "min_amount=abc"], "is an integer"],
       [["-o", "x.txt"], "use a .parquet, .csv, .json or .arrow file"],
     ] as const) {
-      const bad = await xorq(elsewhere, ["run", hash, ...args]);
+      const bad = await xorqInProcess(elsewhere, ["run", hash, ...args]);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain(message);
     }
     for (const ext of ["parquet", "csv", "arrow"]) {
-      const r = await xorq(elsewhere, ["run", hash, "-o", `rows.${ext}`]);
+      const r = await xorqInProcess(elsewhere, ["run", hash, "-o", `rows.${ext}`]);
       expect(r.code, r.stderr).toBe(0);
       expect(existsSync(join(elsewhere, `rows.${ext}`))).toBe(true);
     }
@@ -180,6 +184,7 @@ describe("builds of a project with YAML, SQL and TS models", () => {
       "xorq_project/models/marts/broken.sql": "select cast(status as integer) as s from {{ ref('stg_orders') }}\n",
       "xorq_project/models/marts/after_broken.sql": "select count(*) as n from {{ ref('broken') }}\n",
     });
+    // Spawned: a real process that exits 1.
     const run = await xorq(root, ["run", "--threads", "3", "--json"]);
     expect(run.code, run.stderr).toBe(1);
     const events = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
@@ -195,7 +200,7 @@ describe("builds of a project with YAML, SQL and TS models", () => {
     const results = JSON.parse(readFileSync(join(root, "target/run_results.json"), "utf8"));
     expect(results.results.find((r: { name: string }) => r.name === "top_regions").rows).toBe(3);
 
-    const selected = await xorq(root, ["run", "--select", "+by_region", "--output-dir", "out"]);
+    const selected = await xorqInProcess(root, ["run", "--select", "+by_region", "--output-dir", "out"]);
     expect(selected.code, selected.stderr).toBe(0);
     expect(Object.keys(builtLines(selected.stdout)).sort()).toEqual(["by_region", "stg_orders"]);
     expect(readdirSync(join(root, "out")).sort()).toEqual(["by_region.parquet", "stg_orders.parquet"]);
@@ -216,11 +221,11 @@ describe("builds of a project with YAML, SQL and TS models", () => {
       [["--select", "source:customers"], "by_region\ncustomers_clean\n"],
     ];
     for (const [args, expected] of cases) {
-      const r = await xorq(root, ["ls", ...args]);
+      const r = await xorqInProcess(root, ["ls", ...args]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout, args.join(" ")).toBe(expected);
     }
-    const json = await xorq(root, ["ls", "--select", "by_region", "--output", "json"]);
+    const json = await xorqInProcess(root, ["ls", "--select", "by_region", "--output", "json"]);
     const [m] = JSON.parse(json.stdout);
     expect(m).toMatchObject({ name: "by_region", profile: "local", tags: ["marts"], inputs: ["stg_orders"], sources: ["customers"], file: "models/marts/by_region.sql" });
     expect(m.hash).toMatch(/^[0-9a-f]{64}$/);

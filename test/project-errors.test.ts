@@ -1,10 +1,12 @@
 /**
  * Every way a project can be wrong gets a message naming file:line:col and exit code 2,
- * and nothing is built. Spawns the CLI (build first: `npx tsc -p tsconfig.json`).
+ * and nothing is built. The CLI runs in-process (build first: `npx tsc -p tsconfig.json`);
+ * "no project" spawns it, so exit code 2 of a real process stays covered.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { xorqInProcess } from "./helpers/cli.js";
 import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
 
 async function buildWith(files: Readonly<Record<string, string | null>>, args: ReadonlyArray<string> = ["build"], env: Record<string, string> = {}) {
@@ -15,7 +17,7 @@ async function buildWith(files: Readonly<Record<string, string | null>>, args: R
     else merged[k] = v;
   }
   writeFiles(root, merged);
-  const result = await xorq(root, args, env);
+  const result = await xorqInProcess(root, args, env);
   return { ...result, root };
 }
 
@@ -166,7 +168,7 @@ describe("bad selections exit with code 2", () => {
 });
 
 describe("no project", () => {
-  it("says how to make one", async () => {
+  it("says how to make one (a spawned process exits with code 2)", async () => {
     const r = await xorq(tempDir(), ["build"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("xorq init");

@@ -6,8 +6,6 @@
  * deferred_reads.yaml the relocated copies of read files. `-p name=value` overrides
  * re-render the vars the expression was built with.
  */
-// Wires Table.execute/toBatches to the executor (and caching), as the package entry point does.
-import "../runtime.js";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import YAML from "yaml";
@@ -18,11 +16,12 @@ import type { RelationNode, SqlNode } from "../expr/relation-nodes.js";
 import type { LiteralValue, ValueNode } from "../expr/value-nodes.js";
 import { Table } from "../expr/table.js";
 import { Connections, type Profile } from "../backends/connections.js";
-import { findProject } from "../project/project-loader.js";
+import { findProject } from "../project/loading/project-loader.js";
 import { parseVarText } from "../project/project-vars.js";
-import { parseSqlTemplate, renderSqlTemplate } from "../project/sql-template.js";
+import { parseSqlTemplate, renderSqlTemplate } from "../project/model-kinds/sql-template.js";
 import { ArtifactError, readArtifactGraph, readText } from "./artifact-graph.js";
 import { readParquet } from "./data-files.js";
+import { type Services, defaultServices } from "../services.js";
 import { exprFacts } from "./expr-facts.js";
 
 export interface OpenArtifactOptions {
@@ -33,6 +32,8 @@ export interface OpenArtifactOptions {
    * xorq_project/ of the project the artifact sits in, else the artifact's directory.
    */
   readonly baseDir?: string;
+  /** Reads memtables/ with its local engine (default: the default services). */
+  readonly services?: Services;
 }
 
 export interface OpenedArtifact {
@@ -57,7 +58,7 @@ export async function openArtifact(dir: string, options: OpenArtifactOptions = {
     for (const m of exprFacts(node).memtables) {
       const file = read.dirs.map((d) => join(d, "memtables", `${m.dataHash}.parquet`)).find((f) => existsSync(f));
       if (!file) throw new ArtifactError(`${dir}: memtables/${m.dataHash}.parquet is missing (looked in the artifact and the ${read.dirs.length - 1} it imports)`);
-      memtables.set(m.dataHash, await readParquet(file, m.schema));
+      memtables.set(m.dataHash, await readParquet(file, m.schema, options.services ?? defaultServices()));
     }
     const backends = new Map(profiles.map((p) => [p.name, connections.get(p.name)] as const));
     return { table: new Table(node, { backends, memtables }), metadata, close: () => connections.closeAll() };

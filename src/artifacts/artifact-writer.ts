@@ -29,6 +29,7 @@ import type { Table } from "../expr/table.js";
 import { graphYaml, yamlText } from "../expr/yaml.js";
 import type { Profile } from "../backends/connections.js";
 import { jsonText, writeDirAtomic } from "../util/atomic-write.js";
+import { type Services, defaultServices } from "../services.js";
 import { writeBatches } from "./data-files.js";
 import { type ArtifactImports, type ExprFacts, type OwnNodes, type WholeFacts, exprFacts, importRelation, ownNodes, segmentSql, wholeFacts } from "./expr-facts.js";
 import { toolVersion } from "../util/tool-version.js";
@@ -47,6 +48,8 @@ export interface ArtifactRequest {
    * one). Their artifacts must exist beside this one before it is read.
    */
   readonly imports?: ArtifactImports;
+  /** Writes memtables/ with its local engine (default: the default services). */
+  readonly services?: Services;
 }
 
 export type ArtifactStatus = "built" | "unchanged" | "relocated";
@@ -56,8 +59,6 @@ export interface ArtifactResult {
   readonly dir: string;
   readonly hash: string;
 }
-
-export const ARTIFACT_FILES = ["expr.yaml", "sql.yaml", "deferred_reads.yaml", "profiles.yaml", "metadata.json"] as const;
 
 const yaml = (value: Readonly<Record<string, unknown>>) => yamlText(value as Record<string, Json>);
 
@@ -147,7 +148,7 @@ async function fill(tmp: string, req: ArtifactRequest, own: OwnNodes, facts: Exp
   for (const m of facts.memtables) {
     const data = table.context.memtables.get(m.dataHash);
     if (!data) throw new Error(`in-memory table ${m.dataHash.slice(0, 12)} has no data to snapshot`);
-    await writeBatches(data.batches, m.schema, join(tmp, "memtables", `${m.dataHash}.parquet`), "parquet");
+    await writeBatches(data.batches, m.schema, join(tmp, "memtables", `${m.dataHash}.parquet`), "parquet", req.services ?? defaultServices());
   }
 
   const metadata = {

@@ -1,17 +1,17 @@
 /**
  * Result files: Arrow record batches written as parquet, CSV, JSON or Arrow IPC, and
- * parquet files read back as Arrow. DuckDB (a private in-memory database, one
- * connection per call) writes the text and parquet formats; every file is written under
- * a temporary name and renamed into place.
+ * parquet files read back as Arrow. The services' local DuckDB (a connection of its own
+ * per call, so its temporary tables meet no one else's) writes the text and parquet
+ * formats; every file is written under a temporary name and renamed into place.
  */
 import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import * as arrow from "apache-arrow";
 import { toArrowSchema } from "../backends/arrow-types.js";
-import { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
 import { parquetScanSql } from "../cache/parquet-io.js";
 import type { Schema } from "../expr/data-type.js";
+import type { Services } from "../services.js";
 import { tempPathFor } from "../util/atomic-write.js";
 
 export type OutputFormat = "parquet" | "csv" | "json" | "arrow";
@@ -21,20 +21,6 @@ const FORMATS: Record<string, OutputFormat> = { ".parquet": "parquet", ".csv": "
 /** A file format from a name's extension; null when it is not one of ours. */
 export function formatOf(file: string): OutputFormat | null {
   return FORMATS[extname(file).toLowerCase()] ?? null;
-}
-
-let engine: DuckDBBackend | null = null;
-
-function filesEngine(): DuckDBBackend {
-  engine ??= new DuckDBBackend({ name: "_xorq_files" });
-  return engine;
-}
-
-/** Closes the private engine (at the end of a command). */
-export async function closeDataFiles(): Promise<void> {
-  const e = engine;
-  engine = null;
-  await e?.close();
 }
 
 const COPY_OPTIONS: Record<Exclude<OutputFormat, "arrow">, string> = {
@@ -50,6 +36,7 @@ export async function writeBatches(
   schema: Schema,
   file: string,
   format: OutputFormat,
+  services: Services,
 ): Promise<number> {
   const tmp = tempPathFor(file);
   let rows = 0;
@@ -66,7 +53,7 @@ export async function writeBatches(
       const table = all.length > 0 ? new arrow.Table(toArrowSchema(schema), all) : new arrow.Table(toArrowSchema(schema));
       await writeFile(tmp, arrow.tableToIPC(table, "file"));
     } else {
-      const con = filesEngine().fork();
+      const con = (await services.localEngine()).fork();
       const name = `_xorq_out_${randomBytes(6).toString("hex")}`;
       try {
         await con.ingest(name, schema, counted(), { temporary: true });
@@ -85,8 +72,8 @@ export async function writeBatches(
 }
 
 /** Reads a parquet file as an Arrow table with exactly `schema`'s column types. */
-export async function readParquet(path: string, schema: Schema): Promise<arrow.Table> {
-  const con = filesEngine().fork();
+export async function readParquet(path: string, schema: Schema, services: Services): Promise<arrow.Table> {
+  const con = (await services.localEngine()).fork();
   try {
     const batches: arrow.RecordBatch[] = [];
     for await (const b of con.stream(parquetScanSql(con, path, schema), schema)) batches.push(b);

@@ -9,7 +9,7 @@
  * is the union over the artifact and its imports (the reader gathers it).
  */
 import { compile, hopTableName } from "../compile/compiler.js";
-import { dialectFor } from "../backends/dialects.js";
+import { dialectFor } from "../backends/engines.js";
 import { nodeHash, shortHash } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import { type RelationOf, relationInputs, relationValues, valueChildren } from "../expr/node-kinds.js";

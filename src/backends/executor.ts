@@ -14,15 +14,16 @@ import type { Schema } from "../expr/data-type.js";
 import type { BackendRef, RelationNode } from "../expr/relation-nodes.js";
 import { backendOf, relationInputs } from "../expr/relation-nodes.js";
 import type { ExprContext } from "../expr/table.js";
+import type { CacheListener } from "../cache/cache-events.js";
 import { toArrowSchema } from "./arrow-types.js";
-import { type Backend, canReadFiles } from "./backend.js";
+import { type Backend, type FileReadingBackend, canReadFiles } from "./backend.js";
 
 /** Finds the open connection for a node's engine (and opens profile connections on demand). */
 export type BackendResolver = (ref: BackendRef) => Promise<Backend>;
 
 /**
  * Replaces a node by a table that already holds its rows (e.g. a cache hit), or returns
- * null to compute it. `src/cache` provides one.
+ * null to compute it. `src/cache` provides one; `Services` (src/services.ts) passes it.
  */
 export type Materializer = (node: RelationNode, run: ExecutionRun, backend: Backend) => Promise<string | null>;
 
@@ -30,11 +31,15 @@ export interface ExecuteOptions {
   readonly context: ExprContext;
   /** Used for nodes whose engine has no connection in the context. */
   readonly resolveBackend?: BackendResolver;
-  /** The engine for expressions made only of in-memory data. */
-  readonly defaultBackend?: () => Promise<Backend>;
+  /** The local engine: runs expressions made only of in-memory data, reads files for engines that cannot. */
+  readonly localEngine?: () => Promise<Backend>;
   readonly materializers?: ReadonlyArray<Materializer>;
   /** What is being run (e.g. a model's name), named in error messages. */
   readonly label?: string;
+  /** Relative cache `path`s resolve against this directory (default: the working directory). */
+  readonly baseDir?: string;
+  /** Hears what happened at each cache node of this execution. */
+  readonly onCacheEvent?: CacheListener;
 }
 
 export class ExecutionError extends Error {
@@ -58,13 +63,20 @@ export class ExecutionRun {
 
   async backendFor(ref: BackendRef | null): Promise<Backend> {
     if (ref === null) {
-      if (!this.options.defaultBackend) throw new ExecutionError("no engine to run in-memory data: pass a connection", null);
-      return this.options.defaultBackend();
+      if (!this.options.localEngine) throw new ExecutionError("no engine to run in-memory data: pass a connection", null);
+      return this.options.localEngine();
     }
     const open = this.options.context.backends.get(ref.name);
     if (open) return open;
     if (this.options.resolveBackend) return this.options.resolveBackend(ref);
     throw new ExecutionError(`no connection for engine '${ref.name}' (${ref.kind}); connect it and build the expression from that connection`, null);
+  }
+
+  /** The local engine, for work no engine of the expression can do (reading files, writing parquet). */
+  async localEngine(): Promise<FileReadingBackend> {
+    const local = await this.options.localEngine?.();
+    if (!local || !canReadFiles(local)) throw new ExecutionError("no local DuckDB for this execution: run it through Services", null);
+    return local;
   }
 
   /** Streams the rows of `node`, computed in its own engine. */
@@ -115,7 +127,7 @@ export class ExecutionRun {
         return;
       }
       if (node.kind === "read" && !backend.dialect.readsFiles) {
-        const reader = (await backend.fileReader?.()) ?? (await this.options.defaultBackend?.());
+        const reader = (await backend.fileReader?.()) ?? (await this.options.localEngine?.());
         if (!reader || !canReadFiles(reader)) throw new ExecutionError(`${this.#prefix()}no engine to read ${node.path} for ${engineName(backend)}`, null);
         const sql = `SELECT * FROM ${reader.dialect.readFile(node.format, node.path, node.options)}`;
         const table = readTableName(node);

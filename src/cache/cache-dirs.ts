@@ -4,19 +4,12 @@
  * As in Xorq, the cache root is `~/.cache/xorq` (`XORQ_CACHE_DIR` overrides it) and
  * parquet storage uses its `parquet/` folder unless a policy names another
  * `relative_path`, or a `path` of its own. A policy's `path` is relative to the base
- * directory: the working directory, or the project root once the project runner calls
- * `setCacheBaseDir` (the policy keeps the relative path, so hashes stay portable).
+ * directory of the execution: the working directory, or the project root for a project
+ * run (the policy keeps the relative path, so hashes stay portable).
  */
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { CachePolicy } from "../expr/relation-nodes.js";
-
-let baseDir: string | null = null;
-
-/** Relative cache `path`s resolve against `dir` (null: the working directory). */
-export function setCacheBaseDir(dir: string | null): void {
-  baseDir = dir === null ? null : resolve(dir);
-}
 
 /** The cache root: `XORQ_CACHE_DIR`, else `~/.cache/xorq`. */
 export function cacheRoot(): string {
@@ -24,8 +17,8 @@ export function cacheRoot(): string {
   return env ? resolve(env) : join(homedir(), ".cache", "xorq");
 }
 
-/** The directory holding a parquet policy's entries. */
-export function parquetDir(policy: CachePolicy): string {
+/** The directory holding a parquet policy's entries; a relative `path` resolves against `baseDir` (default: the working directory). */
+export function parquetDir(policy: CachePolicy, baseDir?: string): string {
   const { path, relative_path } = policy.options;
   if (path !== undefined) return isAbsolute(path) ? path : resolve(baseDir ?? process.cwd(), path);
   return join(cacheRoot(), relative_path ?? "parquet");

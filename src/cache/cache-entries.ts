@@ -6,12 +6,14 @@
  * in step and a bucket is listed without downloading anything.
  */
 import { join } from "node:path";
+import type { FileReadingBackend } from "../backends/backend.js";
 import { defaultParquetDir } from "./cache-dirs.js";
 import { GcsObjectStore, parseGcsUrl } from "./gcs-object-store.js";
 import { LocalObjectStore, STAGING_SUFFIX, stagingWriterPid } from "./local-object-store.js";
 import type { ObjectInfo, ObjectStore } from "./object-store.js";
 import { ENTRY_SUFFIX, isExpired } from "./parquet-cache-store.js";
-import { type EntryMetadata, METADATA_KEY, cacheDuckDB } from "./parquet-io.js";
+import { type EntryMetadata, METADATA_KEY } from "./parquet-io.js";
+import { type Services, defaultServices } from "../services.js";
 
 export interface CacheEntry {
   readonly key: string;
@@ -42,14 +44,17 @@ export function cacheStoreAt(location: string): ObjectStore {
   return gcs ? new GcsObjectStore(gcs.bucket, gcs.prefix) : new LocalObjectStore(location);
 }
 
-/** The entries of a cache location (default `~/.cache/xorq/parquet`), newest first. */
-export async function listCache(dir: string = defaultParquetDir(), now = Date.now()): Promise<CacheListing> {
+/**
+ * The entries of a cache location (default `~/.cache/xorq/parquet`), newest first. The
+ * services' local engine reads the local files' footers.
+ */
+export async function listCache(dir: string = defaultParquetDir(), now = Date.now(), services: Services = defaultServices()): Promise<CacheListing> {
   const store = cacheStoreAt(dir);
   const objects = await store.list();
   const local = store instanceof LocalObjectStore;
   const at = (name: string) => (local ? join(dir, name) : `${store.location}${name}`);
   const parquet = objects.filter((o) => o.name.endsWith(ENTRY_SUFFIX));
-  const footers = local ? await readFooters(parquet.map((o) => at(o.name))) : new Map<string, Footer>();
+  const footers = local ? await readFooters(parquet.map((o) => at(o.name)), services) : new Map<string, Footer>();
   const entries = parquet.map((o): CacheEntry => {
     const path = at(o.name);
     const footer = footers.get(path);
@@ -89,11 +94,12 @@ function storedMetadata(o: ObjectInfo): EntryMetadata | null {
 export interface ClearOptions {
   /** Only entries caching these expressions (content hashes of the cached sub-expressions). */
   readonly inputs?: ReadonlySet<string>;
+  readonly services?: Services;
 }
 
 /** Deletes entries (all, or those of the given expressions); returns the deleted paths. */
 export async function clearCache(dir: string = defaultParquetDir(), options: ClearOptions = {}): Promise<string[]> {
-  const { entries, staging } = await listCache(dir);
+  const { entries, staging } = await listCache(dir, Date.now(), options.services);
   const store = cacheStoreAt(dir);
   const doomed = options.inputs
     ? entries.filter((e) => e.metadata && options.inputs!.has(e.metadata.input))
@@ -115,9 +121,9 @@ const ABANDONED_AFTER_MS = 24 * 3600 * 1000;
  * changed, so the older key's source state is gone); and staging files of writers that
  * died mid-write. Live entries and running writers are left alone.
  */
-export async function pruneCache(dir: string = defaultParquetDir(), options: { dryRun?: boolean; now?: number } = {}): Promise<PruneResult> {
+export async function pruneCache(dir: string = defaultParquetDir(), options: { dryRun?: boolean; now?: number; services?: Services } = {}): Promise<PruneResult> {
   const now = options.now ?? Date.now();
-  const { entries, staging } = await listCache(dir, now);
+  const { entries, staging } = await listCache(dir, now, options.services);
   const removed: Array<PruneResult["removed"][number]> = [];
   const newest = new Set<string>();
   for (const e of entries) {
@@ -152,20 +158,20 @@ interface Footer {
   readonly rows: number;
 }
 
-async function readFooters(paths: ReadonlyArray<string>): Promise<Map<string, Footer>> {
+async function readFooters(paths: ReadonlyArray<string>, services: Services): Promise<Map<string, Footer>> {
   const out = new Map<string, Footer>();
   if (paths.length === 0) return out;
+  const duck = await services.localEngine();
   try {
-    await readFooterBatch(paths, out);
+    await readFooterBatch(duck, paths, out);
   } catch {
     // One unreadable file fails the whole batch: read them one by one and skip the bad ones.
-    for (const p of paths) await readFooterBatch([p], out).catch(() => undefined);
+    for (const p of paths) await readFooterBatch(duck, [p], out).catch(() => undefined);
   }
   return out;
 }
 
-async function readFooterBatch(paths: ReadonlyArray<string>, out: Map<string, Footer>): Promise<void> {
-  const duck = cacheDuckDB();
+async function readFooterBatch(duck: FileReadingBackend, paths: ReadonlyArray<string>, out: Map<string, Footer>): Promise<void> {
   const d = duck.dialect;
   const list = `[${paths.map((p) => d.stringLiteral(p)).join(", ")}]`;
   const sql =

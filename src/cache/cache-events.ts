@@ -1,6 +1,6 @@
 /**
  * What happened at each cache node of a run, for reporters (the CLI prints
- * "computed" / "cached" per model; `--json` prints the events).
+ * "computed" / "cached" per model) and callers (`runModels` returns each model's events).
  */
 import type { CacheStorage, CacheStrategy } from "../expr/relation-nodes.js";
 
@@ -21,16 +21,5 @@ export interface CacheEvent {
   readonly ms: number;
 }
 
+/** Hears cache events: of one execution (`ExecutionScope.onCacheEvent`), or of all executions through a `Services`. */
 export type CacheListener = (event: CacheEvent) => void;
-
-const listeners = new Set<CacheListener>();
-
-/** Calls `listener` for every cache node served in this process; returns the unsubscribe function. */
-export function onCacheEvent(listener: CacheListener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-export function emitCacheEvent(event: CacheEvent): void {
-  for (const l of listeners) l(event);
-}

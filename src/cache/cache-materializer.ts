@@ -4,17 +4,24 @@
  * computes the cached sub-expression, stores it and serves that. What is downstream of
  * the cache node then reads the entry's table like any other table.
  */
-import { ExecutionError, type Materializer } from "../backends/executor.js";
+import type { Backend } from "../backends/backend.js";
+import { ExecutionError, type ExecutionRun, type Materializer } from "../backends/executor.js";
 import { nodeHash } from "../expr/canonical.js";
-import { emitCacheEvent } from "./cache-events.js";
+import type { CacheNode } from "../expr/relation-nodes.js";
 import { cacheKeyOf } from "./cache-key.js";
 import { storeFor } from "./cache-store.js";
 
-/** Writes in flight in this process, so concurrent runs of one key compute it once. */
-const writing = new Map<string, Promise<void>>();
+/**
+ * The cache's materializer. It remembers the writes in flight through it, so concurrent
+ * runs of one key (parallel models sharing a cached input) compute it once; `Services`
+ * makes one.
+ */
+export function createCacheMaterializer(): Materializer {
+  const writing = new Map<string, Promise<void>>();
+  return (node, run, backend) => (node.kind === "cache" ? materialize(node, run, backend, writing) : Promise.resolve(null));
+}
 
-export const cacheMaterializer: Materializer = async (node, run, backend) => {
-  if (node.kind !== "cache") return null;
+async function materialize(node: CacheNode, run: ExecutionRun, backend: Backend, writing: Map<string, Promise<void>>): Promise<string> {
   const started = performance.now();
   const { key, inputHash } = await cacheKeyOf(node, run);
   const store = await storeFor(node.policy, run, backend);
@@ -35,7 +42,7 @@ export const cacheMaterializer: Materializer = async (node, run, backend) => {
       throw new ExecutionError(`cache entry ${key.slice(0, 12)} was written to ${store.location} but is gone (deleted by another process?)`, null);
     }
   }
-  emitCacheEvent({
+  run.options.onCacheEvent?.({
     status,
     key,
     inputHash,
@@ -46,4 +53,4 @@ export const cacheMaterializer: Materializer = async (node, run, backend) => {
     ms: performance.now() - started,
   });
   return table;
-};
+}

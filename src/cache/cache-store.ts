@@ -31,7 +31,7 @@ export async function storeFor(policy: CachePolicy, run: ExecutionRun, backend: 
     case "source":
       return new SourceCacheStore((await policySource(policy, run)) ?? backend);
     case "parquet":
-      return new ParquetCacheStore(new LocalObjectStore(parquetDir(policy)), policy, await parquetEngine(policy, run, backend));
+      return new ParquetCacheStore(new LocalObjectStore(parquetDir(policy, run.options.baseDir)), policy, await parquetEngine(policy, run, backend));
     case "gcs":
       return new ParquetCacheStore(new GcsObjectStore(policy.options.bucket!, policy.options.prefix), policy, await parquetEngine(policy, run, backend));
   }

@@ -20,7 +20,6 @@ import type { ExecutionRun } from "../backends/executor.js";
 import { stableStringify } from "../expr/canonical.js";
 import type { ReadNode } from "../expr/relation-nodes.js";
 import { CacheKeyError } from "./cache-key-error.js";
-import { cacheDuckDB } from "./parquet-io.js";
 
 const REMOTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const WILDCARD = /[*?[{]/;
@@ -55,7 +54,7 @@ function describe(s: FileStats | null): string {
 async function resolveFiles(node: ReadNode, run: ExecutionRun): Promise<string[]> {
   if (isAbsolute(node.path) && !WILDCARD.test(node.path)) return [node.path];
   const backend = await run.backendFor(node.backend);
-  const reader = canReadFiles(backend) ? backend : cacheDuckDB();
+  const reader = canReadFiles(backend) ? backend : await run.localEngine();
   if (!WILDCARD.test(node.path)) {
     for (const base of [process.cwd(), ...(await searchPath(reader))]) {
       const candidate = resolve(base, node.path);

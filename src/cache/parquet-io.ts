@@ -5,18 +5,9 @@
  */
 import type { Backend, FileReadingBackend } from "../backends/backend.js";
 import { canReadFiles } from "../backends/backend.js";
-import { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
 import { ExecutionError, type ExecutionRun } from "../backends/executor.js";
 import type { Schema } from "../expr/data-type.js";
 import type { CacheNode, CachePolicy } from "../expr/relation-nodes.js";
-
-let privateEngine: DuckDBBackend | null = null;
-
-/** An in-memory DuckDB of the cache's own, for engines that cannot write parquet and for `xorq cache ls`. */
-export function cacheDuckDB(): DuckDBBackend {
-  privateEngine ??= new DuckDBBackend({ name: "_xorq_cache" });
-  return privateEngine;
-}
 
 /** What a storage needs to fill or serve one cache node. */
 export interface CacheRequest {
@@ -35,14 +26,17 @@ export async function policySource(policy: CachePolicy, run: ExecutionRun): Prom
   return run.backendFor({ name, kind, params: {} });
 }
 
-/** The DuckDB that writes and reads a parquet policy's files. */
+/**
+ * The DuckDB that writes and reads a parquet policy's files: the policy's source, the
+ * consuming engine when it is DuckDB, else the run's local engine.
+ */
 export async function parquetEngine(policy: CachePolicy, run: ExecutionRun, backend: Backend): Promise<FileReadingBackend> {
   const source = await policySource(policy, run);
   if (source) {
     if (!canReadFiles(source)) throw new ExecutionError(`parquet cache source '${source.ref.name}' is ${source.ref.kind}; it must be a DuckDB connection`, null);
     return source;
   }
-  return canReadFiles(backend) ? backend : cacheDuckDB();
+  return canReadFiles(backend) ? backend : run.localEngine();
 }
 
 /** Key/value metadata stored in the parquet footer: `xorq cache ls` and `prune` read it. */

@@ -2,7 +2,8 @@
  * The catalog as shared memory: an entry may hold its expression's result
  * (`entries/<hash>/result.parquet`, written by DuckDB's COPY), so whoever asks for the
  * same hash later (a teammate, CI, an agent) gets the stored rows instead of
- * recomputing them.
+ * recomputing them. The services' local DuckDB writes and reads the files, on a
+ * connection of its own per call (its temporary `result` table meets no other call's).
  *
  * ```ts
  * const hit = await catalogLookup(catalog, expr.hash());
@@ -12,12 +13,12 @@
  */
 import * as arrow from "apache-arrow";
 import { fromArrowSchema, toArrowSchema } from "../backends/arrow-types.js";
-import { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
 import { nodeHash } from "../expr/canonical.js";
 import type { RelationNode } from "../expr/relation-nodes.js";
 import type { Catalog, CatalogEntry } from "./catalog.js";
 import { CatalogError } from "./catalog-error.js";
 import { RESULT_FILE } from "./catalog-layout.js";
+import { type Services, defaultServices } from "../services.js";
 
 /** The entry for an expression hash (full or short), or null; `resultPath` says whether a result is stored. */
 export function catalogLookup(catalog: Catalog, hash: string): Promise<CatalogEntry | null> {
@@ -28,13 +29,13 @@ export function catalogLookup(catalog: Catalog, hash: string): Promise<CatalogEn
  * Stores an expression's result in its entry, as parquet, in one commit. The entry must
  * be in the catalog already (add the build first).
  */
-export async function storeResult(catalog: Catalog, hash: string, table: arrow.Table): Promise<CatalogEntry> {
+export async function storeResult(catalog: Catalog, hash: string, table: arrow.Table, services: Services = defaultServices()): Promise<CatalogEntry> {
   const entry = await catalog.find(hash);
   if (entry === null) throw new CatalogError(`${hash} is not in the catalog at ${catalog.dir}: add its build first`);
   const schema = fromArrowSchema(table.schema);
   const message = `store result of ${entry.hash}${entry.model ? ` (model ${entry.model})` : ""}: ${table.numRows} rows`;
   await catalog.addEntryFile(entry.hash, RESULT_FILE, message, async (tmpPath) => {
-    const duck = new DuckDBBackend({ name: "_xorq_catalog_results" });
+    const duck = (await services.localEngine()).fork();
     try {
       await duck.ingest("result", schema, table.batches, { temporary: true });
       await duck.run(`COPY result TO ${duck.dialect.stringLiteral(tmpPath)} (FORMAT parquet)`);
@@ -46,11 +47,11 @@ export async function storeResult(catalog: Catalog, hash: string, table: arrow.T
 }
 
 /** Reads the stored result of an entry (by hash or alias). */
-export async function loadResult(catalog: Catalog, ref: string): Promise<arrow.Table> {
+export async function loadResult(catalog: Catalog, ref: string, services: Services = defaultServices()): Promise<arrow.Table> {
   const { hash } = catalog.resolve(ref);
   const entry = await catalog.find(hash);
   if (entry?.resultPath == null) throw new CatalogError(`${hash} has no stored result in the catalog at ${catalog.dir}`);
-  const duck = new DuckDBBackend({ name: "_xorq_catalog_results" });
+  const duck = (await services.localEngine()).fork();
   try {
     const schema = await duck.fileSchema("parquet", entry.resultPath, {});
     const batches: arrow.RecordBatch[] = [];
@@ -65,19 +66,7 @@ export async function loadResult(catalog: Catalog, ref: string): Promise<arrow.T
  * Shared memory, before computing: the stored result of this expression when the
  * catalog holds its entry with a result, else null (compute it).
  */
-export async function catalogResultFor(catalog: Catalog, node: RelationNode): Promise<arrow.Table | null> {
+export async function catalogResultFor(catalog: Catalog, node: RelationNode, services: Services = defaultServices()): Promise<arrow.Table | null> {
   const entry = await catalog.find(nodeHash(node));
-  return entry?.resultPath ? loadResult(catalog, entry.hash) : null;
-}
-
-/**
- * Shared memory, after computing: stores the result when the catalog holds the
- * expression's entry without one (entries are what a team chose to share; other
- * expressions are not added implicitly). Returns whether it stored.
- */
-export async function rememberResult(catalog: Catalog, node: RelationNode, table: arrow.Table): Promise<boolean> {
-  const entry = await catalog.find(nodeHash(node));
-  if (entry === null || entry.resultPath !== null) return false;
-  await storeResult(catalog, entry.hash, table);
-  return true;
+  return entry?.resultPath ? loadResult(catalog, entry.hash, services) : null;
 }

@@ -14,7 +14,7 @@ import { relationInputs } from "./node-kinds.js";
 
 export { relationInputs };
 
-export type BackendKind = "duckdb" | "postgres" | "snowflake" | "bigquery";
+export type BackendKind = import("../backends/engines.js").BackendKind;
 
 /**
  * Which engine a node runs in: a profile name plus its portable, secret-free

@@ -23,22 +23,17 @@ export async function databaseTable(backend: Backend, name: string): Promise<Tab
   return new Table({ kind: "table", name, backend: backend.ref, schema }, contextOf(backend));
 }
 
-let fileReader: (() => Promise<FileReadingBackend>) | null = null;
-
-/** Sets the engine that reads files for engines that cannot (DuckDB; wired by `runtime.ts`). */
-export function setFileReader(reader: () => Promise<FileReadingBackend>): void {
-  fileReader = reader;
-}
-
 /**
  * A file read lazily. The path is kept as given (relative paths resolve against the
  * working directory, or the project root inside a project), so the hash does not depend
  * on where the project sits. An engine that cannot read files (PostgreSQL, ...) gets the
- * file's rows from DuckDB when the expression runs; DuckDB also supplies the schema.
+ * file's rows from DuckDB when the expression runs; DuckDB also supplies the schema (the
+ * backend's own file reader, else the local engine of the default services).
  */
 export async function deferredRead(backend: Backend, format: ReadFormat, path: string, options: ReadOptions = {}): Promise<Table> {
-  const reader = canReadFiles(backend) ? backend : ((await backend.fileReader?.()) ?? (await fileReader?.()));
-  if (!reader) throw new ExpressionError(`${backend.ref.kind} cannot read files directly: read with DuckDB and .intoBackend(...)`);
+  const reader: FileReadingBackend = canReadFiles(backend)
+    ? backend
+    : ((await backend.fileReader?.()) ?? (await (await import("../services.js")).defaultServices().localEngine()));
   let schema;
   try {
     schema = await reader.fileSchema(format, path, options);

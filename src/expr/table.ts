@@ -24,6 +24,9 @@ import {
 } from "./relation-nodes.js";
 import { type Scope, type SortLike, type ValueLike, UNWRAP_VALUE, Value, boundColumn, inputColumn, resolveSortKey, toValue } from "./value.js";
 import { containsAggregate, containsWindow, type ValueNode } from "./value-nodes.js";
+import { exprToYaml } from "./yaml.js";
+import { compile } from "../compile/compiler.js";
+import { dialectFor } from "../backends/engines.js";
 
 /** What a table needs at run time besides its nodes: open connections and in-memory data. */
 export interface ExprContext {
@@ -68,23 +71,18 @@ export type ColumnAccessor = { readonly [name: string]: Value };
 /** A named output column: a column name, or `{ name: value }`. */
 export type SelectItem = string | Value | Readonly<Record<string, ValueLike>>;
 
-/** Hooks into the executor and other late-bound services, set by the package entry point. */
-export interface TableRuntime {
+/**
+ * Runs tables: `Services` (src/services.ts) is the one implementation. `execute()` and
+ * `toBatches()` take one explicitly, else use the default services of plain library use.
+ */
+export interface TableRunner {
   execute(table: Table): Promise<ArrowTable>;
   stream(table: Table): AsyncIterable<RecordBatch>;
-  toSql(table: Table, dialect?: string): string;
-  toYaml(table: Table): string;
 }
 
-let runtime: TableRuntime | null = null;
-
-export function setTableRuntime(r: TableRuntime): void {
-  runtime = r;
-}
-
-function requireRuntime(): TableRuntime {
-  if (!runtime) throw new Error("xorq runtime not initialised: import from the package entry point ('xorq')");
-  return runtime;
+/** The given runner, or the default services (imported on first use: building expressions loads no engine). */
+async function runnerFor(given: TableRunner | undefined): Promise<TableRunner> {
+  return given ?? (await import("../services.js")).defaultServices();
 }
 
 export class Table {
@@ -123,31 +121,34 @@ export class Table {
 
   /** The SQL for the engine the expression runs in (or another dialect by name). */
   toSql(dialect?: string): string {
-    return requireRuntime().toSql(this, dialect);
+    return compile(this.node, dialectFor(dialect ?? backendOf(this.node)?.kind ?? "duckdb")).sql;
   }
 
   toYaml(): string {
-    return requireRuntime().toYaml(this);
+    return exprToYaml(this.node);
   }
 
   toGraph() {
     return toGraph(this.node);
   }
 
-  /** Runs the expression; the result is an Arrow table with exactly `schema()`'s columns and types. */
-  execute(): Promise<ArrowTable> {
-    return requireRuntime().execute(this);
+  /**
+   * Runs the expression (through `services`, else the default services); the result is
+   * an Arrow table with exactly `schema()`'s columns and types.
+   */
+  async execute(services?: TableRunner): Promise<ArrowTable> {
+    return (await runnerFor(services)).execute(this);
   }
 
   /** Runs `count(*)` over the expression. */
-  async count(): Promise<number> {
-    const result = await this.agg({ n: new Value(() => ({ kind: "aggregate", fn: "count_star", arg: null, type: "int64" })) }).execute();
+  async count(services?: TableRunner): Promise<number> {
+    const result = await this.agg({ n: new Value(() => ({ kind: "aggregate", fn: "count_star", arg: null, type: "int64" })) }).execute(services);
     return Number(result.getChild("n")!.get(0));
   }
 
   /** Runs the expression and yields the result as Arrow record batches, without holding it all. */
-  toBatches(): AsyncIterable<RecordBatch> {
-    return requireRuntime().stream(this);
+  async *toBatches(services?: TableRunner): AsyncGenerator<RecordBatch> {
+    yield* (await runnerFor(services)).stream(this);
   }
 
   #scope(where: string): Scope {

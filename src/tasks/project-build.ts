@@ -20,6 +20,7 @@ import { type ArtifactImport, ownNodes } from "../artifacts/expr-facts.js";
 import { writeManifest } from "../artifacts/manifest.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 import { Semaphore } from "../util/semaphore.js";
+import type { Services } from "../services.js";
 
 export interface BuildOptions {
   /** Copy the local files each expression reads into its artifact (`reads/`). */
@@ -27,6 +28,8 @@ export interface BuildOptions {
   readonly onEvent?: ModelListener;
   /** Write target/manifest.json after the artifacts (default true; the watch mode writes it after reporting). */
   readonly manifest?: boolean;
+  /** Writes in-memory tables with its local engine (default: the default services). */
+  readonly services?: Services;
 }
 
 /**
@@ -111,6 +114,7 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
         baseDir: project.location.projectDir,
         relocateReads,
         imports,
+        ...(options.services ? { services: options.services } : {}),
       });
     } finally {
       slots.release();

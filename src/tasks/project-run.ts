@@ -5,9 +5,10 @@
  * Each model runs on connections of its own: a DuckDB profile gets a fork (same
  * database, own temp tables), so parallel models never share a statement stream;
  * engines without forks are used by one model at a time.
+ *
+ * Every model runs through the one `Services` of the caller, and each run hears its own
+ * cache events: a model's status (computed or cached) is what happened at its root.
  */
-// Wires Table.execute/toBatches to the executor (and caching), as the package entry point does.
-import "../runtime.js";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as arrow from "apache-arrow";
@@ -15,8 +16,7 @@ import { toArrowSchema } from "../backends/arrow-types.js";
 import type { Backend } from "../backends/backend.js";
 import type { Catalog, CatalogEntry } from "../catalog/catalog.js";
 import { catalogResultFor, storeResult } from "../catalog/catalog-results.js";
-import { setCacheBaseDir } from "../cache/cache-dirs.js";
-import { onCacheEvent } from "../cache/cache-events.js";
+import type { CacheEvent } from "../cache/cache-events.js";
 import { nodeHash, shortHash, shortHashOf } from "../expr/canonical.js";
 import { Table } from "../expr/table.js";
 import { countStar } from "../expr/value.js";
@@ -27,6 +27,7 @@ import { exprFacts } from "../artifacts/expr-facts.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 import { targetDir } from "../artifacts/manifest.js";
 import { toolVersion } from "../util/tool-version.js";
+import { type ExecutionScope, type Services, defaultServices } from "../services.js";
 
 export interface RunOptions {
   /** Models run at once (default 4). */
@@ -39,6 +40,14 @@ export interface RunOptions {
    * from it (status cached); a model whose entry has none stores what it computed.
    */
   readonly catalog?: Catalog;
+  /** What runs the models (default: the default services). */
+  readonly services?: Services;
+}
+
+/** One model's run: what reporters are told, and what happened at each cache node of its expression. */
+export interface ModelRun {
+  readonly result: ModelFinished;
+  readonly cacheEvents: ReadonlyArray<CacheEvent>;
 }
 
 /** One-at-a-time use of a shared connection. */
@@ -53,24 +62,24 @@ class Mutex {
   }
 }
 
-export async function runModels(project: Project, names: ReadonlyArray<string>, options: RunOptions = {}): Promise<ModelFinished[]> {
+export async function runModels(project: Project, names: ReadonlyArray<string>, options: RunOptions = {}): Promise<ModelRun[]> {
   const threads = Math.max(1, options.threads ?? 4);
-  setCacheBaseDir(project.location.projectDir);
+  const services = options.services ?? defaultServices();
   if (options.outputDir) await mkdir(options.outputDir, { recursive: true });
   const selected = new Set(names);
   const parentsIn = (n: string) => (project.graph.parents.get(n) ?? []).filter((p) => selected.has(p));
   const childrenIn = (n: string) => (project.graph.children.get(n) ?? []).filter((c) => selected.has(c));
   const mutexes = new Map<string, Mutex>();
-  const results = new Map<string, ModelFinished>();
+  const results = new Map<string, ModelRun>();
   const waiting = new Map(names.map((n) => [n, parentsIn(n).length]));
   const queue = names.filter((n) => waiting.get(n) === 0);
   let active = 0;
 
   await new Promise<void>((done, fail) => {
-    const finish = (r: ModelFinished) => {
-      results.set(r.name, r);
-      options.onEvent?.(r);
-      for (const c of childrenIn(r.name)) {
+    const finish = (r: ModelRun) => {
+      results.set(r.result.name, r);
+      options.onEvent?.(r.result);
+      for (const c of childrenIn(r.result.name)) {
         const left = waiting.get(c)! - 1;
         waiting.set(c, left);
         if (left === 0) queue.push(c);
@@ -80,14 +89,14 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
       while (active < threads && queue.length > 0) {
         const name = queue.shift()!;
         const hash = shortHashOf(project.models.get(name)!.hash);
-        const failed = parentsIn(name).find((p) => ["error", "skipped"].includes(results.get(p)!.status));
+        const failed = parentsIn(name).find((p) => ["error", "skipped"].includes(results.get(p)!.result.status));
         if (failed) {
-          finish({ event: "model_finished", name, hash, status: "skipped", ms: 0, message: `input '${failed}' did not run` });
+          finish({ result: { event: "model_finished", name, hash, status: "skipped", ms: 0, message: `input '${failed}' did not run` }, cacheEvents: [] });
           continue;
         }
         active++;
         options.onEvent?.({ event: "model_started", name, hash });
-        runOne(project, name, mutexes, options.outputDir, options.catalog).then((r) => {
+        runOne(project, name, mutexes, services, options).then((r) => {
           active--;
           finish(r);
           pump();
@@ -100,13 +109,10 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
   return names.map((n) => results.get(n)!);
 }
 
-async function runOne(
-  project: Project,
-  name: string,
-  mutexes: Map<string, Mutex>,
-  outputDir: string | undefined,
-  catalog: Catalog | undefined,
-): Promise<ModelFinished> {
+async function runOne(project: Project, name: string, mutexes: Map<string, Mutex>, services: Services, options: RunOptions): Promise<ModelRun> {
+  const { outputDir, catalog } = options;
+  const cacheEvents: CacheEvent[] = [];
+  const done = (result: ModelFinished): ModelRun => ({ result, cacheEvents });
   const m = project.models.get(name)!;
   const root = m.table.node;
   const hash = shortHash(root);
@@ -114,14 +120,14 @@ async function runOne(
   let entry: CatalogEntry | null = null;
   if (catalog) {
     try {
-      const stored = await catalogResultFor(catalog, root);
+      const stored = await catalogResultFor(catalog, root, services);
       if (stored) {
-        if (outputDir) await writeBatches(stored.batches, root.schema, join(outputDir, `${name}.parquet`), "parquet");
-        return { event: "model_finished", name, hash, status: "cached", ms: performance.now() - start, rows: stored.numRows, message: "result from the catalog" };
+        if (outputDir) await writeBatches(stored.batches, root.schema, join(outputDir, `${name}.parquet`), "parquet", services);
+        return done({ event: "model_finished", name, hash, status: "cached", ms: performance.now() - start, rows: stored.numRows, message: "result from the catalog" });
       }
       entry = await catalog.find(nodeHash(root));
     } catch (e) {
-      return { event: "model_finished", name, hash, status: "error", ms: performance.now() - start, message: (e as Error).message };
+      return done({ event: "model_finished", name, hash, status: "error", ms: performance.now() - start, message: (e as Error).message });
     }
   }
   const facts = exprFacts(root);
@@ -142,36 +148,33 @@ async function runOne(
       backends.set(p, project.connections.get(p));
     }
   }
-  let cacheStatus: "cached" | "computed" | null = null;
-  const rootHash = nodeHash(root);
-  const unsubscribe = onCacheEvent((e) => {
-    if (e.nodeHash === rootHash) cacheStatus = e.status;
-  });
+  const scope: ExecutionScope = { baseDir: project.location.projectDir, onCacheEvent: (e) => cacheEvents.push(e) };
   try {
     const table = new Table(root, { backends, memtables: m.table.context.memtables });
     // An entry of the catalog without a result keeps the batches to store them.
     const kept: arrow.RecordBatch[] | null = catalog && entry ? [] : null;
-    const batches = () => (kept ? keeping(table.toBatches(), kept) : table.toBatches());
+    const batches = () => (kept ? keeping(services.stream(table, scope), kept) : services.stream(table, scope));
     let rows = 0;
     if (outputDir) {
-      rows = await writeBatches(batches(), root.schema, join(outputDir, `${name}.parquet`), "parquet");
+      rows = await writeBatches(batches(), root.schema, join(outputDir, `${name}.parquet`), "parquet", services);
     } else if (root.kind === "cache" && !kept) {
       // A cached model's rows are stored (or stored now): counting them reads the entry's
       // metadata, not its data, so a no-op run of cached models reads no results.
-      const counted = await table.agg({ rows: countStar() }).execute();
+      const counted = await services.execute(table.agg({ rows: countStar() }), scope);
       rows = Number(counted.getChildAt(0)?.get(0) ?? 0);
     } else {
       for await (const b of batches()) rows += b.numRows;
     }
     if (catalog && entry && kept) {
-      await storeResult(catalog, entry.hash, kept.length > 0 ? new arrow.Table(kept) : new arrow.Table(toArrowSchema(root.schema)));
+      await storeResult(catalog, entry.hash, kept.length > 0 ? new arrow.Table(kept) : new arrow.Table(toArrowSchema(root.schema)), services);
     }
     const stored = kept ? { message: "result stored in the catalog" } : {};
-    return { event: "model_finished", name, hash, status: cacheStatus === "cached" ? "cached" : "computed", ms: performance.now() - start, rows, ...stored };
+    const rootHash = nodeHash(root);
+    const status = cacheEvents.find((e) => e.nodeHash === rootHash)?.status === "cached" ? "cached" : "computed";
+    return done({ event: "model_finished", name, hash, status, ms: performance.now() - start, rows, ...stored });
   } catch (e) {
-    return { event: "model_finished", name, hash, status: "error", ms: performance.now() - start, message: (e as Error).message };
+    return done({ event: "model_finished", name, hash, status: "error", ms: performance.now() - start, message: (e as Error).message });
   } finally {
-    unsubscribe();
     for (const r of releases) r();
     await project.connections.closeForks(forks);
   }

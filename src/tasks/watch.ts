@@ -17,14 +17,15 @@
  */
 import { extname, relative, sep } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
-import { selectModels } from "../project/selection.js";
+import { parseSelection, selectModels } from "../project/graph/selection.js";
 import { type LoadSession, type Project, locateProject, loadProject } from "../project/project.js";
 import { ProjectError, type ProjectProblem } from "../project/project-errors.js";
-import { parseSelector } from "../project/selector-parser.js";
+import { parseSelector } from "../project/graph/selector-parser.js";
 import { selectionGraph, writeManifest } from "../artifacts/manifest.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 import { buildModels } from "./project-build.js";
 import { runModels } from "./project-run.js";
+import type { Services } from "../services.js";
 
 export interface WatchOptions {
   /** Where to start looking for the project (default: the working directory). */
@@ -43,6 +44,8 @@ export interface WatchOptions {
   readonly debounceMs?: number;
   /** Per-model progress of builds and runs. */
   readonly onModel?: ModelListener;
+  /** What builds and runs use (default: the default services); the caller closes it. */
+  readonly services?: Services;
 }
 
 /** A file event, the path relative to the project root ("xorq_project/models/a.sql"). */
@@ -209,13 +212,13 @@ async function rebuild(
   };
   try {
     const graph = selectionGraph(project, null);
-    const names = selectModels(graph, { select: options.select, exclude: options.exclude });
-    const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: options.onModel, manifest: false });
+    const names = selectModels(graph, parseSelection({ select: options.select, exclude: options.exclude }));
+    const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: options.onModel, manifest: false, services: options.services });
     wroteArtifacts = true;
     const ms = performance.now() - start;
     const built = results.filter((r) => r.status === "built" || r.status === "relocated").map((r) => r.name);
     const ran = options.run && built.length > 0
-      ? await runModels(project, built, { threads: options.threads, onEvent: options.onModel })
+      ? (await runModels(project, built, { threads: options.threads, onEvent: options.onModel, services: options.services })).map((r) => r.result)
       : [];
     const event: WatchEvent = {
       event: "rebuilt",

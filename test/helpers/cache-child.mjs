@@ -19,7 +19,6 @@ const expr = cached.agg({ n: _.count(), s: _.x.sum(), labels: _.label.max() });
 process.stdout.write("ready\n");
 while (goFile && !existsSync(goFile)) await new Promise((r) => setTimeout(r, 2));
 const events = [];
-xo.onCacheEvent((e) => events.push({ status: e.status, key: e.key }));
-const result = (await expr.execute()).toArray()[0].toJSON();
+const result = (await xo.defaultServices().execute(expr, { onCacheEvent: (e) => events.push({ status: e.status, key: e.key }) })).toArray()[0].toJSON();
 process.stdout.write(JSON.stringify({ events, n: Number(result.n), s: String(result.s), labels: result.labels }) + "\n");
 await con.close();

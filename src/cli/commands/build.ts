@@ -4,9 +4,11 @@ import type { Command } from "commander";
 import type { WatchEvent } from "../../tasks/watch.js";
 import { shortHashOf } from "../../expr/canonical.js";
 import { formatProblem } from "../../project/project-errors.js";
+import type { Services } from "../../services.js";
+import { runWithServices } from "../command-services.js";
 import { UsageError } from "../errors.js";
 import { createReporter, formatMs } from "../model-reporter.js";
-import { type ProjectCommandOptions, countLine, loadAndSelect, runJsonAware, withProjectOptions } from "../project-options.js";
+import { type ProjectCommandOptions, countLine, loadAndSelect, withProjectOptions } from "../project-options.js";
 
 interface BuildOptions extends ProjectCommandOptions {
   readonly relocateReads?: boolean;
@@ -26,11 +28,9 @@ export function register(program: Command): void {
     .option("--watch", "build, then rebuild on every change under xorq_project/ until interrupted")
     .option("--run", "with --watch: also run the models each rebuild wrote")
     .action((options: BuildOptions) =>
-      runJsonAware(
-        options.json,
-        async () => {
+      runWithServices(options.json, async (services) => {
         if (options.run && !options.watch) throw new UsageError("--run goes with --watch (to build and run once: xorq run)");
-        if (options.watch) return watchBuild(options);
+        if (options.watch) return watchBuild(options, services);
         const start = performance.now();
         const { project, names } = await loadAndSelect(options);
         try {
@@ -41,10 +41,9 @@ export function register(program: Command): void {
           reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
           // Imported here: an unchanged project's build loads no writer (nor Arrow, DuckDB, git).
           const { buildModels } = await import("../../tasks/project-build.js");
-          const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: (e) => reporter.event(e) });
+          const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: (e) => reporter.event(e), services });
           const counts: Record<string, number> = {};
           for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
-          writerLoaded = results.some((r) => r.status !== "unchanged");
           const line = countLine(counts, ["built", "relocated", "unchanged", "error"]);
           await reporter.summary(`build: ${line} (${names.length} of ${project.models.size} models selected) in ${formatMs(performance.now() - start)}`, counts);
           if ((counts["error"] ?? 0) > 0) process.exitCode = 1;
@@ -61,19 +60,17 @@ export function register(program: Command): void {
         } finally {
           await project.close();
         }
-      },
-      closeDataFilesIfLoaded,
-    ),
+      }),
     );
 }
 
 /** `--watch`: prints one line (or JSON event) per rebuild until SIGINT/SIGTERM. */
-async function watchBuild(options: BuildOptions): Promise<void> {
+async function watchBuild(options: BuildOptions, services: Services): Promise<void> {
   if (options.catalog !== undefined || options.alias !== undefined) throw new UsageError("--catalog and --alias do not go with --watch");
   const print = (e: WatchEvent) => process.stdout.write(options.json ? `${JSON.stringify(e)}\n` : `${watchLine(e)}\n`);
   const { watchProject } = await import("../../tasks/watch.js");
   const handle = await watchProject(
-    { project: options.project, select: options.select, exclude: options.exclude, relocateReads: options.relocateReads, run: options.run },
+    { project: options.project, select: options.select, exclude: options.exclude, relocateReads: options.relocateReads, run: options.run, services },
     print,
   );
   await new Promise<void>((stop) => {
@@ -100,14 +97,4 @@ function watchLine(e: WatchEvent): string {
       return `${built} (${e.unchanged} unchanged, ${e.selected} of ${e.models} selected) in ${formatMs(e.ms)}${cause}${failed}${ran}`;
     }
   }
-}
-
-/** Whether this build wrote (or tried to write) an artifact, loading the writer and the engine that writes data files. */
-let writerLoaded = false;
-
-/** Closes the engine that writes data files, when this build loaded the writer at all. */
-async function closeDataFilesIfLoaded(): Promise<void> {
-  if (!writerLoaded) return;
-  const { closeDataFiles } = await import("../../artifacts/data-files.js");
-  await closeDataFiles();
 }

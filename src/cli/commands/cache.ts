@@ -6,12 +6,13 @@
  * their policies keep them (parquet directories and buckets).
  */
 import type { Command } from "commander";
-import { defaultParquetDir, parquetDir, setCacheBaseDir } from "../../cache/cache-dirs.js";
+import { defaultParquetDir, parquetDir } from "../../cache/cache-dirs.js";
 import { type CacheEntry, clearCache, listCache, pruneCache } from "../../cache/cache-entries.js";
 import { GcsObjectStore } from "../../cache/gcs-object-store.js";
 import { ownCacheNodes } from "../../cache/project-caches.js";
 import { nodeHash } from "../../expr/canonical.js";
-import { type ProjectCommandOptions, loadAndSelect, runJsonAware, withProjectOptions } from "../project-options.js";
+import { type ProjectCommandOptions, loadAndSelect, withProjectOptions } from "../project-options.js";
+import { runWithServices } from "../command-services.js";
 
 interface DirOptions {
   readonly dir?: string;
@@ -29,8 +30,8 @@ export function register(program: Command): void {
     .option("--dir <dir>", DIR_HELP)
     .option("--json", "one JSON array of entries")
     .action((options: DirOptions) =>
-      runJsonAware(options.json, async () => {
-        const listing = await listCache(options.dir ?? defaultParquetDir());
+      runWithServices(options.json, async (services) => {
+        const listing = await listCache(options.dir ?? defaultParquetDir(), Date.now(), services);
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ dir: listing.dir, entries: listing.entries, staging: listing.staging }, null, 2)}\n`);
           return;
@@ -51,25 +52,24 @@ export function register(program: Command): void {
       .option("--dir <dir>", DIR_HELP)
       .option("--json", "the deleted files as JSON"),
   ).action((options: DirOptions & ProjectCommandOptions) =>
-    runJsonAware(options.json, async () => {
+    runWithServices(options.json, async (services) => {
       let removed: string[] = [];
       if (options.select === undefined) {
-        removed = await clearCache(options.dir ?? defaultParquetDir());
+        removed = await clearCache(options.dir ?? defaultParquetDir(), { services });
       } else {
         const { project, names } = await loadAndSelect(options);
         try {
-          setCacheBaseDir(project.location.projectDir);
           // Entries are found by the hash of the expression they cache, in each policy's own directory.
           const byDir = new Map<string, Set<string>>();
           for (const name of names) {
             for (const node of ownCacheNodes(project, name)) {
               if (node.policy.storage === "source") continue;
-              const dir = options.dir ?? (node.policy.storage === "gcs" ? new GcsObjectStore(node.policy.options.bucket!, node.policy.options.prefix).location : parquetDir(node.policy));
+              const dir = options.dir ?? (node.policy.storage === "gcs" ? new GcsObjectStore(node.policy.options.bucket!, node.policy.options.prefix).location : parquetDir(node.policy, project.location.projectDir));
               if (!byDir.has(dir)) byDir.set(dir, new Set());
               byDir.get(dir)!.add(nodeHash(node.input));
             }
           }
-          for (const [dir, inputs] of byDir) removed.push(...(await clearCache(dir, { inputs })));
+          for (const [dir, inputs] of byDir) removed.push(...(await clearCache(dir, { inputs, services })));
         } finally {
           await project.close();
         }
@@ -86,8 +86,8 @@ export function register(program: Command): void {
     .option("--dry-run", "only list what would be deleted")
     .option("--json", "what was deleted, as JSON")
     .action((options: DirOptions & { dryRun?: boolean }) =>
-      runJsonAware(options.json, async () => {
-        const { removed } = await pruneCache(options.dir ?? defaultParquetDir(), { dryRun: options.dryRun });
+      runWithServices(options.json, async (services) => {
+        const { removed } = await pruneCache(options.dir ?? defaultParquetDir(), { dryRun: options.dryRun, services });
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ removed, dry_run: options.dryRun ?? false })}\n`);
           return;

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import * as arrow from "apache-arrow";
 import type { Command } from "commander";
 import { openArtifact } from "../../artifacts/artifact-reader.js";
-import { closeDataFiles, formatOf, writeBatches } from "../../artifacts/data-files.js";
+import { formatOf, writeBatches } from "../../artifacts/data-files.js";
 import { runModels, writeRunResults } from "../../tasks/project-run.js";
 import { toArrowSchema } from "../../backends/arrow-types.js";
 import { Catalog } from "../../catalog/catalog.js";
@@ -16,9 +16,11 @@ import { catalogDir, resolveTarget } from "../../catalog/target-resolver.js";
 import { shortHashOf } from "../../expr/canonical.js";
 import { locateProject } from "../../project/project.js";
 import { parseVarText } from "../../project/project-vars.js";
+import type { Services } from "../../services.js";
+import { runWithServices } from "../command-services.js";
 import { UsageError } from "../errors.js";
 import { createReporter, formatMs } from "../model-reporter.js";
-import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, runJsonAware, withProjectOptions } from "../project-options.js";
+import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, withProjectOptions } from "../project-options.js";
 import { formatTable } from "../table-format.js";
 
 interface RunOptions extends ProjectCommandOptions {
@@ -42,7 +44,7 @@ export function register(program: Command): void {
     .option("--catalog <dir>", "the catalog for aliases (default: $XORQ_CATALOG, else catalog/ at the project root); given explicitly, also shared memory: stored results are served, entries without one get theirs")
     .option("--json", "print JSON events (one per line)")
     .action((build: string | undefined, options: RunOptions) =>
-      runJsonAware(options.json, () => (build === undefined ? runProject(options) : runBuild(build, options)), closeDataFiles),
+      runWithServices(options.json, (services) => (build === undefined ? runProject(options, services) : runBuild(build, options, services))),
     );
 }
 
@@ -53,7 +55,7 @@ function positiveInt(text: string | undefined, flag: string, fallback: number): 
   return n;
 }
 
-async function runProject(options: RunOptions): Promise<void> {
+async function runProject(options: RunOptions, services: Services): Promise<void> {
   if (options.output) throw new UsageError("-o FILE needs a BUILD (in a project, use --output-dir DIR)");
   const start = performance.now();
   const vars = Object.fromEntries(Object.entries(parseParams(options.param)).map(([k, v]) => [k, parseVarText(v)]));
@@ -61,12 +63,14 @@ async function runProject(options: RunOptions): Promise<void> {
   try {
     const reporter = createReporter({ json: options.json ?? false, command: "run" });
     reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
-    const results = await runModels(project, names, {
+    const runs = await runModels(project, names, {
       catalog: options.catalog ? await Catalog.open(catalogDir({ catalog: options.catalog })) : undefined,
       threads: positiveInt(options.threads, "--threads", 4),
       outputDir: options.outputDir ? resolve(options.outputDir) : undefined,
       onEvent: (e) => reporter.event(e),
+      services,
     });
+    const results = runs.map((r) => r.result);
     const elapsed = performance.now() - start;
     await writeRunResults(project, results, elapsed);
     const counts: Record<string, number> = {};
@@ -78,23 +82,23 @@ async function runProject(options: RunOptions): Promise<void> {
   }
 }
 
-async function runBuild(build: string, options: RunOptions): Promise<void> {
+async function runBuild(build: string, options: RunOptions, services: Services): Promise<void> {
   const format = options.output ? formatOf(options.output) : null;
   if (options.output && !format) throw new UsageError(`-o ${options.output}: use a .parquet, .csv, .json or .arrow file`);
   const root = await locateProject({ project: options.project }).then((l) => l.root, () => null);
   const target = await resolveTarget(build, { projectRoot: root, catalog: options.catalog });
   const params = parseParams(options.param);
-  const artifact = await openArtifact(target.dir, { vars: params });
+  const artifact = await openArtifact(target.dir, { vars: params, services });
   try {
     const { table } = artifact;
     // Shared memory (explicit --catalog, no -p): a stored result is served instead of recomputed.
     const stored = options.catalog && Object.keys(params).length === 0
-      ? await catalogResultFor(await Catalog.open(catalogDir({ catalog: options.catalog })), table.node)
+      ? await catalogResultFor(await Catalog.open(catalogDir({ catalog: options.catalog })), table.node, services)
       : null;
-    const batches = () => stored?.batches ?? table.toBatches();
+    const batches = () => stored?.batches ?? services.stream(table);
     const start = performance.now();
     if (options.output && format) {
-      const rows = await writeBatches(batches(), table.schema(), resolve(options.output), format);
+      const rows = await writeBatches(batches(), table.schema(), resolve(options.output), format, services);
       const message = `wrote ${rows.toLocaleString("en-US")} rows to ${options.output} in ${formatMs(performance.now() - start)}`;
       process.stdout.write(options.json ? `${JSON.stringify({ event: "output", file: options.output, rows })}\n` : `${message}\n`);
       return;

@@ -1,0 +1,104 @@
+/**
+ * What running expressions needs besides the expressions' own connections: the local
+ * embedded DuckDB (it runs in-memory data, reads files for engines that cannot, and
+ * writes and reads result files), the materializers that serve nodes from storage (the
+ * cache), and the sinks of cache events. A program makes one `Services` (a CLI command, a
+ * watch session, a script), passes it to what runs, and closes it once.
+ *
+ * ```ts
+ * const services = new Services();
+ * const off = services.onCacheEvent((e) => console.log(e.status, e.key));
+ * const table = await services.execute(expr);
+ * off();
+ * await services.close();
+ * ```
+ *
+ * Nothing opens until it is used: a command that runs nothing loads neither the
+ * executor, Arrow nor DuckDB.
+ */
+import type { RecordBatch, Table as ArrowTable } from "apache-arrow";
+import type { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
+import type { BackendResolver, ExecuteOptions, Materializer } from "./backends/executor.js";
+import type { CacheEvent, CacheListener } from "./cache/cache-events.js";
+import type { Table, TableRunner } from "./expr/table.js";
+
+/** What one execution adds to the services: what it is, where relative cache paths resolve, who hears its cache events. */
+export interface ExecutionScope {
+  /** What is being run (e.g. a model's name), named in error messages. */
+  readonly label?: string;
+  /** Relative cache `path`s resolve against this directory (default: the working directory). */
+  readonly baseDir?: string;
+  /** Hears this execution's cache events only (the services' sinks hear every execution's). */
+  readonly onCacheEvent?: CacheListener;
+  /** Opens connections for engines the expression's context does not hold (profiles). */
+  readonly resolveBackend?: BackendResolver;
+}
+
+export class Services implements TableRunner {
+  #engine: Promise<DuckDBBackend> | null = null;
+  #materializers: Promise<ReadonlyArray<Materializer>> | null = null;
+  readonly #cacheListeners = new Set<CacheListener>();
+
+  /** The local embedded DuckDB (in memory), opened on first use. */
+  localEngine(): Promise<DuckDBBackend> {
+    this.#engine ??= import("./backends/duckdb/duckdb-backend.js").then(({ DuckDBBackend }) => new DuckDBBackend({ name: "_xorq_local" }));
+    return this.#engine;
+  }
+
+  /** Calls `listener` for every cache node served through these services; returns the unsubscribe function. */
+  onCacheEvent(listener: CacheListener): () => void {
+    this.#cacheListeners.add(listener);
+    return () => this.#cacheListeners.delete(listener);
+  }
+
+  /** The executor's options for one execution of `table` through these services. */
+  async executeOptions(table: Table, scope: ExecutionScope = {}): Promise<ExecuteOptions> {
+    // Caching is built in: a `cache` node is served from its storage or computed and stored.
+    this.#materializers ??= import("./cache/cache-materializer.js").then((m) => [m.createCacheMaterializer()]);
+    const own = scope.onCacheEvent;
+    const report = (e: CacheEvent) => {
+      own?.(e);
+      for (const l of this.#cacheListeners) l(e);
+    };
+    return {
+      context: table.context,
+      localEngine: () => this.localEngine(),
+      materializers: await this.#materializers,
+      onCacheEvent: report,
+      ...(scope.label === undefined ? {} : { label: scope.label }),
+      ...(scope.baseDir === undefined ? {} : { baseDir: scope.baseDir }),
+      ...(scope.resolveBackend === undefined ? {} : { resolveBackend: scope.resolveBackend }),
+    };
+  }
+
+  /** Runs `table`; the result has exactly `table.schema()`'s columns and types. */
+  async execute(table: Table, scope?: ExecutionScope): Promise<ArrowTable> {
+    const { executeToTable } = await import("./backends/executor.js");
+    return executeToTable(table.node, await this.executeOptions(table, scope));
+  }
+
+  /** Runs `table` and yields its rows as Arrow record batches, without holding them all. */
+  async *stream(table: Table, scope?: ExecutionScope): AsyncGenerator<RecordBatch> {
+    const { executeStream } = await import("./backends/executor.js");
+    yield* executeStream(table.node, await this.executeOptions(table, scope));
+  }
+
+  /** Closes the local engine if it was opened; using the services again opens a new one. */
+  async close(): Promise<void> {
+    const engine = this.#engine;
+    this.#engine = null;
+    if (engine) await (await engine).close();
+  }
+}
+
+let fallback: Services | null = null;
+
+/**
+ * The services of plain library use (`xo.connect()`, `expr.execute()` with no project),
+ * made on first use. Its DuckDB is in memory and holds no handle on the event loop, so a
+ * script that never closes it still exits when its work is done.
+ */
+export function defaultServices(): Services {
+  fallback ??= new Services();
+  return fallback;
+}
