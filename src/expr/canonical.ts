@@ -53,10 +53,14 @@ function wireValue(node: ValueNode): ValueNode {
   );
 }
 
-/** A value tree read from expr.yaml: the wire form of a parameter back into its node; unknown kinds refused. */
+/**
+ * A value tree read from expr.yaml: the wire form of a parameter back into its node.
+ * Kinds the wire does not hold are refused, `param` among them (a parameter is written
+ * in its wire form only, so each expression has one text).
+ */
 function valueFromWire(node: ValueNode): ValueNode {
   return rewriteValue(node, (n) => {
-    if (!valueFields(n.kind)) throw new Error(`expression graph holds a value of unknown kind '${String(n.kind)}'`);
+    if (n.kind === "param" || !valueFields(n.kind)) throw new Error(`expression graph holds a value of unknown kind '${String(n.kind)}'`);
     const name = (n as { var?: unknown }).var;
     if (n.kind !== "literal" || typeof name !== "string") return undefined;
     const param: ParamNode = { kind: "param", name, value: n.value, type: n.type };
