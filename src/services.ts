@@ -51,8 +51,13 @@ export class Services implements TableRunner {
     return () => this.#cacheListeners.delete(listener);
   }
 
-  /** The executor's options for one execution of `table` through these services. */
-  async executeOptions(table: Table, scope: ExecutionScope = {}): Promise<ExecuteOptions> {
+  /**
+   * The executor's options for one execution of `table` through these services, and
+   * what to call when it ends. The execution gets a connection of its own to the local
+   * engine (made when first needed): one DuckDB connection runs one statement stream, so
+   * executions that run at once must not share one (they did, and read empty results).
+   */
+  async #execution(table: Table, scope: ExecutionScope): Promise<{ options: ExecuteOptions; end: () => Promise<void> }> {
     // Caching is built in: a `cache` node is served from its storage or computed and stored.
     this.#materializers ??= import("./cache/cache-materializer.js").then((m) => [m.createCacheMaterializer()]);
     const own = scope.onCacheEvent;
@@ -60,27 +65,39 @@ export class Services implements TableRunner {
       own?.(e);
       for (const l of this.#cacheListeners) l(e);
     };
-    return {
+    let local: Promise<DuckDBBackend> | null = null;
+    const options: ExecuteOptions = {
       context: table.context,
-      localEngine: () => this.localEngine(),
+      localEngine: () => (local ??= this.localEngine().then((engine) => engine.fork())),
       materializers: await this.#materializers,
       onCacheEvent: report,
       ...(scope.label === undefined ? {} : { label: scope.label }),
       ...(scope.baseDir === undefined ? {} : { baseDir: scope.baseDir }),
       ...(scope.resolveBackend === undefined ? {} : { resolveBackend: scope.resolveBackend }),
     };
+    return { options, end: async () => void (await (await local)?.close()) };
   }
 
   /** Runs `table`; the result has exactly `table.schema()`'s columns and types. */
-  async execute(table: Table, scope?: ExecutionScope): Promise<ArrowTable> {
+  async execute(table: Table, scope: ExecutionScope = {}): Promise<ArrowTable> {
     const { executeToTable } = await import("./backends/executor.js");
-    return executeToTable(table.node, await this.executeOptions(table, scope));
+    const { options, end } = await this.#execution(table, scope);
+    try {
+      return await executeToTable(table.node, options);
+    } finally {
+      await end();
+    }
   }
 
   /** Runs `table` and yields its rows as Arrow record batches, without holding them all. */
-  async *stream(table: Table, scope?: ExecutionScope): AsyncGenerator<RecordBatch> {
+  async *stream(table: Table, scope: ExecutionScope = {}): AsyncGenerator<RecordBatch> {
     const { executeStream } = await import("./backends/executor.js");
-    yield* executeStream(table.node, await this.executeOptions(table, scope));
+    const { options, end } = await this.#execution(table, scope);
+    try {
+      yield* executeStream(table.node, options);
+    } finally {
+      await end();
+    }
   }
 
   /** Closes the local engine if it was opened; using the services again opens a new one. */
