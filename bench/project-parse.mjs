@@ -5,8 +5,8 @@
 // Usage: npm run build && node bench/project-parse.mjs
 import { performance } from "node:perf_hooks";
 import * as xo from "../dist/index.js";
-import { parseSortKey, parseValueExpression } from "../dist/project/expression-parser.js";
-import { validateYaml } from "../dist/project/validate.js";
+import { parseSortKey, parseValueExpression } from "../dist/project/expression-language/expression-parser.js";
+import { validateYaml } from "../dist/project/loading/validate.js";
 
 const { _ } = xo;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -12,9 +12,6 @@
  */
 import type { Backend } from "./backends/backend.js";
 import { DuckDBBackend, type DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
-import { connect as connectPostgres, connectEnv as connectPostgresEnv } from "./backends/postgres/postgres-backend.js";
-import { connect as connectSnowflake, connectEnv as connectSnowflakeEnv } from "./backends/snowflake/snowflake-backend.js";
-import { connect as connectBigQuery, connectEnv as connectBigQueryEnv } from "./backends/bigquery/bigquery-backend.js";
 import { type ReadOptions, deferredRead, sqlQuery } from "./expr/sources.js";
 import type { Table } from "./expr/table.js";
 import { penguins } from "./examples/penguins.js";
@@ -38,7 +35,14 @@ export { exprToYaml, exprFromYaml } from "./expr/yaml.js";
 export { toGraph, fromGraph, nodeHash } from "./expr/canonical.js";
 export { compile } from "./compile/compiler.js";
 export { Dialect, UnsupportedError } from "./compile/dialect.js";
-export { dialectFor, DuckDBDialect, PostgresDialect, SnowflakeDialect, BigQueryDialect } from "./backends/dialects.js";
+export { ENGINES, availableKinds, dialectFor } from "./backends/engines.js";
+export type { BackendKind } from "./backends/engines.js";
+export type { EngineDefinition } from "./backends/engine.js";
+export { DuckDBDialect } from "./backends/duckdb/duckdb-dialect.js";
+export { PostgresDialect } from "./backends/postgres/postgres-dialect.js";
+export { SnowflakeDialect } from "./backends/snowflake/snowflake-dialect.js";
+export { BigQueryDialect } from "./backends/bigquery/bigquery-dialect.js";
+export { DatabricksDialect } from "./backends/databricks/databricks-dialect.js";
 export { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
 export type { DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
 export type { Backend } from "./backends/backend.js";
@@ -56,14 +60,12 @@ export { Services, defaultServices } from "./services.js";
 export type { ExecutionScope } from "./services.js";
 export { listCache, clearCache, pruneCache } from "./cache/cache-entries.js";
 export type { CacheEntry, CacheListing, PruneResult } from "./cache/cache-entries.js";
-export { model } from "./project/model-definition.js";
-export type { ModelConfig, ModelContext, ModelDefinition, CacheConfig } from "./project/model-definition.js";
-export { PostgresBackend } from "./backends/postgres/postgres-backend.js";
-export type { PostgresOptions } from "./backends/postgres/postgres-backend.js";
-export { SnowflakeBackend } from "./backends/snowflake/snowflake-backend.js";
-export type { SnowflakeOptions } from "./backends/snowflake/snowflake-backend.js";
-export { BigQueryBackend } from "./backends/bigquery/bigquery-backend.js";
-export type { BigQueryOptions } from "./backends/bigquery/bigquery-backend.js";
+export { model } from "./project/model-kinds/model-definition.js";
+export type { ModelConfig, ModelContext, ModelDefinition, CacheConfig } from "./project/model-kinds/model-definition.js";
+export { PostgresBackend, type PostgresOptions, postgres } from "./backends/postgres/postgres-backend.js";
+export { SnowflakeBackend, type SnowflakeOptions, snowflake } from "./backends/snowflake/snowflake-backend.js";
+export { BigQueryBackend, type BigQueryOptions, bigquery } from "./backends/bigquery/bigquery-backend.js";
+export { DatabricksBackend, type DatabricksOptions, databricks } from "./backends/databricks/databricks-backend.js";
 export { columnLineage } from "./lineage/column-lineage.js";
 export type { LineageOptions } from "./lineage/column-lineage.js";
 export { renderLineageText, lineageToJson } from "./lineage/lineage-render.js";
@@ -93,15 +95,6 @@ export function connect(options: DuckDBOptions = {}): DuckDBBackend {
 }
 
 export const duckdb = { connect };
-
-/** PostgreSQL: `xo.postgres.connect({ host, port, user, password, database })` or `xo.postgres.connectEnv()`. */
-export const postgres = { connect: connectPostgres, connectEnv: connectPostgresEnv };
-
-/** Snowflake (snowflake-sdk, loaded on first use): `xo.snowflake.connect({ account, user, password, warehouse })` or `.connectEnv()`. */
-export const snowflake = { connect: connectSnowflake, connectEnv: connectSnowflakeEnv };
-
-/** BigQuery (@google-cloud/bigquery, loaded on first use): `xo.bigquery.connect({ project_id, dataset })` or `.connectEnv()`. */
-export const bigquery = { connect: connectBigQuery, connectEnv: connectBigQueryEnv };
 
 /** A parquet file, read lazily by `con` (DuckDB). */
 export function deferredReadParquet(path: string, con: Backend, options: ReadOptions = {}): Promise<Table> {

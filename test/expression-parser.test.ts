@@ -7,7 +7,7 @@ import {
   type ExpressionParseOptions,
   parseSortKey,
   parseValueExpression,
-} from "../src/project/expression-parser.js";
+} from "../src/project/expression-language/expression-parser.js";
 import { groupBy, makeSales, rowsOf, sum } from "./helpers/data.js";
 
 const { _ } = xo;

@@ -6,7 +6,10 @@
 import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type LoadSession, type Project, loadProject } from "../dist/project/project.js";
+import { type LoadSession, type Project, loadProject, projectFromSpec, readProject } from "../dist/project/project.js";
+import type { ProjectSpec } from "../dist/project/project-spec.js";
+import { graphSelection, parseSelection, selectModels } from "../dist/project/graph/selection.js";
+import { loadAndSelect } from "../dist/cli/project-options.js";
 import { ProjectError } from "../dist/project/project-errors.js";
 import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
 
@@ -182,5 +185,66 @@ describe("TS models in the caches (through the CLI: TS imports need its module h
     expect(edited["by_region"]).toBe(first["by_region"]);
     rmSync(join(root, "target"), { recursive: true, force: true });
     expect(await lsHashes(root)).toEqual(edited);
+  });
+});
+
+describe("stages run one way: a selection resolves only what it needs", () => {
+  /** `xorq ls --select X`'s load (and `xorq plan`'s): select on the spec's graph, resolve the closure. */
+  async function select(root: string, selector: string) {
+    const r = await loadAndSelect({ project: root, select: [selector] }, { resolve: "selected" });
+    opened.push(r.project);
+    return r;
+  }
+
+  it("resolves the selected models and their ancestors only, and keeps the other models' cache entries", async () => {
+    const root = project();
+    const up = await select(root, "+by_status");
+    expect(up.names).toEqual(["stg_orders", "by_status"]);
+    expect([...up.project.models.keys()]).toEqual(["stg_orders", "by_status"]);
+    expect(up.project.stats).toMatchObject({ modelsResolved: 2, modelsReused: 0 });
+    expect([...up.project.sources.keys()]).toEqual(["orders"]);
+
+    const down = await select(root, "by_status+");
+    expect([...down.names].sort()).toEqual(["busy_statuses", "by_status", "status_share"]);
+    expect([...down.project.models.keys()].sort()).toEqual(["busy_statuses", "by_status", "status_share", "stg_orders"]);
+    expect(down.project.stats).toEqual({ filesParsed: 0, modelsResolved: 2, modelsReused: 2 });
+
+    // A full load finds the partial loads' entries, and its hashes are theirs.
+    const full = await load(root);
+    expect(full.stats).toMatchObject({ modelsResolved: 2, modelsReused: 4 });
+    for (const [n, m] of down.project.models) expect(m.hash, n).toBe(full.models.get(n)!.hash);
+    // A partial load after it keeps every entry it did not visit: the next full load resolves nothing.
+    expect((await select(root, "customers_clean")).project.stats).toMatchObject({ modelsResolved: 0, modelsReused: 1 });
+    expect((await load(root)).stats).toMatchObject({ modelsResolved: 0, modelsReused: 6 });
+  });
+
+  it("resolves every model when the selection asks what only resolving tells (profile:), or the files have problems", async () => {
+    const root = project();
+    const byProfile = await select(root, "profile:local,tag:other");
+    expect(byProfile.names).toEqual(["customers_clean"]);
+    expect(byProfile.project.models.size).toBe(6);
+    writeFileSync(join(root, "xorq_project/models/chain/broken.sql"), "select * from {{ ref('nope') }}\n");
+    await expect(select(root, "by_status")).rejects.toThrow("unknown ref 'nope'");
+  });
+
+  it("the spec is plain data: read back from JSON it gives the same selection and hashes", async () => {
+    const root = project();
+    const read = await readProject({ project: root });
+    const back = JSON.parse(JSON.stringify(read.spec)) as ProjectSpec;
+    expect(back).toEqual(read.spec);
+    const fromJson = projectFromSpec(back);
+    for (const selector of ["+status_share", "by_status+", "tag:other", "path:models/chain", "kind:yaml"]) {
+      const selection = parseSelection({ select: selector });
+      expect(selectModels(graphSelection(fromJson.graph, null), selection), selector).toEqual(selectModels(graphSelection(read.graph, null), selection));
+    }
+    rmSync(join(root, "target"), { recursive: true, force: true });
+    const a = await read.resolve(null);
+    opened.push(a);
+    rmSync(join(root, "target"), { recursive: true, force: true });
+    const b = await fromJson.resolve(null);
+    opened.push(b);
+    expect(b.stats.modelsReused).toBe(0);
+    expect(hashes(b)).toEqual(hashes(a));
+    for (const [n, m] of b.models) expect([m.definitionHash, m.configHash], n).toEqual([a.models.get(n)!.definitionHash, a.models.get(n)!.configHash]);
   });
 });

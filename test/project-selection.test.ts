@@ -10,9 +10,9 @@
  *     report
  */
 import { describe, expect, it } from "vitest";
-import { type SelectionGraph, selectModels } from "../src/project/selection.js";
-import { SelectionError, parseSelector } from "../src/project/selector-parser.js";
-import { topologicalOrder } from "../src/project/project-graph.js";
+import { type SelectionGraph, needsResolvedModels, parseSelection, selectModels } from "../src/project/graph/selection.js";
+import { SelectionError, parseSelector } from "../src/project/graph/selector-parser.js";
+import { topologicalOrder } from "../src/project/graph/project-graph.js";
 
 const PARENTS: Record<string, string[]> = {
   raw_a: [],
@@ -38,15 +38,15 @@ function graph(state: SelectionGraph["state"] = null): SelectionGraph {
     throw new Error("no cycle expected");
   });
   const children = (n: string) => names.filter((c) => PARENTS[c]!.includes(n));
-  return { names, parents: (n) => PARENTS[n]!, children, info: (n) => INFO[n]!, state };
+  return { names, parents: (n) => PARENTS[n]!, children, info: (n) => INFO[n]!, profile: (n) => INFO[n]!.profile, state };
 }
 
 const sel = (select?: string | string[], exclude?: string | string[], state: SelectionGraph["state"] = null) =>
-  selectModels(graph(state), { select, exclude }).sort();
+  selectModels(graph(state), parseSelection({ select, exclude })).sort();
 
 describe("selection", () => {
   it("selects everything by default, in dependency order", () => {
-    const all = selectModels(graph(), {});
+    const all = selectModels(graph(), parseSelection({}));
     expect(all.length).toBe(7);
     for (const [child, parents] of Object.entries(PARENTS)) for (const p of parents) expect(all.indexOf(p)).toBeLessThan(all.indexOf(child));
   });
@@ -113,6 +113,16 @@ describe("selection", () => {
     const run = () => sel(selector);
     expect(run).toThrow(SelectionError);
     expect(run).toThrow(message);
+  });
+
+  it("knows which selections need resolved models (profile:, state:) and which run on the spec's graph", () => {
+    expect(needsResolvedModels(parseSelection({ select: ["+report", "tag:daily,path:models/marts"], exclude: "kind:ts" }))).toBe(false);
+    expect(needsResolvedModels(parseSelection({ select: "report+,profile:pg" }))).toBe(true);
+    expect(needsResolvedModels(parseSelection({ select: "report", exclude: "state:modified" }))).toBe(true);
+    // On the spec's graph (no profiles known), a profile: atom is a bug in the caller, not a user error.
+    const specGraph = { ...graph(), profile: null };
+    expect(selectModels(specGraph, parseSelection({ select: "+mart_x", exclude: "tag:raw" }))).toEqual(["stg_ab", "stg_b", "mart_x"]);
+    expect(() => selectModels(specGraph, parseSelection({ select: "profile:pg" }))).toThrow("needs the resolved models");
   });
 
   it("parses depths and operators into plain data", () => {

@@ -9,7 +9,7 @@ import * as xo from "../src/index.js";
 import { readInt128 } from "../src/backends/column-builder.js";
 import { RowBatcher } from "../src/backends/row-batcher.js";
 import { batchBinds, fromSnowflakeType, ingestStatements, snowflakeValue } from "../src/backends/snowflake/snowflake-values.js";
-import { SnowflakeDialect } from "../src/backends/dialects.js";
+import { SnowflakeDialect } from "../src/backends/snowflake/snowflake-dialect.js";
 
 describe("Snowflake results -> Arrow (offline)", () => {
   const columns = [

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as xo from "../src/index.js";
-import { parseSortKey, parseValueExpression } from "../src/project/expression-parser.js";
+import { parseSortKey, parseValueExpression } from "../src/project/expression-language/expression-parser.js";
 import { describePg } from "./helpers/postgres.js";
 import { rowsOf } from "./helpers/data.js";
 

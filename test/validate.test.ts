@@ -2,8 +2,8 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { parseSortKey, parseValueExpression } from "../src/project/expression-parser.js";
-import { type YamlFileKind, YAML_FILE_KINDS, validateYaml } from "../src/project/validate.js";
+import { parseSortKey, parseValueExpression } from "../src/project/expression-language/expression-parser.js";
+import { type YamlFileKind, YAML_FILE_KINDS, validateYaml } from "../src/project/loading/validate.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

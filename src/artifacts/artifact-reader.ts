@@ -9,13 +9,16 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import YAML from "yaml";
-import { type ExprGraph, type Json, fromGraph } from "../expr/canonical.js";
+import { type Json, fromGraph } from "../expr/canonical.js";
 import { isInteger, isFloat, isDecimal, type DataType } from "../expr/data-type.js";
+import { mapRelation, mapRelationValues, rewriteValue } from "../expr/node-kinds.js";
+import type { RelationNode, SqlNode } from "../expr/relation-nodes.js";
+import type { LiteralValue, ValueNode } from "../expr/value-nodes.js";
 import { Table } from "../expr/table.js";
 import { Connections, type Profile } from "../backends/connections.js";
-import { findProject } from "../project/project-loader.js";
+import { findProject } from "../project/loading/project-loader.js";
 import { parseVarText } from "../project/project-vars.js";
-import { parseSqlTemplate, renderSqlTemplate } from "../project/sql-template.js";
+import { parseSqlTemplate, renderSqlTemplate } from "../project/model-kinds/sql-template.js";
 import { ArtifactError, readArtifactGraph, readText } from "./artifact-graph.js";
 import { readParquet } from "./data-files.js";
 import { type Services, defaultServices } from "../services.js";
@@ -43,10 +46,8 @@ export interface OpenedArtifact {
 export async function openArtifact(dir: string, options: OpenArtifactOptions = {}): Promise<OpenedArtifact> {
   const metadata = JSON.parse(readText(dir, "metadata.json")) as Record<string, unknown>;
   const read = readArtifactGraph(dir, { relocate: true });
-  let graph = read.graph;
-  if (options.vars && Object.keys(options.vars).length > 0) graph = overrideVars(graph, options.vars, metadata);
-
-  const node = fromGraph(graph);
+  const built = fromGraph(read.graph);
+  const node = options.vars && Object.keys(options.vars).length > 0 ? overrideVars(built, options.vars, metadata) : built;
   const profilesDoc = YAML.parse(readText(dir, "profiles.yaml")) as { profiles?: Record<string, Record<string, string | number | boolean>> };
   const profiles: Profile[] = Object.entries(profilesDoc?.profiles ?? {}).map(([name, { kind, ...params }]) => ({ name, kind: String(kind), params }));
   const baseDir = options.baseDir ?? (await findProject(dirname(dir)))?.projectDir ?? dir;
@@ -67,8 +68,8 @@ export async function openArtifact(dir: string, options: OpenArtifactOptions = {
   }
 }
 
-/** A `-p` value as the literal's type expects it (the type stays, so the result's schema does too). */
-function coerce(name: string, text: string, type: DataType): Json {
+/** A `-p` value as the parameter's type expects it (the type stays, so the result's schema does too). */
+function coerce(name: string, text: string, type: DataType): LiteralValue {
   const parsed = parseVarText(text);
   if (isInteger(type)) {
     if (typeof parsed === "bigint") return parsed.toString();
@@ -83,38 +84,32 @@ function coerce(name: string, text: string, type: DataType): Json {
     if (typeof parsed === "boolean") return parsed;
     throw new ArtifactError(`-p ${name}=${text}: var '${name}' is true or false`);
   }
-  if (type === "null") return parsed === null ? null : typeof parsed === "bigint" ? parsed.toString() : (parsed as Json);
+  if (type === "null") return parsed === null ? null : typeof parsed === "bigint" ? parsed.toString() : (parsed as LiteralValue);
   return text;
 }
 
-/** Replaces the values of the named vars everywhere the expression holds them. */
-export function overrideVars(graph: ExprGraph, overrides: Readonly<Record<string, string>>, metadata: Readonly<Record<string, unknown>>): ExprGraph {
+/** A SQL node rendered again from its template with the overridden vars' new values. */
+function rerenderSql(node: SqlNode, overrides: Readonly<Record<string, string>>): SqlNode {
+  const vars = node.vars;
+  if (!vars || node.template === undefined || !Object.keys(overrides).some((k) => k in vars)) return node;
+  const next: Record<string, Json> = { ...vars };
+  for (const [k, text] of Object.entries(overrides)) if (k in vars) next[k] = parseVarText(text) as Json;
+  const { parts } = parseSqlTemplate(node.template);
+  const query = renderSqlTemplate(parts, { ref: (x) => x, source: (x) => x }, next).trim().replace(/;\s*$/, "");
+  return { ...node, vars: next, query };
+}
+
+/** Gives the named vars their new values everywhere the expression holds them: its parameters and SQL templates. */
+export function overrideVars(root: RelationNode, overrides: Readonly<Record<string, string>>, metadata: Readonly<Record<string, unknown>>): RelationNode {
   const known = Object.keys((metadata["vars"] as Record<string, unknown> | undefined) ?? {});
   const unknown = Object.keys(overrides).filter((n) => !known.includes(n));
   if (unknown.length > 0) {
     throw new ArtifactError(`-p ${unknown.join(", ")}: not a var of this build (its vars: ${known.join(", ") || "none"})`);
   }
-  const rewrite = (value: Json): Json => {
-    if (Array.isArray(value)) return value.map(rewrite);
-    if (value === null || typeof value !== "object") return value;
-    const o = value as Record<string, Json>;
-    if (o["kind"] === "literal" && typeof o["var"] === "string" && o["var"] in overrides) {
-      return { ...o, value: coerce(o["var"], overrides[o["var"]]!, o["type"] as DataType) };
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, rewrite(v)]));
-  };
-  const nodes: Record<string, Record<string, Json>> = {};
-  for (const [id, n] of Object.entries(graph.nodes)) {
-    let out = rewrite(n) as Record<string, Json>;
-    const vars = out["vars"] as Record<string, Json> | undefined;
-    if (out["op"] === "sql" && vars && typeof out["template"] === "string" && Object.keys(overrides).some((k) => k in vars)) {
-      const next: Record<string, Json> = { ...vars };
-      for (const [k, text] of Object.entries(overrides)) if (k in vars) next[k] = parseVarText(text) as Json;
-      const { parts } = parseSqlTemplate(out["template"]);
-      const query = renderSqlTemplate(parts, { ref: (x) => x, source: (x) => x }, next).trim().replace(/;\s*$/, "");
-      out = { ...out, vars: next, query };
-    }
-    nodes[id] = out;
-  }
-  return { root: graph.root, nodes };
+  const bind = (v: ValueNode): ValueNode =>
+    rewriteValue(v, (n) => (n.kind === "param" && n.name in overrides ? { ...n, value: coerce(n.name, overrides[n.name]!, n.type) } : undefined));
+  return mapRelation(root, (n) => {
+    const bound = mapRelationValues(n, bind);
+    return bound.kind === "sql" ? rerenderSql(bound, overrides) : bound;
+  });
 }

@@ -9,12 +9,12 @@
  * is the union over the artifact and its imports (the reader gathers it).
  */
 import { compile, hopTableName } from "../compile/compiler.js";
-import { dialectFor } from "../backends/dialects.js";
+import { dialectFor } from "../backends/engines.js";
 import { nodeHash, shortHash } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
-import { type BackendRef, type RelationNode, backendOf, relationInputs } from "../expr/relation-nodes.js";
-import { valueChildren, type ValueNode } from "../expr/value-nodes.js";
-import { isVarLiteral } from "../project/project-vars.js";
+import { type RelationOf, relationInputs, relationValues, valueChildren } from "../expr/node-kinds.js";
+import { type BackendRef, type RelationNode, type RelationNodeKind, backendOf } from "../expr/relation-nodes.js";
+import type { ValueNode } from "../expr/value-nodes.js";
 
 /** An upstream artifact an artifact refers to instead of holding its nodes. */
 export interface ArtifactImport {
@@ -88,75 +88,78 @@ export interface ExprFacts {
   readonly tables: ReadonlyArray<TableFact>;
   /** Content hashes of in-memory tables, with their schemas. */
   readonly memtables: ReadonlyArray<{ readonly dataHash: string; readonly schema: Schema }>;
-  /** The vars the expression was built with (`var` literals, SQL model vars). */
+  /** The vars the expression was built with (its parameters, SQL model vars). */
   readonly vars: Readonly<Record<string, unknown>>;
   /** Profiles named by cache policies (source storage in another engine). */
   readonly cacheProfiles: ReadonlyArray<string>;
 }
 
+/** The facts gathered so far, filled in by each node's handler. */
+class FactSink {
+  readonly backends = new Map<string, BackendRef>();
+  readonly reads: ReadFact[] = [];
+  readonly tables: TableFact[] = [];
+  readonly memtables = new Map<string, Schema>();
+  readonly vars: Record<string, unknown> = {};
+  readonly cacheProfiles = new Set<string>();
+
+  backend(b: BackendRef): void {
+    this.backends.set(b.name, b);
+  }
+
+  /** The parameters anywhere in a value tree, with their values. */
+  params(v: ValueNode): void {
+    if (v.kind === "param") this.vars[v.name] = v.value;
+    for (const c of valueChildren(v)) this.params(c);
+  }
+}
+
+type NodeFacts<K extends RelationNodeKind> = (node: RelationOf<K>, sink: FactSink) => void;
+
+const nothing = (): void => {};
+
+/** What each kind adds besides the parameters in its values (which every kind's values are searched for). */
+const NODE_FACTS: { readonly [K in RelationNodeKind]: NodeFacts<K> } = {
+  read: (n, s) => {
+    s.backend(n.backend);
+    s.reads.push({ node: shortHash(n), format: n.format, path: n.path, options: n.options, profile: n.backend.name });
+  },
+  table: (n, s) => {
+    s.backend(n.backend);
+    s.tables.push({ node: shortHash(n), table: n.name, profile: n.backend.name });
+  },
+  memtable: (n, s) => void s.memtables.set(n.dataHash, n.schema),
+  project: nothing,
+  filter: nothing,
+  aggregate_rel: nothing,
+  join: nothing,
+  union: nothing,
+  distinct: nothing,
+  sort: nothing,
+  limit: nothing,
+  sql: (n, s) => {
+    s.backend(n.backend);
+    if (n.vars) Object.assign(s.vars, n.vars);
+  },
+  into_backend: (n, s) => s.backend(n.backend),
+  cache: (n, s) => {
+    if (n.policy.options["source"] !== undefined) s.cacheProfiles.add(n.policy.options["source"]);
+  },
+};
+
 export function exprFacts(root: RelationNode, imports?: ArtifactImports): ExprFacts {
-  const backends = new Map<string, BackendRef>();
-  const reads: ReadFact[] = [];
-  const tables: TableFact[] = [];
-  const memtables = new Map<string, Schema>();
-  const vars: Record<string, unknown> = {};
-  const cacheProfiles = new Set<string>();
-  const addBackend = (b: BackendRef) => backends.set(b.name, b);
-  const visitValue = (v: ValueNode): void => {
-    if (isVarLiteral(v)) vars[v.var] = v.value;
-    for (const c of valueChildren(v)) visitValue(c);
-  };
+  const sink = new FactSink();
   for (const n of ownNodes(root, imports).nodes) {
-    switch (n.kind) {
-      case "read":
-        addBackend(n.backend);
-        reads.push({ node: shortHash(n), format: n.format, path: n.path, options: n.options, profile: n.backend.name });
-        break;
-      case "table":
-        addBackend(n.backend);
-        tables.push({ node: shortHash(n), table: n.name, profile: n.backend.name });
-        break;
-      case "memtable":
-        memtables.set(n.dataHash, n.schema);
-        break;
-      case "sql": {
-        addBackend(n.backend);
-        const sqlVars = (n as { vars?: Record<string, unknown> }).vars;
-        if (sqlVars) Object.assign(vars, sqlVars);
-        break;
-      }
-      case "into_backend":
-        addBackend(n.backend);
-        break;
-      case "project":
-        for (const [, v] of n.columns) visitValue(v);
-        break;
-      case "filter":
-        n.predicates.forEach(visitValue);
-        break;
-      case "aggregate_rel":
-        for (const [, v] of [...n.groupBy, ...n.metrics]) visitValue(v);
-        break;
-      case "join":
-        n.predicates.forEach(visitValue);
-        break;
-      case "sort":
-        for (const k of n.keys) visitValue(k.expr);
-        break;
-      case "cache":
-        if (n.policy.options["source"] !== undefined) cacheProfiles.add(n.policy.options["source"]);
-        break;
-      default:
-        break;
-    }
+    (NODE_FACTS[n.kind] as NodeFacts<RelationNodeKind>)(n, sink);
+    for (const v of relationValues(n)) sink.params(v);
   }
   return {
-    backends: [...backends.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
-    reads,
-    tables,
-    memtables: [...memtables].sort(([a], [b]) => (a < b ? -1 : 1)).map(([dataHash, schema]) => ({ dataHash, schema })),
-    vars: Object.fromEntries(Object.entries(vars).sort(([a], [b]) => (a < b ? -1 : 1))),
-    cacheProfiles: [...cacheProfiles].sort(),
+    backends: [...sink.backends.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    reads: sink.reads,
+    tables: sink.tables,
+    memtables: [...sink.memtables].sort(([a], [b]) => (a < b ? -1 : 1)).map(([dataHash, schema]) => ({ dataHash, schema })),
+    vars: Object.fromEntries(Object.entries(sink.vars).sort(([a], [b]) => (a < b ? -1 : 1))),
+    cacheProfiles: [...sink.cacheProfiles].sort(),
   };
 }
 

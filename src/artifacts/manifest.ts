@@ -10,7 +10,7 @@ import { shortHashOf } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import type { Project } from "../project/project.js";
 import { ProjectNotFoundError } from "../project/project-errors.js";
-import type { SelectionGraph } from "../project/selection.js";
+import { type SelectionGraph, graphSelection } from "../project/graph/selection.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { toolVersion } from "../util/tool-version.js";
 
@@ -140,16 +140,7 @@ export function ownChanges(project: Project, previous: Manifest, name: string): 
   return reasons;
 }
 
-/** The selection view of a loaded project. */
+/** The selection view of a loaded project (every model resolved), with the comparison with a previous build. */
 export function selectionGraph(project: Project, state: SelectionGraph["state"]): SelectionGraph {
-  return {
-    names: project.order,
-    parents: (n) => project.graph.parents.get(n) ?? [],
-    children: (n) => project.graph.children.get(n) ?? [],
-    info: (n) => {
-      const m = project.models.get(n)!;
-      return { tags: m.spec.tags, file: m.spec.file, profile: m.profile, sources: project.graph.sourcesOf.get(n) ?? [], kind: m.spec.kind };
-    },
-    state,
-  };
+  return graphSelection(project.graph, { profile: (n) => project.models.get(n)!.profile, state });
 }

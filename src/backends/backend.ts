@@ -28,7 +28,7 @@ export interface Backend {
    * Creates (or replaces) a table from a stream of Arrow record batches. `temporary`
    * tables live as long as the connection.
    */
-  ingest(name: string, schema: Schema, batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, options?: { temporary?: boolean }): Promise<void>;
+  ingest(name: string, schema: Schema, batches: Batches, options?: IngestOptions): Promise<void>;
   listTables(): Promise<string[]>;
   close(): Promise<void>;
   /**
@@ -47,6 +47,14 @@ export interface Backend {
   fileReader?(): Promise<FileReadingBackend>;
   /** The tables and views a query reads (not its CTEs), as qualified as the engine reports them. */
   tablesReadBy?(sql: string): Promise<string[]>;
+}
+
+/** The rows `ingest` writes. */
+export type Batches = AsyncIterable<RecordBatch> | Iterable<RecordBatch>;
+
+export interface IngestOptions {
+  /** A table that lives as long as the connection (a hop's rows, a memtable). */
+  readonly temporary?: boolean;
 }
 
 /** An engine's change signal: plain, canonically serializable fields. */

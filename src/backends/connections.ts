@@ -1,20 +1,21 @@
 /**
  * Opening engines for profiles. Every connection a project (or a build artifact) uses
  * is opened here, by `openBackend(profile)`, and only when something first needs it:
- * loading a project opens nothing that its models do not read.
- *
- * Adding an engine: add an entry to `OPENERS` (kind -> how to open it).
+ * loading a project opens nothing that its models do not read. How each kind opens is
+ * its `EngineDefinition` in the registry (`engines.ts`).
  */
-import { isAbsolute, resolve } from "node:path";
-import type { Backend, ChangeSignal, FileReadingBackend } from "./backend.js";
+import type { RecordBatch } from "apache-arrow";
+import type { Schema } from "../expr/data-type.js";
+import type { BackendRef, ReadFormat } from "../expr/relation-nodes.js";
+import type { SourcePos } from "../util/source-pos.js";
+import type { Backend, Batches, ChangeSignal, FileReadingBackend, IngestOptions } from "./backend.js";
 import { canReadFiles } from "./backend.js";
 import type { DuckDBBackend } from "./duckdb/duckdb-backend.js";
-import { dialectFor } from "./dialects.js";
-import type { Schema } from "../expr/data-type.js";
-import type { BackendKind, BackendRef, ReadFormat } from "../expr/relation-nodes.js";
-import type { RecordBatch } from "apache-arrow";
+import type { EngineDefinition, OpenOptions } from "./engine.js";
+import { type BackendKind, availableKinds, engineFor } from "./engines.js";
 import { MissingEnvError, type ParamValue, resolveEnv } from "./env-refs.js";
-import { type SourcePos, projectErrorAt } from "../project/project-errors.js";
+
+export type { OpenOptions };
 
 /** A named connection from profiles.yaml; `params` keep their `${env:…}` references. */
 export interface Profile {
@@ -25,63 +26,12 @@ export interface Profile {
   readonly pos?: SourcePos;
 }
 
-export interface OpenOptions {
-  /** Relative file paths (DuckDB database files, deferred reads) resolve against this directory. */
-  readonly baseDir: string;
-}
-
-interface Opener {
-  /** Opens a connection with `params` already resolved from the environment. */
-  open(ref: BackendRef, params: Readonly<Record<string, ParamValue>>, options: OpenOptions): Promise<Backend>;
-  /** The engine reads files itself (deferred reads can start in it). */
-  readonly readsFiles: boolean;
-  /** Its backends implement `fork()` (see ForkableBackend). */
-  readonly forks: boolean;
-}
-
-/** Each engine's module is imported when a connection first opens: a command that opens none (ls, plan) loads no driver. */
-const OPENERS: Partial<Record<string, Opener>> = {
-  duckdb: {
-    readsFiles: true,
-    forks: true,
-    async open(ref, params, options) {
-      const raw = String(params["path"] ?? ":memory:");
-      const path = raw === ":memory:" || isAbsolute(raw) ? raw : resolve(options.baseDir, raw);
-      // file_search_path makes DuckDB resolve relative read paths against the project,
-      // so a node keeps the path as written and its hash does not depend on where the project sits.
-      const { DuckDBBackend } = await import("./duckdb/duckdb-backend.js");
-      return new DuckDBBackend({ name: ref.name, path, config: { file_search_path: options.baseDir } });
-    },
-  },
-  postgres: {
-    readsFiles: false,
-    forks: true,
-    async open(ref, params) {
-      const { PostgresBackend } = await import("./postgres/postgres-backend.js");
-      return PostgresBackend.fromParams(ref.name, params);
-    },
-  },
-  snowflake: {
-    readsFiles: false,
-    forks: true,
-    async open(ref, params) {
-      const { SnowflakeBackend } = await import("./snowflake/snowflake-backend.js");
-      return SnowflakeBackend.fromParams(ref.name, params);
-    },
-  },
-  bigquery: {
-    readsFiles: false,
-    forks: true,
-    async open(ref, params) {
-      const { BigQueryBackend } = await import("./bigquery/bigquery-backend.js");
-      return BigQueryBackend.fromParams(ref.name, params);
-    },
-  },
-};
-
-/** The kinds this build of the tool can open. */
-export function availableKinds(): string[] {
-  return Object.keys(OPENERS).sort();
+export interface ConnectionsOptions extends OpenOptions {
+  /**
+   * The error for a problem with a profile that has a place in a file (the project
+   * layer's positioned error); without it, a plain error with the message.
+   */
+  readonly errorAt?: (pos: SourcePos, message: string) => Error;
 }
 
 /** The portable description nodes carry for a profile. */
@@ -89,26 +39,37 @@ export function profileRef(profile: Profile): BackendRef {
   return { name: profile.name, kind: profile.kind as BackendKind, params: profile.params };
 }
 
+/** A problem with a profile: at its place in profiles.yaml when it has one; exit code 2 either way. */
+function profileError(profile: Profile, message: string, options: ConnectionsOptions): Error {
+  if (profile.pos && options.errorAt) return options.errorAt(profile.pos, message);
+  return Object.assign(new Error(message), { exitCode: 2 });
+}
+
+/** The engine of a profile's kind (an error naming the known kinds when there is none). */
+function engineOf(profile: Profile, options: ConnectionsOptions): EngineDefinition {
+  const engine = engineFor(profile.kind);
+  if (!engine) throw profileError(profile, `profile '${profile.name}' has unknown kind '${profile.kind}' (known: ${availableKinds().join(", ")})`, options);
+  return engine;
+}
+
 /**
  * Opens a connection for a profile, reading `${env:…}` values now. Errors name the
  * profile's place in profiles.yaml when it has one.
  */
-export async function openBackend(profile: Profile, options: OpenOptions): Promise<Backend> {
-  const opener = OPENERS[profile.kind];
-  const where = profile.pos ?? null;
-  if (!opener) {
-    const message = `profile '${profile.name}' is of kind '${profile.kind}', which this version of xorq cannot open (available: ${availableKinds().join(", ")})`;
-    throw where ? projectErrorAt(where, message) : new Error(message);
+export async function openBackend(profile: Profile, options: ConnectionsOptions): Promise<Backend> {
+  const engine = engineOf(profile, options);
+  const unknown = Object.keys(profile.params).filter((k) => !engine.params.includes(k));
+  if (unknown.length > 0) {
+    throw profileError(profile, `${engine.kind} profile '${profile.name}': unknown setting(s) ${unknown.join(", ")}; known: ${engine.params.join(", ")}`, options);
   }
   let params;
   try {
     params = resolveEnv(profile.params);
   } catch (e) {
     if (!(e instanceof MissingEnvError)) throw e;
-    const message = `profile '${profile.name}' needs ${e.message}`;
-    throw where ? projectErrorAt(where, message) : Object.assign(new Error(message), { exitCode: 2 });
+    throw profileError(profile, `profile '${profile.name}' needs ${e.message}`, options);
   }
-  return opener.open(profileRef(profile), params, options);
+  return engine.open(profileRef(profile), params, options);
 }
 
 /** A backend that can hand out independent connections to the same database. */
@@ -166,7 +127,7 @@ class LazyBackend implements Backend {
   async run(sql: string): Promise<void> {
     return (await this.inner()).run(sql);
   }
-  async ingest(name: string, schema: Schema, batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, options?: { temporary?: boolean }): Promise<void> {
+  async ingest(name: string, schema: Schema, batches: Batches, options?: IngestOptions): Promise<void> {
     return (await this.inner()).ingest(name, schema, batches, options);
   }
   async listTables(): Promise<string[]> {
@@ -201,7 +162,7 @@ class LazyFileBackend extends LazyBackend implements FileReadingBackend {
  */
 export class Connections {
   readonly #profiles: ReadonlyMap<string, Profile>;
-  readonly #options: OpenOptions;
+  readonly #options: ConnectionsOptions;
   readonly #backends = new Map<string, LazyBackend>();
   readonly #forks: LazyBackend[] = [];
   /** Reads deferred files for engines that cannot (relative paths resolve against the project). */
@@ -211,7 +172,7 @@ export class Connections {
     return (this.#reader ??= new DuckDBBackend({ name: "_xorq_file_reader", config: { file_search_path: this.#options.baseDir } }));
   };
 
-  constructor(profiles: Iterable<Profile>, options: OpenOptions) {
+  constructor(profiles: Iterable<Profile>, options: ConnectionsOptions) {
     this.#profiles = new Map([...profiles].map((p) => [p.name, p]));
     this.#options = options;
   }
@@ -247,7 +208,7 @@ export class Connections {
   fork(name: string): Backend | null {
     const parent = this.get(name) as LazyBackend;
     const profile = this.#profiles.get(name)!;
-    if (!OPENERS[profile.kind]?.forks) return null;
+    if (!engineOf(profile, this.#options).forks) return null;
     const child = this.#lazy(profile, async () => {
       const b = await parent.inner();
       if (!canFork(b)) throw new Error(`${profile.kind} connections cannot be forked`);
@@ -259,8 +220,8 @@ export class Connections {
 
   #lazy(profile: Profile, open: () => Promise<Backend>): LazyBackend {
     const ref = profileRef(profile);
-    const dialect = dialectOf(profile);
-    return OPENERS[profile.kind]?.readsFiles ? new LazyFileBackend(ref, dialect, open) : new LazyBackend(ref, dialect, open, this.#fileReader);
+    const { dialect } = engineOf(profile, this.#options);
+    return dialect.readsFiles ? new LazyFileBackend(ref, dialect, open) : new LazyBackend(ref, dialect, open, this.#fileReader);
   }
 
   async closeForks(forks: ReadonlyArray<Backend>): Promise<void> {
@@ -277,14 +238,5 @@ export class Connections {
     this.#backends.clear();
     await this.#reader?.close().catch(() => undefined);
     this.#reader = null;
-  }
-}
-
-function dialectOf(profile: Profile): Backend["dialect"] {
-  try {
-    return dialectFor(profile.kind);
-  } catch {
-    const message = `profile '${profile.name}' has unknown kind '${profile.kind}' (known: duckdb, postgres, snowflake, bigquery)`;
-    throw profile.pos ? projectErrorAt(profile.pos, message) : new Error(message);
   }
 }

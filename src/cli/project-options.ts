@@ -4,10 +4,9 @@
  */
 import type { Command } from "commander";
 import { type Manifest, compareWithState, readManifest, readManifestIfAny, selectionGraph, targetDir } from "../artifacts/manifest.js";
-import { type Project, loadProject } from "../project/project.js";
+import { type Project, readProject } from "../project/project.js";
 import { ProjectError } from "../project/project-errors.js";
-import { selectModels } from "../project/selection.js";
-import { parseSelector } from "../project/selector-parser.js";
+import { graphSelection, needsResolvedModels, parseSelection, selectModels } from "../project/graph/selection.js";
 import { exitCodeFor } from "./errors.js";
 import { problemsEvent } from "./model-reporter.js";
 
@@ -27,21 +26,38 @@ export function withProjectOptions(cmd: Command): Command {
     .option("--state <dir>", "a previous target/ directory, for state:modified and state:new");
 }
 
-/** Loads the project and selects models; `previous` is the --state manifest (or target/'s when `defaultState`). */
+/**
+ * Loads the project and selects models; `previous` is the --state manifest (or target/'s
+ * when `defaultState`). The stages run one way: the selection is parsed first (a typo
+ * should not wait for the project to load), evaluated on the spec's graph, and with
+ * `resolve: "selected"` only the selected models and their ancestors are resolved.
+ * Every model is resolved when the command needs them all (a build writes the manifest
+ * of every model), when the selection asks what only resolving tells (`profile:`,
+ * `state:`), and when reading found problems (they are reported with every other one).
+ */
 export async function loadAndSelect(
   options: ProjectCommandOptions,
-  extra: { vars?: Readonly<Record<string, unknown>>; defaultState?: boolean } = {},
+  extra: { vars?: Readonly<Record<string, unknown>>; defaultState?: boolean; resolve?: "all" | "selected" } = {},
 ): Promise<{ project: Project; names: string[]; previous: Manifest | null }> {
-  // Selector syntax is checked first: a typo should not wait for the project to load.
-  for (const s of [options.select, options.exclude]) if (s) parseSelector(s);
-  const project = await loadProject({ project: options.project, vars: extra.vars });
+  const selection = parseSelection(options);
+  const read = await readProject({ project: options.project, vars: extra.vars });
+  const previousOf = (project: Project) =>
+    options.state ? readManifest(options.state) : extra.defaultState ? readManifestIfAny(targetDir(project)) : Promise.resolve(null);
+  if (extra.resolve === "selected" && !read.hasProblems && !needsResolvedModels(selection)) {
+    const names = selectModels(graphSelection(read.graph, null), selection);
+    const project = await read.resolve(names);
+    try {
+      return { project, names, previous: await previousOf(project) };
+    } catch (e) {
+      await project.close();
+      throw e;
+    }
+  }
+  const project = await read.resolve(null);
   try {
-    const previous = options.state
-      ? await readManifest(options.state)
-      : extra.defaultState ? await readManifestIfAny(targetDir(project)) : null;
+    const previous = await previousOf(project);
     const graph = selectionGraph(project, previous ? compareWithState(project, previous) : null);
-    const names = selectModels(graph, { select: options.select, exclude: options.exclude });
-    return { project, names, previous };
+    return { project, names: selectModels(graph, selection), previous };
   } catch (e) {
     await project.close();
     throw e;

@@ -9,8 +9,9 @@
  * hops and caches) and are applied again where needed, finally on the outermost query.
  */
 import { shortHash } from "../expr/canonical.js";
-import { type RelationNode, backendOf } from "../expr/relation-nodes.js";
-import { columnsOf, type SortKey, type ValueNode } from "../expr/value-nodes.js";
+import type { RelationOf, ValueOf } from "../expr/node-kinds.js";
+import { type RelationNode, type RelationNodeKind, backendOf } from "../expr/relation-nodes.js";
+import { columnsOf, type SortKey, type ValueNode, type ValueNodeKind } from "../expr/value-nodes.js";
 import { type Dialect, UnsupportedError } from "./dialect.js";
 
 export interface CompileOptions {
@@ -26,7 +27,7 @@ export interface CompiledQuery {
 }
 
 /** The table name a memtable is registered under in an engine. */
-export function memtableName(node: RelationNode & { kind: "memtable" }): string {
+export function memtableName(node: RelationOf<"memtable">): string {
   return `_xorq_mem_${node.dataHash.slice(0, 16)}`;
 }
 
@@ -36,7 +37,7 @@ export function hopTableName(node: RelationNode): string {
 }
 
 /** The table a file is loaded into, in an engine that cannot read files itself. */
-export function readTableName(node: RelationNode & { kind: "read" }): string {
+export function readTableName(node: RelationOf<"read">): string {
   return `_xorq_read_${shortHash(node)}`;
 }
 
@@ -44,7 +45,7 @@ export function readTableName(node: RelationNode & { kind: "read" }): string {
  * A hop into the engine its input already runs in (or from in-memory data only) moves
  * nothing: it compiles as its input, in the same query.
  */
-export function isPassThroughHop(node: RelationNode & { kind: "into_backend" }): boolean {
+export function isPassThroughHop(node: RelationOf<"into_backend">): boolean {
   return (backendOf(node.input)?.name ?? node.backend.name) === node.backend.name;
 }
 
@@ -58,6 +59,18 @@ interface Compiled {
 export function compile(root: RelationNode, dialect: Dialect, options: CompileOptions = {}): CompiledQuery {
   return Object.freeze({ sql: new QueryCompiler(dialect, options).compileRoot(root) });
 }
+
+/** A node compiled as a SELECT, with the order its rows are meant to be in and whether the SELECT applies it. */
+interface Selected {
+  readonly sql: string;
+  readonly order: ReadonlyArray<SortKey>;
+  readonly ordered: boolean;
+}
+
+/** How a kind is referenced directly (a table, a file, its input), or null: through a CTE holding its SELECT. */
+type LeafRule<K extends RelationNodeKind> = ((c: QueryCompiler, node: RelationOf<K>) => Compiled) | null;
+type SelectRule<K extends RelationNodeKind> = (c: QueryCompiler, node: RelationOf<K>) => Selected;
+type ValueRule<K extends ValueNodeKind> = (c: QueryCompiler, node: ValueOf<K>, aliases: ReadonlyArray<string | null>, windowed: boolean) => string;
 
 class QueryCompiler {
   readonly #dialect: Dialect;
@@ -106,24 +119,10 @@ class QueryCompiler {
 
   /** Nodes that are referenced directly rather than through a SELECT; null otherwise. */
   #leaf(node: RelationNode): Compiled | null {
-    const d = this.#dialect;
     const materialized = this.#options.tableFor?.(node);
-    if (materialized) return { from: d.tableName(materialized), order: this.#carriedOrder(node) };
-    switch (node.kind) {
-      case "read":
-        return { from: d.readsFiles ? d.readFile(node.format, node.path, node.options) : d.quoteIdentifier(readTableName(node)), order: [] };
-      case "table":
-        return { from: d.tableName(node.name), order: [] };
-      case "memtable":
-        return { from: d.quoteIdentifier(memtableName(node)), order: [] };
-      case "into_backend":
-        if (isPassThroughHop(node)) return this.#ref(node.input);
-        return { from: d.quoteIdentifier(hopTableName(node)), order: this.#carriedOrder(node) };
-      case "cache":
-        return this.#ref(node.input);
-      default:
-        return null;
-    }
+    if (materialized) return { from: this.#dialect.tableName(materialized), order: this.#carriedOrder(node) };
+    const rule = QueryCompiler.#LEAF[node.kind] as LeafRule<RelationNodeKind>;
+    return rule ? rule(this, node) : null;
   }
 
   /** The order a materialized node's rows were written in (its input's order). */
@@ -136,98 +135,8 @@ class QueryCompiler {
     return [];
   }
 
-  #select(node: RelationNode): { sql: string; order: ReadonlyArray<SortKey>; ordered: boolean } {
-    const d = this.#dialect;
-    const q = (name: string) => d.quoteIdentifier(name);
-    const v = (value: ValueNode, aliases: ReadonlyArray<string | null> = [null], windowed = false) =>
-      this.#value(value, aliases, windowed);
-    switch (node.kind) {
-      case "project": {
-        const input = this.#ref(node.input);
-        const cols = node.columns.map(([name, value]) =>
-          value.kind === "column" && value.name === name ? q(name) : `${v(value, [null], true)} AS ${q(name)}`,
-        );
-        return { sql: `SELECT ${cols.join(", ")}\nFROM ${input.from}`, order: keepOrder(input.order, node), ordered: false };
-      }
-      case "filter": {
-        const input = this.#ref(node.input);
-        const where = node.predicates.map((p) => v(p)).join(" AND ");
-        return { sql: `SELECT *\nFROM ${input.from}\nWHERE ${where}`, order: input.order, ordered: false };
-      }
-      case "aggregate_rel": {
-        const input = this.#ref(node.input);
-        const items = [...node.groupBy, ...node.metrics].map(([name, value]) =>
-          value.kind === "column" && value.name === name ? q(name) : `${v(value)} AS ${q(name)}`,
-        );
-        let sql = `SELECT ${items.join(", ")}\nFROM ${input.from}`;
-        if (node.groupBy.length > 0) sql += `\nGROUP BY ${node.groupBy.map((_, i) => i + 1).join(", ")}`;
-        return { sql, order: [], ordered: false };
-      }
-      case "join": {
-        const left = this.#ref(node.left);
-        const right = this.#ref(node.right);
-        const sides = ["l", "r"];
-        const cols = node.outputs.map((o) => {
-          const own = `${sides[o.side]}.${q(o.source)}`;
-          const expr = o.coalesce ? `COALESCE(l.${q(o.source)}, r.${q(o.source)})` : own;
-          return expr === `l.${q(o.name)}` || expr === `r.${q(o.name)}` ? expr : `${expr} AS ${q(o.name)}`;
-        });
-        const on = node.predicates.map((p) => v(p, sides)).join(" AND ");
-        if (node.how === "semi" || node.how === "anti") {
-          const exists = `${node.how === "anti" ? "NOT " : ""}EXISTS (SELECT 1 FROM ${right.from} AS r WHERE ${on})`;
-          return { sql: `SELECT ${cols.join(", ")}\nFROM ${left.from} AS l\nWHERE ${exists}`, order: [], ordered: false };
-        }
-        const keyword = { inner: "INNER JOIN", left: "LEFT JOIN", right: "RIGHT JOIN", outer: "FULL OUTER JOIN", cross: "CROSS JOIN" }[node.how];
-        const cond = node.how === "cross" ? "" : ` ON ${on}`;
-        return { sql: `SELECT ${cols.join(", ")}\nFROM ${left.from} AS l\n${keyword} ${right.from} AS r${cond}`, order: [], ordered: false };
-      }
-      case "union": {
-        const parts = node.inputs.map((input) => {
-          const ref = this.#ref(input);
-          const needsCast = input.schema.some((f, i) => f.type !== node.schema[i]!.type);
-          if (!needsCast) return `SELECT * FROM ${ref.from}`;
-          const cols = input.schema.map((f, i) =>
-            f.type === node.schema[i]!.type ? q(f.name) : `CAST(${q(f.name)} AS ${d.typeName(node.schema[i]!.type)}) AS ${q(f.name)}`,
-          );
-          return `SELECT ${cols.join(", ")} FROM ${ref.from}`;
-        });
-        return { sql: parts.join(`\n${d.unionKeyword(node.distinct)}\n`), order: [], ordered: false };
-      }
-      case "distinct": {
-        const input = this.#ref(node.input);
-        return { sql: `SELECT DISTINCT *\nFROM ${input.from}`, order: input.order, ordered: false };
-      }
-      case "sort": {
-        const input = this.#ref(node.input);
-        return { sql: `SELECT *\nFROM ${input.from}\nORDER BY ${this.#orderBy(node.keys, [null])}`, order: node.keys, ordered: true };
-      }
-      case "limit": {
-        const input = this.#ref(node.input);
-        let sql = `SELECT *\nFROM ${input.from}`;
-        if (input.order.length > 0) sql += `\nORDER BY ${this.#orderBy(input.order, [null])}`;
-        const clause = d.limitOffset(node.limit, node.offset);
-        if (clause) sql += `\n${clause}`;
-        return { sql, order: input.order, ordered: true };
-      }
-      case "sql": {
-        const inputs = node.inputs.map(([name, rel]) => `${sqlInputName(name, d)} AS (SELECT * FROM ${this.#ref(rel).from})`);
-        const query = node.query.trim().replace(/;\s*$/, "");
-        if (inputs.length === 0) return { sql: query, order: [], ordered: false };
-        const userWith = /^with\s+(recursive\s+)?/i.exec(query);
-        const sql = userWith
-          ? `WITH ${userWith[1] ?? ""}${inputs.join(", ")}, ${query.slice(userWith[0].length)}`
-          : `WITH ${inputs.join(", ")}\n${query}`;
-        return { sql: `SELECT * FROM (\n${indent(sql)}\n) AS _q`, order: [], ordered: false };
-      }
-      case "read":
-      case "table":
-      case "memtable":
-      case "into_backend":
-      case "cache": {
-        const leaf = this.#leaf(node)!;
-        return { sql: `SELECT * FROM ${leaf.from}`, order: leaf.order, ordered: false };
-      }
-    }
+  #select(node: RelationNode): Selected {
+    return (QueryCompiler.#SELECT[node.kind] as SelectRule<RelationNodeKind>)(this, node);
   }
 
   #orderBy(keys: ReadonlyArray<SortKey>, aliases: ReadonlyArray<string | null>): string {
@@ -238,57 +147,175 @@ class QueryCompiler {
    * Compiles a value. `aliases[i]` qualifies columns of input i (join sides); in a
    * projection (`windowed`), a bare aggregate is evaluated over the whole table.
    */
-  #value(node: ValueNode, aliases: ReadonlyArray<string | null>, windowed: boolean): string {
-    const d = this.#dialect;
-    const sub = (n: ValueNode) => this.#value(n, aliases, windowed);
-    switch (node.kind) {
-      case "column": {
-        const alias = aliases[node.input] ?? null;
-        return alias ? `${alias}.${d.quoteIdentifier(node.name)}` : d.quoteIdentifier(node.name);
-      }
-      case "literal":
-        return d.literal(node);
-      case "binary": {
-        const l = sub(node.left);
-        const r = sub(node.right);
-        switch (node.op) {
-          case "div": return d.divide(l, r, node.left.type, node.right.type);
-          case "mod": return d.modulo(l, r, node.left.type, node.right.type, node.type);
-          case "floordiv": return `CAST(FLOOR(${d.divide(l, r, node.left.type, node.right.type)}) AS ${d.typeName(node.type)})`;
-          case "pow": return `POWER(${l}, ${r})`;
-          default: return `(${l} ${BINARY_SQL[node.op]} ${r})`;
-        }
-      }
-      case "unary":
-        return UNARY_SQL[node.op](sub(node.arg));
-      case "call":
-        return d.call(node, node.args.map(sub));
-      case "cast":
-        return `CAST(${sub(node.arg)} AS ${d.typeName(node.type)})`;
-      case "in":
-        return `(${sub(node.arg)} ${node.negated ? "NOT IN" : "IN"} (${node.values.map(sub).join(", ")}))`;
-      case "case": {
-        const branches = node.branches.map((b) => `WHEN ${sub(b.when)} THEN ${sub(b.then)}`).join(" ");
-        return `CASE ${branches} ELSE ${sub(node.otherwise)} END`;
-      }
-      case "aggregate": {
-        const text = d.aggregate(node.fn, node.arg ? this.#value(node.arg, aliases, false) : null, node.type);
-        return windowed ? `${text} OVER ()` : text;
-      }
-      case "window": {
-        const inner = (n: ValueNode) => this.#value(n, aliases, false);
-        let fn: string;
-        if (node.fn === "aggregate") fn = inner(node.aggregate!);
-        else if (node.fn === "lag" || node.fn === "lead") fn = `${node.fn.toUpperCase()}(${node.args.map(inner).join(", ")})`;
-        else fn = `${node.fn.toUpperCase()}()`;
-        const parts: string[] = [];
-        if (node.partitionBy.length > 0) parts.push(`PARTITION BY ${node.partitionBy.map(inner).join(", ")}`);
-        if (node.orderBy.length > 0) parts.push(`ORDER BY ${this.#orderBy(node.orderBy, aliases)}`);
-        const over = `${fn} OVER (${parts.join(" ")})`;
-        return node.fn === "row_number" || node.fn === "rank" || node.fn === "dense_rank" ? `CAST(${over} AS ${d.typeName(node.type)})` : over;
-      }
-    }
+  #value(node: ValueNode, aliases: ReadonlyArray<string | null> = [null], windowed = false): string {
+    return (QueryCompiler.#VALUE[node.kind] as ValueRule<ValueNodeKind>)(this, node, aliases, windowed);
   }
+
+  /** A leaf kind as a SELECT (when it is the root's only node). */
+  #selectLeaf(node: RelationNode): Selected {
+    const leaf = this.#leaf(node)!;
+    return { sql: `SELECT * FROM ${leaf.from}`, order: leaf.order, ordered: false };
+  }
+
+  #q(name: string): string {
+    return this.#dialect.quoteIdentifier(name);
+  }
+
+  static readonly #LEAF: { readonly [K in RelationNodeKind]: LeafRule<K> } = {
+    read: (c, n) => {
+      const d = c.#dialect;
+      return { from: d.readsFiles ? d.readFile(n.format, n.path, n.options) : d.quoteIdentifier(readTableName(n)), order: [] };
+    },
+    table: (c, n) => ({ from: c.#dialect.tableName(n.name), order: [] }),
+    memtable: (c, n) => ({ from: c.#q(memtableName(n)), order: [] }),
+    project: null,
+    filter: null,
+    aggregate_rel: null,
+    join: null,
+    union: null,
+    distinct: null,
+    sort: null,
+    limit: null,
+    sql: null,
+    into_backend: (c, n) => (isPassThroughHop(n) ? c.#ref(n.input) : { from: c.#q(hopTableName(n)), order: c.#carriedOrder(n) }),
+    cache: (c, n) => c.#ref(n.input),
+  };
+
+  static readonly #SELECT: { readonly [K in RelationNodeKind]: SelectRule<K> } = {
+    read: (c, n) => c.#selectLeaf(n),
+    table: (c, n) => c.#selectLeaf(n),
+    memtable: (c, n) => c.#selectLeaf(n),
+    into_backend: (c, n) => c.#selectLeaf(n),
+    cache: (c, n) => c.#selectLeaf(n),
+    project: (c, n) => {
+      const input = c.#ref(n.input);
+      const cols = n.columns.map(([name, value]) =>
+        value.kind === "column" && value.name === name ? c.#q(name) : `${c.#value(value, [null], true)} AS ${c.#q(name)}`,
+      );
+      return { sql: `SELECT ${cols.join(", ")}\nFROM ${input.from}`, order: keepOrder(input.order, n), ordered: false };
+    },
+    filter: (c, n) => {
+      const input = c.#ref(n.input);
+      const where = n.predicates.map((p) => c.#value(p)).join(" AND ");
+      return { sql: `SELECT *\nFROM ${input.from}\nWHERE ${where}`, order: input.order, ordered: false };
+    },
+    aggregate_rel: (c, n) => {
+      const input = c.#ref(n.input);
+      const items = [...n.groupBy, ...n.metrics].map(([name, value]) =>
+        value.kind === "column" && value.name === name ? c.#q(name) : `${c.#value(value)} AS ${c.#q(name)}`,
+      );
+      let sql = `SELECT ${items.join(", ")}\nFROM ${input.from}`;
+      if (n.groupBy.length > 0) sql += `\nGROUP BY ${n.groupBy.map((_, i) => i + 1).join(", ")}`;
+      return { sql, order: [], ordered: false };
+    },
+    join: (c, n) => {
+      const q = (name: string) => c.#q(name);
+      const left = c.#ref(n.left);
+      const right = c.#ref(n.right);
+      const sides = ["l", "r"];
+      const cols = n.outputs.map((o) => {
+        const own = `${sides[o.side]}.${q(o.source)}`;
+        const expr = o.coalesce ? `COALESCE(l.${q(o.source)}, r.${q(o.source)})` : own;
+        return expr === `l.${q(o.name)}` || expr === `r.${q(o.name)}` ? expr : `${expr} AS ${q(o.name)}`;
+      });
+      const on = n.predicates.map((p) => c.#value(p, sides)).join(" AND ");
+      if (n.how === "semi" || n.how === "anti") {
+        const exists = `${n.how === "anti" ? "NOT " : ""}EXISTS (SELECT 1 FROM ${right.from} AS r WHERE ${on})`;
+        return { sql: `SELECT ${cols.join(", ")}\nFROM ${left.from} AS l\nWHERE ${exists}`, order: [], ordered: false };
+      }
+      const keyword = { inner: "INNER JOIN", left: "LEFT JOIN", right: "RIGHT JOIN", outer: "FULL OUTER JOIN", cross: "CROSS JOIN" }[n.how];
+      const cond = n.how === "cross" ? "" : ` ON ${on}`;
+      return { sql: `SELECT ${cols.join(", ")}\nFROM ${left.from} AS l\n${keyword} ${right.from} AS r${cond}`, order: [], ordered: false };
+    },
+    union: (c, n) => {
+      const d = c.#dialect;
+      const parts = n.inputs.map((input) => {
+        const ref = c.#ref(input);
+        const needsCast = input.schema.some((f, i) => f.type !== n.schema[i]!.type);
+        if (!needsCast) return `SELECT * FROM ${ref.from}`;
+        const cols = input.schema.map((f, i) =>
+          f.type === n.schema[i]!.type ? c.#q(f.name) : `CAST(${c.#q(f.name)} AS ${d.typeName(n.schema[i]!.type)}) AS ${c.#q(f.name)}`,
+        );
+        return `SELECT ${cols.join(", ")} FROM ${ref.from}`;
+      });
+      return { sql: parts.join(`\n${d.unionKeyword(n.distinct)}\n`), order: [], ordered: false };
+    },
+    distinct: (c, n) => {
+      const input = c.#ref(n.input);
+      return { sql: `SELECT DISTINCT *\nFROM ${input.from}`, order: input.order, ordered: false };
+    },
+    sort: (c, n) => {
+      const input = c.#ref(n.input);
+      return { sql: `SELECT *\nFROM ${input.from}\nORDER BY ${c.#orderBy(n.keys, [null])}`, order: n.keys, ordered: true };
+    },
+    limit: (c, n) => {
+      const input = c.#ref(n.input);
+      let sql = `SELECT *\nFROM ${input.from}`;
+      if (input.order.length > 0) sql += `\nORDER BY ${c.#orderBy(input.order, [null])}`;
+      const clause = c.#dialect.limitOffset(n.limit, n.offset);
+      if (clause) sql += `\n${clause}`;
+      return { sql, order: input.order, ordered: true };
+    },
+    sql: (c, n) => {
+      const inputs = n.inputs.map(([name, rel]) => `${sqlInputName(name, c.#dialect)} AS (SELECT * FROM ${c.#ref(rel).from})`);
+      const query = n.query.trim().replace(/;\s*$/, "");
+      if (inputs.length === 0) return { sql: query, order: [], ordered: false };
+      const userWith = /^with\s+(recursive\s+)?/i.exec(query);
+      const sql = userWith
+        ? `WITH ${userWith[1] ?? ""}${inputs.join(", ")}, ${query.slice(userWith[0].length)}`
+        : `WITH ${inputs.join(", ")}\n${query}`;
+      return { sql: `SELECT * FROM (\n${indent(sql)}\n) AS _q`, order: [], ordered: false };
+    },
+  };
+
+  static readonly #VALUE: { readonly [K in ValueNodeKind]: ValueRule<K> } = {
+    column: (c, n, aliases) => {
+      const alias = aliases[n.input] ?? null;
+      return alias ? `${alias}.${c.#q(n.name)}` : c.#q(n.name);
+    },
+    literal: (c, n) => c.#dialect.literal(n),
+    param: (c, n) => c.#dialect.literal({ kind: "literal", value: n.value, type: n.type }),
+    binary: (c, n, aliases, windowed) => {
+      const d = c.#dialect;
+      const l = c.#value(n.left, aliases, windowed);
+      const r = c.#value(n.right, aliases, windowed);
+      switch (n.op) {
+        case "div": return d.divide(l, r, n.left.type, n.right.type);
+        case "mod": return d.modulo(l, r, n.left.type, n.right.type, n.type);
+        case "floordiv": return `CAST(FLOOR(${d.divide(l, r, n.left.type, n.right.type)}) AS ${d.typeName(n.type)})`;
+        case "pow": return `POWER(${l}, ${r})`;
+        default: return `(${l} ${BINARY_SQL[n.op]} ${r})`;
+      }
+    },
+    unary: (c, n, aliases, windowed) => UNARY_SQL[n.op](c.#value(n.arg, aliases, windowed)),
+    call: (c, n, aliases, windowed) => c.#dialect.call(n, n.args.map((a) => c.#value(a, aliases, windowed))),
+    cast: (c, n, aliases, windowed) => `CAST(${c.#value(n.arg, aliases, windowed)} AS ${c.#dialect.typeName(n.type)})`,
+    in: (c, n, aliases, windowed) => {
+      const sub = (x: ValueNode) => c.#value(x, aliases, windowed);
+      return `(${sub(n.arg)} ${n.negated ? "NOT IN" : "IN"} (${n.values.map(sub).join(", ")}))`;
+    },
+    case: (c, n, aliases, windowed) => {
+      const sub = (x: ValueNode) => c.#value(x, aliases, windowed);
+      const branches = n.branches.map((b) => `WHEN ${sub(b.when)} THEN ${sub(b.then)}`).join(" ");
+      return `CASE ${branches} ELSE ${sub(n.otherwise)} END`;
+    },
+    aggregate: (c, n, aliases, windowed) => {
+      const text = c.#dialect.aggregate(n.fn, n.arg ? c.#value(n.arg, aliases, false) : null, n.type);
+      return windowed ? `${text} OVER ()` : text;
+    },
+    window: (c, n, aliases) => {
+      const inner = (x: ValueNode) => c.#value(x, aliases, false);
+      let fn: string;
+      if (n.fn === "aggregate") fn = inner(n.aggregate!);
+      else if (n.fn === "lag" || n.fn === "lead") fn = `${n.fn.toUpperCase()}(${n.args.map(inner).join(", ")})`;
+      else fn = `${n.fn.toUpperCase()}()`;
+      const parts: string[] = [];
+      if (n.partitionBy.length > 0) parts.push(`PARTITION BY ${n.partitionBy.map(inner).join(", ")}`);
+      if (n.orderBy.length > 0) parts.push(`ORDER BY ${c.#orderBy(n.orderBy, aliases)}`);
+      const over = `${fn} OVER (${parts.join(" ")})`;
+      return n.fn === "row_number" || n.fn === "rank" || n.fn === "dense_rank" ? `CAST(${over} AS ${c.#dialect.typeName(n.type)})` : over;
+    },
+  };
 }
 
 const UNARY_SQL = {
@@ -309,26 +336,31 @@ function sqlInputName(name: string, d: Dialect): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : d.quoteIdentifier(name);
 }
 
+/** Which kinds keep their input's row order (and so carry its sort keys), and how. */
+const ORDER_OF: { readonly [K in RelationNodeKind]: (node: RelationOf<K>) => ReadonlyArray<SortKey> } = {
+  read: () => [],
+  table: () => [],
+  memtable: () => [],
+  project: (n) => keepOrder(orderOf(n.input), n),
+  filter: (n) => orderOf(n.input),
+  aggregate_rel: () => [],
+  join: () => [],
+  union: () => [],
+  distinct: (n) => orderOf(n.input),
+  sort: (n) => n.keys,
+  limit: (n) => orderOf(n.input),
+  sql: () => [],
+  into_backend: (n) => orderOf(n.input),
+  cache: (n) => orderOf(n.input),
+};
+
 /** The sort keys a node's rows carry, for nodes compiled elsewhere (e.g. before a hop). */
 export function orderOf(node: RelationNode): ReadonlyArray<SortKey> {
-  switch (node.kind) {
-    case "sort":
-      return node.keys;
-    case "filter":
-    case "limit":
-    case "distinct":
-    case "into_backend":
-    case "cache":
-      return orderOf(node.input);
-    case "project":
-      return keepOrder(orderOf(node.input), node);
-    default:
-      return [];
-  }
+  return (ORDER_OF[node.kind] as (n: RelationNode) => ReadonlyArray<SortKey>)(node);
 }
 
 /** Sort keys survive a projection when every column they read passes through unchanged. */
-function keepOrder(order: ReadonlyArray<SortKey>, node: RelationNode & { kind: "project" }): ReadonlyArray<SortKey> {
+function keepOrder(order: ReadonlyArray<SortKey>, node: RelationOf<"project">): ReadonlyArray<SortKey> {
   if (order.length === 0) return order;
   const passed = new Set(node.columns.filter(([name, v]) => v.kind === "column" && v.name === name).map(([n]) => n));
   return order.every((k) => columnsOf(k.expr).every((c) => passed.has(c.name))) ? order : [];

@@ -3,7 +3,7 @@
  * (`compiler.ts`) is shared; each engine's dialect is a short subclass that overrides
  * quoting, type names, a few function spellings and the forms it lacks.
  */
-import type { DataType } from "../expr/data-type.js";
+import type { DataType, DecimalType, TimestampType } from "../expr/data-type.js";
 import { decimalParts, isDecimal, isInteger, isTimestamp, timestampZone } from "../expr/data-type.js";
 import type { ReadFormat } from "../expr/relation-nodes.js";
 import type { AggregateFn, CallNode, LiteralNode } from "../expr/value-nodes.js";
@@ -11,6 +11,9 @@ import type { AggregateFn, CallNode, LiteralNode } from "../expr/value-nodes.js"
 export class UnsupportedError extends Error {
   override readonly name = "UnsupportedError";
 }
+
+/** The types without parameters: each dialect names every one in its `typeNames`. */
+export type PlainType = Exclude<DataType, DecimalType | TimestampType>;
 
 export abstract class Dialect {
   abstract readonly name: string;
@@ -30,7 +33,18 @@ export abstract class Dialect {
     return `'${value.replaceAll("'", "''")}'`;
   }
 
-  abstract typeName(type: DataType): string;
+  /** The engine's name for each type without parameters. */
+  protected abstract readonly typeNames: Readonly<Record<PlainType, string>>;
+  /** The engine's names for timestamps without and with a time zone. */
+  protected abstract readonly timestampTypes: { readonly naive: string; readonly zoned: string };
+  /** The keyword of DECIMAL(p,s). */
+  protected readonly decimalKeyword: string = "DECIMAL";
+
+  typeName(type: DataType): string {
+    if (isDecimal(type)) return this.decimalTypeName(type);
+    if (isTimestamp(type)) return timestampZone(type) ? this.timestampTypes.zoned : this.timestampTypes.naive;
+    return this.typeNames[type as PlainType];
+  }
 
   literal(node: LiteralNode): string {
     const { value, type } = node;
@@ -80,7 +94,7 @@ export abstract class Dialect {
     return `(${left} % ${right})`;
   }
 
-  aggregate(fn: AggregateFn, arg: string | null, resultType: DataType, distinct = false): string {
+  aggregate(fn: AggregateFn, arg: string | null, resultType: DataType): string {
     switch (fn) {
       case "count_star":
         return "COUNT(*)";
@@ -100,7 +114,6 @@ export abstract class Dialect {
       case "any_value":
         return `ANY_VALUE(${arg})`;
     }
-    void distinct;
   }
 
   /** Renders a scalar function call; `args` are already compiled. */
@@ -154,9 +167,9 @@ export abstract class Dialect {
     return `DATE_TRUNC(${this.stringLiteral(unit)}, ${arg})`;
   }
 
-  /** DECIMAL(p,s) with the engine's own maximum precision. */
-  decimalTypeName(type: DataType, keyword = "DECIMAL"): string {
-    const { precision, scale } = decimalParts(type as `decimal(${number},${number})`);
-    return `${keyword}(${precision},${scale})`;
+  /** DECIMAL(p,s) in the engine's spelling. */
+  decimalTypeName(type: DecimalType): string {
+    const { precision, scale } = decimalParts(type);
+    return `${this.decimalKeyword}(${precision},${scale})`;
   }
 }

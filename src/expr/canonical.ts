@@ -7,8 +7,9 @@
  * writes and `fromGraph()` reads back.
  */
 import { createHash } from "node:crypto";
+import { relationFields, relationInputs, rewriteValue, roleOps, valueFields } from "./node-kinds.js";
 import type { RelationNode } from "./relation-nodes.js";
-import { relationInputs } from "./relation-nodes.js";
+import type { ParamNode, ValueNode } from "./value-nodes.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -30,33 +31,37 @@ export function sha256(text: string | Uint8Array): string {
 }
 
 /**
- * A node as plain data with its relation inputs replaced by their hashes. The field
- * `op` comes first so the YAML reads naturally; the rest follows the node's own order.
+ * A node as plain data with its relation inputs replaced by their hashes: `op` first so
+ * the YAML reads naturally, then the kind's fields in the order `node-kinds.ts` lists
+ * them (a field a node leaves out, such as a SQL node's `template`, is left out here).
  */
 export function canonicalNode(node: RelationNode, ref: (input: RelationNode) => string): Record<string, Json> {
   const out: Record<string, Json> = { op: node.kind };
-  for (const [key, value] of Object.entries(node)) {
-    if (key === "kind") continue;
-    out[key] = canonicalField(node, key, value, ref);
+  for (const [field, role] of relationFields(node.kind)!) {
+    const value = (node as unknown as Record<string, unknown>)[field];
+    if (value === undefined) continue;
+    const ops = roleOps(role);
+    out[field] = ops.mapValues(ops.mapRelations(value, ref), wireValue) as Json;
   }
   return out;
 }
 
-function canonicalField(node: RelationNode, key: string, value: unknown, ref: (n: RelationNode) => string): Json {
-  switch (node.kind) {
-    case "join":
-      if (key === "left" || key === "right") return ref(value as RelationNode);
-      break;
-    case "union":
-      if (key === "inputs") return (value as RelationNode[]).map(ref);
-      break;
-    case "sql":
-      if (key === "inputs") return (value as [string, RelationNode][]).map(([n, r]) => [n, ref(r)]);
-      break;
-    default:
-      if (key === "input") return ref(value as RelationNode);
-  }
-  return value as Json;
+/** A value tree as expr.yaml holds it: as built, but a parameter in its wire form (see `ParamNode`). */
+function wireValue(node: ValueNode): ValueNode {
+  return rewriteValue(node, (n) =>
+    n.kind === "param" ? ({ kind: "literal", value: n.value, type: n.type, var: n.name } as unknown as ValueNode) : undefined,
+  );
+}
+
+/** A value tree read from expr.yaml: the wire form of a parameter back into its node; unknown kinds refused. */
+function valueFromWire(node: ValueNode): ValueNode {
+  return rewriteValue(node, (n) => {
+    if (!valueFields(n.kind)) throw new Error(`expression graph holds a value of unknown kind '${String(n.kind)}'`);
+    const name = (n as { var?: unknown }).var;
+    if (n.kind !== "literal" || typeof name !== "string") return undefined;
+    const param: ParamNode = { kind: "param", name, value: n.value, type: n.type };
+    return param;
+  });
 }
 
 const hashes = new WeakMap<RelationNode, string>();
@@ -126,12 +131,15 @@ export function fromGraph(graph: ExprGraph, options: FromGraphOptions = {}): Rel
     const data = graph.nodes[id];
     if (!data) throw new Error(`expression graph refers to a missing node ${id}`);
     const { op, ...fields } = data as { op: string } & Record<string, Json>;
+    const declared = relationFields(op);
+    if (!declared) throw new Error(`expression graph node ${id} has unknown op '${op}'`);
+    const unknown = Object.keys(fields).filter((k) => !declared.some(([field]) => field === k));
+    if (unknown.length > 0) throw new Error(`expression graph node ${id} (${op}) has unknown fields: ${unknown.join(", ")}`);
     const node: Record<string, unknown> = { kind: op };
-    for (const [key, value] of Object.entries(fields)) {
-      if (key === "input" || key === "left" || key === "right") node[key] = build(value as string);
-      else if (key === "inputs" && op === "union") node[key] = (value as string[]).map(build);
-      else if (key === "inputs" && op === "sql") node[key] = (value as [string, string][]).map(([n, r]) => [n, build(r)]);
-      else node[key] = value;
+    for (const [field, role] of declared) {
+      if (fields[field] === undefined) continue;
+      const ops = roleOps(role);
+      node[field] = ops.mapValues(ops.mapRelations(fields[field], (input) => build(input as unknown as string)), valueFromWire);
     }
     const rel = deepFreeze(node) as unknown as RelationNode;
     built.set(id, rel);

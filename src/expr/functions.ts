@@ -77,10 +77,6 @@ function coalesceType(args: ReadonlyArray<ValueNode>): DataType {
   return t;
 }
 
-export function isScalarFunction(name: string): name is ScalarFunction {
-  return Object.prototype.hasOwnProperty.call(SCALAR_FUNCTIONS, name);
-}
-
 /** Checks the arguments of a call and returns its result type, or throws naming the bad argument. */
 export function scalarResultType(fn: ScalarFunction, args: ReadonlyArray<ValueNode>, describe: (n: ValueNode) => string): DataType {
   const spec: FunctionSpec = SCALAR_FUNCTIONS[fn];
@@ -95,7 +91,8 @@ export function scalarResultType(fn: ScalarFunction, args: ReadonlyArray<ValueNo
   });
   if (fn === "truncate") {
     const unit = args[1]!;
-    if (unit.kind !== "literal" || !TRUNCATE_UNITS.includes(unit.value as TruncateUnit)) {
+    // A var may name the unit (a parameter); the dialects write it into the SQL as a keyword.
+    if ((unit.kind !== "literal" && unit.kind !== "param") || !TRUNCATE_UNITS.includes(unit.value as TruncateUnit)) {
       throw new ExpressionError(`truncate() unit must be one of ${TRUNCATE_UNITS.join(", ")}`);
     }
   }

@@ -2,13 +2,19 @@
  * Table-level expression nodes: immutable, plain data, each with its output schema.
  *
  * Nodes form a DAG (a sub-expression used twice is one node). Every node is content
- * addressed: `hash.ts` hashes a node from its own fields and its inputs' hashes, so the
- * same expression gets the same hash in any process and on any machine.
+ * addressed: `canonical.ts` hashes a node from its own fields and its inputs' hashes, so
+ * the same expression gets the same hash in any process and on any machine. Each kind's
+ * fields, and which of them hold inputs, are listed once in `node-kinds.ts`.
  */
+import type { Json } from "./canonical.js";
 import type { Field, Schema } from "./data-type.js";
 import type { SortKey, ValueNode } from "./value-nodes.js";
 
-export type BackendKind = "duckdb" | "postgres" | "snowflake" | "bigquery";
+import { relationInputs } from "./node-kinds.js";
+
+export { relationInputs };
+
+export type BackendKind = import("../backends/engines.js").BackendKind;
 
 /**
  * Which engine a node runs in: a profile name plus its portable, secret-free
@@ -127,6 +133,10 @@ export interface LimitNode {
 /**
  * Raw SQL over named inputs: each input is visible to the query under its name.
  * The schema comes from the engine (asked once, when the node is built).
+ *
+ * A query rendered from a template that reads project vars (a SQL model) also holds
+ * the template (inputs rendered, `{{ var(…) }}` kept) and the vars' values, both or
+ * neither: `xorq run BUILD -p name=value` renders the template again with new values.
  */
 export interface SqlNode {
   readonly kind: "sql";
@@ -134,6 +144,8 @@ export interface SqlNode {
   readonly inputs: ReadonlyArray<readonly [string, RelationNode]>;
   readonly backend: BackendRef;
   readonly schema: Schema;
+  readonly vars?: Readonly<Record<string, Json>>;
+  readonly template?: string;
 }
 
 /** Moves the input's rows into another engine (as Arrow record batches). */
@@ -182,44 +194,39 @@ export type RelationNode =
 
 export type RelationNodeKind = RelationNode["kind"];
 
-/** The relation inputs of a node, in a fixed order. */
-export function relationInputs(node: RelationNode): RelationNode[] {
-  switch (node.kind) {
-    case "read":
-    case "table":
-    case "memtable":
-      return [];
-    case "join":
-      return [node.left, node.right];
-    case "union":
-      return [...node.inputs];
-    case "sql":
-      return node.inputs.map(([, rel]) => rel);
-    default:
-      return [node.input];
-  }
-}
+/**
+ * Where each kind's rows are produced: its own engine, none (in-memory data), or its
+ * inputs' engine (which the builder checked to agree).
+ */
+const ENGINE_OF: { readonly [K in RelationNodeKind]: (node: Extract<RelationNode, { kind: K }>) => BackendRef | null | "inputs" } = {
+  read: (n) => n.backend,
+  table: (n) => n.backend,
+  memtable: () => null,
+  project: () => "inputs",
+  filter: () => "inputs",
+  aggregate_rel: () => "inputs",
+  join: () => "inputs",
+  union: () => "inputs",
+  distinct: () => "inputs",
+  sort: () => "inputs",
+  limit: () => "inputs",
+  sql: (n) => n.backend,
+  into_backend: (n) => n.backend,
+  cache: () => "inputs",
+};
 
 /**
- * The engine a relation's rows are produced in: its own backend, or its inputs' (which
- * the builder checked to agree); null for a relation made only of in-memory data.
+ * The engine a relation's rows are produced in: its own backend, or its inputs'; null
+ * for a relation made only of in-memory data.
  */
 export function backendOf(node: RelationNode): BackendRef | null {
-  switch (node.kind) {
-    case "read":
-    case "table":
-    case "sql":
-    case "into_backend":
-      return node.backend;
-    case "memtable":
-      return null;
-    default:
-      for (const input of relationInputs(node)) {
-        const b = backendOf(input);
-        if (b) return b;
-      }
-      return null;
+  const own = (ENGINE_OF[node.kind] as (n: RelationNode) => BackendRef | null | "inputs")(node);
+  if (own !== "inputs") return own;
+  for (const input of relationInputs(node)) {
+    const b = backendOf(input);
+    if (b) return b;
   }
+  return null;
 }
 
 export function fieldNames(schema: Schema): string[] {

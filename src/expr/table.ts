@@ -26,7 +26,7 @@ import { type Scope, type SortLike, type ValueLike, UNWRAP_VALUE, Value, boundCo
 import { containsAggregate, containsWindow, type ValueNode } from "./value-nodes.js";
 import { exprToYaml } from "./yaml.js";
 import { compile } from "../compile/compiler.js";
-import { dialectFor } from "../backends/dialects.js";
+import { dialectFor } from "../backends/engines.js";
 
 /** What a table needs at run time besides its nodes: open connections and in-memory data. */
 export interface ExprContext {

@@ -3,10 +3,11 @@
  *
  * A value node only ever refers to columns of the relation(s) it is evaluated against:
  * `column.input` is 0 for single-input operations and 0/1 (left/right) inside a join
- * predicate. Builders (`value-builder.ts`) create these after checking names and types;
- * the compiler, hasher and lineage walker read them.
+ * predicate. The builders (`value.ts`) create these after checking names and types; the
+ * compiler, hasher and lineage walker read them. `node-kinds.ts` lists each kind's fields.
  */
 import type { DataType } from "./data-type.js";
+import { valueChildren } from "./node-kinds.js";
 
 export type LiteralValue = null | boolean | number | string;
 
@@ -23,6 +24,23 @@ export interface ColumnNode {
  */
 export interface LiteralNode {
   readonly kind: "literal";
+  readonly value: LiteralValue;
+  readonly type: DataType;
+}
+
+/**
+ * A named, typed value with a default, as ibis's `ScalarParameter`: a project var used
+ * in an expression (`var('min_amount')`). It compiles as a literal of `value`; running
+ * an artifact with `-p min_amount=250` gives it another value (`overrideVars` in
+ * `artifact-reader.ts`), keeping its type so the result's schema stays.
+ *
+ * Its canonical form is the literal it stands for plus the var's name
+ * (`{kind: literal, value, type, var}`), the form artifacts held before parameters were
+ * a node kind of their own, so expressions built with vars kept their hashes.
+ */
+export interface ParamNode {
+  readonly kind: "param";
+  readonly name: string;
   readonly value: LiteralValue;
   readonly type: DataType;
 }
@@ -71,9 +89,14 @@ export interface InNode {
   readonly type: DataType;
 }
 
+export interface CaseBranch {
+  readonly when: ValueNode;
+  readonly then: ValueNode;
+}
+
 export interface CaseNode {
   readonly kind: "case";
-  readonly branches: ReadonlyArray<{ readonly when: ValueNode; readonly then: ValueNode }>;
+  readonly branches: ReadonlyArray<CaseBranch>;
   readonly otherwise: ValueNode;
   readonly type: DataType;
 }
@@ -108,6 +131,7 @@ export interface WindowNode {
 export type ValueNode =
   | ColumnNode
   | LiteralNode
+  | ParamNode
   | BinaryNode
   | UnaryNode
   | CallNode
@@ -118,30 +142,6 @@ export type ValueNode =
   | WindowNode;
 
 export type ValueNodeKind = ValueNode["kind"];
-
-/** Child value nodes, in a fixed order (used by walkers that need no per-kind logic). */
-export function valueChildren(node: ValueNode): ValueNode[] {
-  switch (node.kind) {
-    case "column":
-    case "literal":
-      return [];
-    case "binary":
-      return [node.left, node.right];
-    case "unary":
-    case "cast":
-      return [node.arg];
-    case "call":
-      return [...node.args];
-    case "in":
-      return [node.arg, ...node.values];
-    case "case":
-      return [...node.branches.flatMap((b) => [b.when, b.then]), node.otherwise];
-    case "aggregate":
-      return node.arg ? [node.arg] : [];
-    case "window":
-      return [...node.args, ...(node.aggregate ? [node.aggregate] : []), ...node.partitionBy, ...node.orderBy.map((k) => k.expr)];
-  }
-}
 
 /** True when the node (or anything under it, outside a window) aggregates rows. */
 export function containsAggregate(node: ValueNode): boolean {

@@ -30,6 +30,7 @@ import type {
   BinaryNode,
   ComparisonOp,
   LiteralNode,
+  ParamNode,
   SortKey,
   ValueNode,
   WindowFn,
@@ -48,7 +49,8 @@ export type ValueLike = Value | Literal;
 /** Describes a value for error messages: a column by name, anything else by kind. */
 export function describeValue(node: ValueNode): string {
   if (node.kind === "column") return `column '${node.name}'`;
-  if (node.kind === "literal") return `literal ${JSON.stringify(node.value)}`;
+  // A parameter reads as the literal it stands for, as it did before it was a kind of its own.
+  if (node.kind === "literal" || node.kind === "param") return `literal ${JSON.stringify(node.value)}`;
   return `${node.kind === "call" ? node.fn : node.kind} expression`;
 }
 
@@ -235,6 +237,21 @@ export function lit(value: Literal, type?: DataType | string): Value {
   return new Value(() => node);
 }
 
+/**
+ * A named parameter with a default value (ibis's `param`), typed from the value as a
+ * literal is: it compiles as that value until given another (`xorq run BUILD -p
+ * name=value` for a project var).
+ *
+ * ```ts
+ * t.filter(_.amount.gt(param("min_amount", 100)));
+ * ```
+ */
+export function param(name: string, value: Literal): Value {
+  const { value: v, type: t } = literalNode(value);
+  const node: ParamNode = { kind: "param", name, value: v, type: t };
+  return new Value(() => node);
+}
+
 /** Marks the callable column objects of `_` (see deferred.ts) so they are taken as values. */
 export const UNWRAP_VALUE = Symbol("xorq.value");
 
@@ -274,9 +291,9 @@ function resolveColumn(name: string, input: number, scope: Scope): ValueNode {
   return { kind: "column", name, input, type: field.type };
 }
 
-/** Brings a string literal to the temporal type it is compared with ("2024-01-01" vs a date column). */
+/** Brings a string literal or parameter to the temporal type it is compared with ("2024-01-01" vs a date column). */
 function coerceLiteral(node: ValueNode, target: DataType): ValueNode {
-  if (node.kind === "literal" && typeof node.value === "string" && node.type === "string" && isTemporal(target)) {
+  if ((node.kind === "literal" || node.kind === "param") && typeof node.value === "string" && node.type === "string" && isTemporal(target)) {
     if (Number.isNaN(Date.parse(node.value)) && target !== "time") {
       throw new ExpressionError(`'${node.value}' is not a valid ${target} literal`);
     }

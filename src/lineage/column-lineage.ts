@@ -154,6 +154,8 @@ const UNARY_LABELS = { not: "Not", neg: "Negate", is_null: "IsNull", not_null: "
 const VALUE_LINEAGE: { readonly [K in ValueNodeKind]: ValueHandler<K> } = {
   column: (w, v, inputs) => w.field(inputs[v.input]!, v.name),
   literal: (_w, v) => val(`Literal:${literalText(v.value)}`, "literal", [], { detail: { value: v.value, type: v.type } }),
+  // A parameter's values all come from outside the data: in the tree it is the literal it currently stands for.
+  param: (_w, v) => val(`Literal:${literalText(v.value)}`, "literal", [], { detail: { value: v.value, type: v.type } }),
   binary: (w, v, inputs) => val(BINARY_LABELS[v.op], v.op, [w.value(v.left, inputs), w.value(v.right, inputs)]),
   unary: (w, v, inputs) => val(UNARY_LABELS[v.op], v.op, [w.value(v.arg, inputs)]),
   call: (w, v, inputs) => val(pascalCase(v.fn), v.fn, v.args.map((a) => w.value(a, inputs))),

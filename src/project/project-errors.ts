@@ -4,12 +4,9 @@
  * nothing runs while there is one (exit code 2).
  */
 
-/** A place in a project file; `file` is relative to the project root, lines and columns 1-based. */
-export interface SourcePos {
-  readonly file: string;
-  readonly line: number;
-  readonly col: number;
-}
+import type { SourcePos } from "../util/source-pos.js";
+
+export type { SourcePos };
 
 export interface ProjectProblem extends SourcePos {
   readonly message: string;

@@ -8,7 +8,7 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { closestMatch } from "../expr/errors.js";
-import { PROJECT_DIR } from "./project-loader.js";
+import { PROJECT_DIR } from "./loading/project-loader.js";
 
 const TEMPLATES = fileURLToPath(new URL("../../templates/", import.meta.url));
 

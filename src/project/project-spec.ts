@@ -1,13 +1,17 @@
 /**
  * What loading a project's files yields, before anything is resolved against an engine:
- * plain data (plus, for TypeScript models, the imported definition). One stage of the
- * pipeline load -> graph -> resolve -> select -> plan -> build/run.
+ * plain data (no functions: it can be written to target/ as JSON and read back). One
+ * stage of the pipeline files -> spec -> selection -> resolution -> plan -> build/run.
+ * Positions are data too (`SpecPos`), turned into file:line:col by `SpecPositions` only
+ * when a message needs one.
  */
-import type { CacheConfig, ModelDefinition } from "./model-definition.js";
+import type { CacheConfig } from "./model-kinds/model-definition.js";
 import type { Profile } from "../backends/connections.js";
-import type { Locator } from "./project-errors.js";
-import type { SourceOrigin } from "./expression-source.js";
-import type { TemplatePart } from "./sql-template.js";
+import type { SourcePos } from "./project-errors.js";
+import type { YamlPath } from "./loading/yaml-locate.js";
+
+export type { ModelSpec } from "./model-kinds/model-kinds.js";
+import type { ModelSpec } from "./model-kinds/model-kinds.js";
 
 export interface ProjectLocation {
   /** The directory holding `xorq_project/`, `builds/` and `target/`. */
@@ -15,6 +19,22 @@ export interface ProjectLocation {
   /** `<root>/xorq_project`: relative paths in project files (reads, DuckDB files) resolve here. */
   readonly projectDir: string;
 }
+
+/** A node of a YAML document (a whole file, or a SQL file's front matter starting at `frontMatterLine`). */
+export interface YamlPos {
+  /** Relative to the project root, as messages show it. */
+  readonly file: string;
+  readonly yaml: YamlPath;
+  /** The key of the path's last step rather than its value (for errors about a key). */
+  readonly key?: true;
+  /** For a SQL file's front matter: the file line its first line is on. */
+  readonly frontMatterLine?: number;
+  /** A place inside the string value at the path (1-based line and column of the string). */
+  readonly inString?: { readonly line: number; readonly col: number };
+}
+
+/** A place in a project file, as data: known, a YAML node, or an offset into the file. */
+export type SpecPos = SourcePos | YamlPos | { readonly file: string; readonly offset: number };
 
 /** `cache:` of project.yaml: what `cache: true` means. */
 export type CacheDefaults = Exclude<CacheConfig, boolean>;
@@ -27,13 +47,14 @@ export interface ProjectConfig {
   /** Folders (relative to xorq_project/) holding models and sources. */
   readonly modelPaths: ReadonlyArray<string>;
   readonly sourcePaths: ReadonlyArray<string>;
-  readonly locate: Locator;
+  /** Where `default_profile` is (errors about it point here). */
+  readonly at: SpecPos;
 }
 
 /** A `ref('x')` or `source('x')` written in a model, with where it was written. */
 export interface InputUse {
   readonly name: string;
-  readonly locate: Locator;
+  readonly at: SpecPos;
 }
 
 export interface SourceSpec {
@@ -44,12 +65,13 @@ export interface SourceSpec {
   readonly read: { readonly format: "parquet" | "csv"; readonly path: string; readonly options: Readonly<Record<string, string | number | boolean>> } | null;
   readonly table: string | null;
   readonly description: string | null;
-  readonly locate: Locator;
-  /** Finds a key of the declaration (for errors about one field). */
-  readonly locateKey: (key: string) => import("./project-errors.js").SourcePos;
+  readonly at: SpecPos;
+  /** The declaration's mapping (errors about one of its keys point at the key). */
+  readonly keys: YamlPos;
 }
 
-interface ModelSpecBase {
+/** What every model kind's spec holds; each kind adds its own fields (see model-kinds/). */
+export interface ModelSpecBase {
   readonly name: string;
   /** Relative to xorq_project/. */
   readonly file: string;
@@ -62,33 +84,11 @@ interface ModelSpecBase {
   readonly sources: ReadonlyArray<InputUse>;
   /** Content hash of the model's own definition (steps, SQL text, TS file), not its config. */
   readonly definitionHash: string;
-  readonly locate: Locator;
-  /** Where a key of the model's YAML (or front matter) is, for errors about one field. */
-  readonly locateKey: (path: ReadonlyArray<string | number>) => import("./project-errors.js").SourcePos;
+  /** Where errors about the model point. */
+  readonly at: SpecPos;
+  /** The model's YAML mapping (file or front matter), or null when it has none (errors about a key then point at `at`). */
+  readonly keys: YamlPos | null;
 }
-
-export interface YamlStepsModelSpec extends ModelSpecBase {
-  readonly kind: "yaml";
-  readonly from: { readonly kind: "ref" | "source"; readonly name: string };
-  readonly steps: ReadonlyArray<Readonly<Record<string, unknown>>>;
-  /** Where an expression string at `path` starts (for the expression parser's positions). */
-  readonly originOf: (path: ReadonlyArray<string | number>) => SourceOrigin;
-}
-
-export interface SqlModelSpec extends ModelSpecBase {
-  readonly kind: "sql";
-  readonly template: ReadonlyArray<TemplatePart>;
-  /** Where the SQL body starts (errors from the engine point here). */
-  readonly bodyPos: Locator;
-}
-
-export interface TsModelSpec extends ModelSpecBase {
-  readonly kind: "ts";
-  /** The file's default export, imported on first call. */
-  readonly definition: () => Promise<ModelDefinition>;
-}
-
-export type ModelSpec = YamlStepsModelSpec | SqlModelSpec | TsModelSpec;
 
 export interface ProjectSpec {
   readonly location: ProjectLocation;
@@ -96,4 +96,9 @@ export interface ProjectSpec {
   readonly profiles: ReadonlyArray<Profile>;
   readonly sources: ReadonlyArray<SourceSpec>;
   readonly models: ReadonlyArray<ModelSpec>;
+}
+
+/** Where a key of a model's (or source's) YAML is. */
+export function keyPos(owner: { readonly at: SpecPos; readonly keys: YamlPos | null }, path: YamlPath): SpecPos {
+  return owner.keys ? { ...owner.keys, yaml: [...owner.keys.yaml, ...path], key: true } : owner.at;
 }

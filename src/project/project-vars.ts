@@ -1,30 +1,18 @@
 /**
  * Project vars (`vars:` of project.yaml, `var('name')` in models) as they appear in
- * expressions. A var becomes a literal that remembers its name (`var: "min_amount"` on
- * the literal node, `vars` + `template` on a SQL node), so the name travels into the
- * build artifact and `xorq run BUILD -p min_amount=250` can change the value without
- * the project.
+ * expressions. A var becomes a parameter node (`ParamNode`: its name, type and value;
+ * `vars` + `template` on a SQL node), so the name travels into the build artifact and
+ * `xorq run BUILD -p min_amount=250` can change the value without the project.
  */
-import { type Literal, Value, literalNode } from "../expr/value.js";
-import type { LiteralNode, ValueNode } from "../expr/value-nodes.js";
+import { type Literal, Value, param } from "../expr/value.js";
 import { ExpressionError } from "../expr/errors.js";
 
-/** A literal node that came from a project var. */
-export interface VarLiteralNode extends LiteralNode {
-  readonly var: string;
-}
-
-export function isVarLiteral(node: ValueNode): node is VarLiteralNode {
-  return node.kind === "literal" && typeof (node as Partial<VarLiteralNode>).var === "string";
-}
-
-/** The value of var `name` as an expression value that keeps the var's name. */
+/** The value of var `name` as an expression value: a parameter with that name and value. */
 export function varLiteral(name: string, value: unknown): Value {
   if (!(value === null || ["boolean", "number", "string", "bigint"].includes(typeof value) || value instanceof Date)) {
     throw new ExpressionError(`var '${name}' is ${Array.isArray(value) ? "a list" : "a mapping"}; an expression can use a string, number, boolean or null`);
   }
-  const node: VarLiteralNode = { ...literalNode(value as Literal), var: name };
-  return new Value(() => node);
+  return param(name, value as Literal);
 }
 
 /**

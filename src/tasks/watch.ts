@@ -17,10 +17,10 @@
  */
 import { extname, relative, sep } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
-import { selectModels } from "../project/selection.js";
+import { parseSelection, selectModels } from "../project/graph/selection.js";
 import { type LoadSession, type Project, locateProject, loadProject } from "../project/project.js";
 import { ProjectError, type ProjectProblem } from "../project/project-errors.js";
-import { parseSelector } from "../project/selector-parser.js";
+import { parseSelector } from "../project/graph/selector-parser.js";
 import { selectionGraph, writeManifest } from "../artifacts/manifest.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 import { buildModels } from "./project-build.js";
@@ -212,7 +212,7 @@ async function rebuild(
   };
   try {
     const graph = selectionGraph(project, null);
-    const names = selectModels(graph, { select: options.select, exclude: options.exclude });
+    const names = selectModels(graph, parseSelection({ select: options.select, exclude: options.exclude }));
     const results = await buildModels(project, names, { relocateReads: options.relocateReads, onEvent: options.onModel, manifest: false, services: options.services });
     wroteArtifacts = true;
     const ms = performance.now() - start;

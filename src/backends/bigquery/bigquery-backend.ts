@@ -11,19 +11,17 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type * as arrow from "apache-arrow";
 import type { BigQuery, Job, Query } from "@google-cloud/bigquery";
-import { dialectFor } from "../dialects.js";
 import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef } from "../../expr/relation-nodes.js";
-import { databaseTable, sqlQuery } from "../../expr/sources.js";
-import type { Table } from "../../expr/table.js";
-import { resolveEnv } from "../env-refs.js";
-import type { Backend, ChangeSignal } from "../backend.js";
+import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
+import { BaseBackend } from "../base-backend.js";
+import { ConnectionParams } from "../connection-params.js";
 import { RowBatcher } from "../row-batcher.js";
 import { envRef } from "../secrets.js";
+import { BigQueryDialect } from "./bigquery-dialect.js";
+import { bigqueryEngine } from "./bigquery-engine.js";
 import { type BigQuerySignalRow, bigqueryChangeSignal, bigqueryChangeSignalSql } from "./bigquery-change-signal.js";
 import { type BigQueryField, batchToNdjson, fromBigQueryType, loadSchema, wireValue } from "./bigquery-values.js";
-
-type Param = string | number | boolean;
 
 export interface BigQueryOptions {
   /** The profile name expressions refer to this connection by (default "bigquery"). */
@@ -37,30 +35,23 @@ export interface BigQueryOptions {
   readonly key_file?: string;
 }
 
-const KEYS = ["project_id", "dataset", "location", "key_file"] as const;
+const DIALECT = new BigQueryDialect();
 /** Tables written for a run (hops, in-memory data) expire on their own if a run dies before dropping them. */
 const TEMPORARY_TTL_MS = 24 * 3600 * 1000;
 
-export class BigQueryBackend implements Backend {
+export class BigQueryBackend extends BaseBackend {
   readonly ref: BackendRef;
-  readonly dialect = dialectFor("bigquery");
+  readonly dialect = DIALECT;
   readonly #options: BigQueryOptions;
+  readonly #params: ConnectionParams;
   #client: Promise<{ bq: BigQuery; project: string | undefined; dataset: string | undefined; location: string | undefined }> | null = null;
 
   constructor(options: BigQueryOptions = {}) {
+    super();
     this.#options = options;
-    const params: Record<string, Param> = {};
-    for (const key of KEYS) if (options[key] !== undefined && options[key] !== "") params[key] = options[key]!;
-    this.ref = { name: options.name ?? "bigquery", kind: "bigquery", params };
-  }
-
-  static fromParams(name: string, params: Readonly<Record<string, Param>>): BigQueryBackend {
-    const known = new Set<string>(KEYS);
-    const unknown = Object.keys(params).filter((k) => !known.has(k));
-    if (unknown.length > 0) throw new Error(`bigquery profile '${name}': unknown setting(s) ${unknown.join(", ")}; known: ${KEYS.join(", ")}`);
-    const options: Record<string, string> = { name };
-    for (const [k, v] of Object.entries(params)) options[k] = String(v);
-    return new BigQueryBackend(options);
+    const name = options.name ?? "bigquery";
+    this.#params = new ConnectionParams("bigquery", name, options, bigqueryEngine.params, bigqueryEngine.secrets);
+    this.ref = { name, kind: "bigquery", params: this.#params.recorded };
   }
 
   fork(): BigQueryBackend {
@@ -74,18 +65,10 @@ export class BigQueryBackend implements Backend {
 
   #open() {
     this.#client ??= (async () => {
-      let p: Record<string, Param>;
-      try {
-        p = resolveEnv(this.ref.params);
-      } catch (e) {
-        throw new Error(`cannot connect to bigquery '${this.ref.name}': ${(e as Error).message}`);
-      }
-      const str = (v: Param | undefined) => (v === undefined || v === "" ? undefined : String(v));
+      const p = this.#params.resolve();
       const { BigQuery } = await import("@google-cloud/bigquery");
-      const project = str(p.project_id);
-      const location = str(p.location);
-      const bq = new BigQuery({ projectId: project, location, keyFilename: str(p.key_file) });
-      return { bq, project, dataset: str(p.dataset), location };
+      const bq = new BigQuery({ projectId: p.project_id, location: p.location, keyFilename: p.key_file });
+      return { bq, project: p.project_id, dataset: p.dataset, location: p.location };
     })().catch((e: unknown) => {
       this.#client = null;
       throw e;
@@ -115,10 +98,6 @@ export class BigQueryBackend implements Backend {
     return fields.map((f) => ({ name: String(f.name), type: fromBigQueryType(f) }));
   }
 
-  tableSchema(name: string): Promise<Schema> {
-    return this.querySchema(`SELECT * FROM ${this.dialect.tableName(name)}`);
-  }
-
   async *stream(sql: string, schema: Schema): AsyncGenerator<arrow.RecordBatch> {
     const job = await this.#job(sql);
     await job.promise();
@@ -137,12 +116,7 @@ export class BigQueryBackend implements Backend {
   }
 
   /** Replaces the table with a load job (atomic: WRITE_TRUNCATE takes effect when the job succeeds). */
-  async ingest(
-    name: string,
-    schema: Schema,
-    batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
-    options: { temporary?: boolean } = {},
-  ): Promise<void> {
+  async ingest(name: string, schema: Schema, batches: Batches, options: IngestOptions = {}): Promise<void> {
     const { bq, project, dataset } = await this.#open();
     const parts = name.split(".");
     const tableId = parts.at(-1)!;
@@ -185,14 +159,6 @@ export class BigQueryBackend implements Backend {
     return tables.map((t) => String(t.id)).sort();
   }
 
-  table(name: string): Promise<Table> {
-    return databaseTable(this, name);
-  }
-
-  sql(query: string, inputs: Readonly<Record<string, Table>> = {}): Promise<Table> {
-    return sqlQuery(this, query, inputs);
-  }
-
   async close(): Promise<void> {
     this.#client = null; // the SDK keeps no connection open between requests
   }
@@ -212,3 +178,6 @@ export function connectEnv(options: { readonly name?: string } = {}): BigQueryBa
     location: envRef("BIGQUERY_LOCATION", ""),
   });
 }
+
+/** BigQuery (@google-cloud/bigquery, loaded on first use): `xo.bigquery.connect({ project_id, dataset })` or `.connectEnv()`. */
+export const bigquery = { connect, connectEnv };

@@ -1,5 +1,5 @@
-import type { DataType } from "../../expr/data-type.js";
-import { decimalParts, isDecimal, isTimestamp, timestampZone } from "../../expr/data-type.js";
+import type { DataType, DecimalType } from "../../expr/data-type.js";
+import { decimalParts, isTimestamp, timestampZone } from "../../expr/data-type.js";
 import type { CallNode } from "../../expr/value-nodes.js";
 import { Dialect } from "../../compile/dialect.js";
 
@@ -17,13 +17,13 @@ export class BigQueryDialect extends Dialect {
     return `'${escaped}'`;
   }
 
-  typeName(type: DataType): string {
-    if (isDecimal(type)) {
-      const { precision, scale } = decimalParts(type);
-      return precision - scale > 29 || scale > 9 ? `BIGNUMERIC(${precision},${scale})` : `NUMERIC(${precision},${scale})`;
-    }
-    if (isTimestamp(type)) return timestampZone(type) ? "TIMESTAMP" : "DATETIME";
-    return BIGQUERY_TYPES[type as keyof typeof BIGQUERY_TYPES] ?? "STRING";
+  protected readonly typeNames = BIGQUERY_TYPES;
+  protected readonly timestampTypes = { naive: "DATETIME", zoned: "TIMESTAMP" };
+
+  /** NUMERIC holds 29 integer and 9 fractional digits; wider decimals need BIGNUMERIC. */
+  override decimalTypeName(type: DecimalType): string {
+    const { precision, scale } = decimalParts(type);
+    return `${precision - scale > 29 || scale > 9 ? "BIGNUMERIC" : "NUMERIC"}(${precision},${scale})`;
   }
 
   override timestampLiteral(text: string, zone: string | null): string {

@@ -8,9 +8,8 @@ import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef, ReadFormat } from "../../expr/relation-nodes.js";
 import { DuckDBDialect } from "./duckdb-dialect.js";
 import { toArrowSchema } from "../arrow-types.js";
-import type { ChangeSignal, FileReadingBackend } from "../backend.js";
-import { type ReadOptions, databaseTable, deferredRead, sqlQuery } from "../../expr/sources.js";
-import type { Table } from "../../expr/table.js";
+import type { Batches, ChangeSignal, FileReadingBackend, IngestOptions } from "../backend.js";
+import { BaseBackend } from "../base-backend.js";
 import { chunkToRecordBatch, fillChunk, fromDuckDBType } from "./duckdb-arrow.js";
 import { duckdbChangeSignal } from "./duckdb-change-signal.js";
 
@@ -48,7 +47,7 @@ function schemaOf(prepared: DuckDBPreparedStatement): Schema {
  * A DuckDB database. Construction is synchronous (`xo.connect()` returns at once); the
  * database opens on first use, since DuckDB's Node API opens asynchronously.
  */
-export class DuckDBBackend implements FileReadingBackend {
+export class DuckDBBackend extends BaseBackend implements FileReadingBackend {
   readonly ref: BackendRef;
   readonly dialect = DIALECT;
   readonly #opening: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }>;
@@ -60,6 +59,7 @@ export class DuckDBBackend implements FileReadingBackend {
   readonly #ownsInstance: boolean;
 
   constructor(options: DuckDBOptions = {}, shared?: Promise<DuckDBInstance>) {
+    super();
     const path = options.path ?? ":memory:";
     this.ref = { name: options.name ?? "duckdb", kind: "duckdb", params: { path } };
     this.#options = options;
@@ -110,10 +110,6 @@ export class DuckDBBackend implements FileReadingBackend {
     }
   }
 
-  tableSchema(name: string): Promise<Schema> {
-    return this.querySchema(`SELECT * FROM ${this.dialect.tableName(name)}`);
-  }
-
   fileSchema(format: ReadFormat, path: string, options: Readonly<Record<string, string | number | boolean>>): Promise<Schema> {
     return this.querySchema(`SELECT * FROM ${this.dialect.readFile(format, path, options)}`);
   }
@@ -131,12 +127,7 @@ export class DuckDBBackend implements FileReadingBackend {
     }
   }
 
-  async ingest(
-    name: string,
-    schema: Schema,
-    batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
-    options: { temporary?: boolean } = {},
-  ): Promise<void> {
+  async ingest(name: string, schema: Schema, batches: Batches, options: IngestOptions = {}): Promise<void> {
     const d = this.dialect;
     // Intervals and UUIDs travel as text in Arrow; DuckDB parses them after the load.
     const asText = schema.filter((f) => f.type === "interval" || f.type === "uuid");
@@ -182,24 +173,6 @@ export class DuckDBBackend implements FileReadingBackend {
   /** The tables and views `sql` reads, found by DuckDB's binder (CTEs excluded; [] when it does not bind). */
   async tablesReadBy(sql: string): Promise<string[]> {
     return [...(await this.connection()).getTableNames(sql, true)];
-  }
-
-  /** An expression over a table or view of this database. */
-  table(name: string): Promise<Table> {
-    return databaseTable(this, name);
-  }
-
-  /** An expression over a SQL query, with other expressions visible to it by name. */
-  sql(query: string, inputs: Readonly<Record<string, Table>> = {}): Promise<Table> {
-    return sqlQuery(this, query, inputs);
-  }
-
-  readParquet(path: string, options: ReadOptions = {}): Promise<Table> {
-    return deferredRead(this, "parquet", path, options);
-  }
-
-  readCsv(path: string, options: ReadOptions = {}): Promise<Table> {
-    return deferredRead(this, "csv", path, options);
   }
 
   /**

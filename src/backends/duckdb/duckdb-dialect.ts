@@ -1,5 +1,3 @@
-import type { DataType } from "../../expr/data-type.js";
-import { isDecimal, isTimestamp, timestampZone } from "../../expr/data-type.js";
 import type { ReadFormat } from "../../expr/relation-nodes.js";
 import { Dialect } from "../../compile/dialect.js";
 
@@ -8,11 +6,8 @@ export class DuckDBDialect extends Dialect {
   readonly name = "duckdb";
   override readonly readsFiles = true;
 
-  typeName(type: DataType): string {
-    if (isDecimal(type)) return this.decimalTypeName(type);
-    if (isTimestamp(type)) return timestampZone(type) ? "TIMESTAMPTZ" : "TIMESTAMP";
-    return DUCKDB_TYPES[type as keyof typeof DUCKDB_TYPES] ?? "VARCHAR";
-  }
+  protected readonly typeNames = DUCKDB_TYPES;
+  protected readonly timestampTypes = { naive: "TIMESTAMP", zoned: "TIMESTAMPTZ" };
 
   override readFile(format: ReadFormat, path: string, options: Readonly<Record<string, string | number | boolean>>): string {
     const args = [this.stringLiteral(path)];

@@ -17,11 +17,10 @@ import type pg from "pg";
 import { PostgresDialect } from "./postgres-dialect.js";
 import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef } from "../../expr/relation-nodes.js";
-import { type ReadOptions, databaseTable, deferredRead, sqlQuery } from "../../expr/sources.js";
-import type { Table } from "../../expr/table.js";
-import type { Backend, ChangeSignal } from "../backend.js";
-import { isEnvOnly, resolveEnv } from "../env-refs.js";
-import { envRef, redact } from "../secrets.js";
+import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
+import { BaseBackend } from "../base-backend.js";
+import { ConnectionParams } from "../connection-params.js";
+import { envRef } from "../secrets.js";
 import { BinaryCopyDecoder } from "./copy-binary-decoder.js";
 import { BinaryCopyEncoder } from "./copy-binary-encoder.js";
 import { CopyOutQuery } from "./copy-out-query.js";
@@ -29,9 +28,8 @@ import {
   POSTGRES_CHANGE_SIGNAL_SQL, POSTGRES_FLUSH_STATS_SQL, type PostgresSignalRow, postgresChangeSignal, relationsInPlan,
 } from "./postgres-change-signal.js";
 import { PostgresSession, sendCancel } from "./postgres-session.js";
+import { postgresEngine } from "./postgres-engine.js";
 import { convertedAfterLoad, fromPostgresType, wireTypeName } from "./postgres-types.js";
-
-type Param = string | number | boolean;
 
 export interface PostgresOptions {
   /** The profile name expressions refer to this connection by (default "postgres"). */
@@ -48,51 +46,32 @@ export interface PostgresOptions {
 }
 
 const DIALECT = new PostgresDialect();
-const CONNECTION_KEYS = ["host", "port", "user", "password", "database"] as const;
 
 /**
  * A PostgreSQL database. Construction is synchronous; the connection opens on first
  * use, reading `${env:...}` parameters from the environment at that moment.
  */
-export class PostgresBackend implements Backend {
+export class PostgresBackend extends BaseBackend {
   readonly ref: BackendRef;
   readonly dialect = DIALECT;
-  /** A literal password given to `connect()`: used to log in, never part of `ref`. */
-  readonly #password: string | undefined;
   readonly #options: PostgresOptions;
+  /** What `ref` records; a literal password given to `connect()` is used to log in, never recorded. */
+  readonly #params: ConnectionParams;
   readonly #main = new PostgresSession(() => this.#open());
   /** For permanent tables, opened on first use. */
   readonly #writer = new PostgresSession(() => this.#open());
-  #secrets: string[] = [];
 
   constructor(options: PostgresOptions = {}) {
+    super();
     this.#options = options;
-    const params: Record<string, Param> = {};
-    for (const key of CONNECTION_KEYS) {
-      const v = options[key];
-      if (v === undefined || v === "") continue;
-      if (key === "password" && !isEnvOnly(v)) continue;
-      params[key] = v;
-    }
-    this.#password = options.password !== undefined && options.password !== "" && !isEnvOnly(options.password) ? options.password : undefined;
-    this.ref = { name: options.name ?? "postgres", kind: "postgres", params };
+    const name = options.name ?? "postgres";
+    this.#params = new ConnectionParams("postgres", name, options, postgresEngine.params, postgresEngine.secrets);
+    this.ref = { name, kind: "postgres", params: this.#params.recorded };
   }
 
   /** Another session to the same database (its own temporary tables), for parallel work. */
   fork(): PostgresBackend {
     return new PostgresBackend(this.#options);
-  }
-
-  /** Opens a backend from a profile's parameters (values may be `${env:...}` references). */
-  static fromParams(name: string, params: Readonly<Record<string, Param>>): PostgresBackend {
-    const known = new Set<string>(CONNECTION_KEYS);
-    const unknown = Object.keys(params).filter((k) => !known.has(k) && k !== "kind");
-    if (unknown.length > 0) throw new Error(`postgres profile '${name}': unknown setting(s) ${unknown.join(", ")}; known: ${CONNECTION_KEYS.join(", ")}`);
-    const str = (v: Param | undefined) => (v === undefined ? undefined : String(v));
-    return new PostgresBackend({
-      name, host: str(params.host), port: str(params.port), user: str(params.user),
-      password: str(params.password), database: str(params.database),
-    });
   }
 
   /** The main session, for users who need PostgreSQL features the API does not cover. */
@@ -101,24 +80,16 @@ export class PostgresBackend implements Backend {
   }
 
   async #open(): Promise<pg.Client> {
-    let resolved: Record<string, Param | undefined>;
-    try {
-      resolved = resolveEnv(this.ref.params);
-    } catch (e) {
-      throw new Error(`cannot connect to postgres '${this.ref.name}': ${(e as Error).message}`);
-    }
     // An empty value (e.g. `${env:PGUSER:-}` with PGUSER unset) means "not given": pg's default applies.
-    for (const key of CONNECTION_KEYS) if (resolved[key] === "") resolved[key] = undefined;
-    const password = this.#password ?? (resolved.password === undefined ? undefined : String(resolved.password));
-    this.#secrets = [password ?? ""];
+    const resolved = this.#params.resolve();
     // Loaded on first use: a program that never touches PostgreSQL does not pay for the driver.
     const { default: driver } = await import("pg");
     const client = new driver.Client({
-      host: resolved.host === undefined ? undefined : String(resolved.host),
+      host: resolved.host,
       port: resolved.port === undefined ? undefined : Number(resolved.port),
-      user: resolved.user === undefined ? undefined : String(resolved.user),
-      database: resolved.database === undefined ? undefined : String(resolved.database),
-      password,
+      user: resolved.user,
+      database: resolved.database,
+      password: resolved.password,
       application_name: "xorq",
       // Results must not depend on the server's configured zone (date_trunc, casts of timestamptz to date or text).
       options: "-c TimeZone=UTC",
@@ -134,7 +105,7 @@ export class PostgresBackend implements Backend {
   }
 
   #redact(message: string): string {
-    return redact(message, [...this.#secrets, this.#password]);
+    return this.#params.redact(message);
   }
 
   async #query(client: pg.Client, sql: string, values?: unknown[]): Promise<pg.QueryResult> {
@@ -182,7 +153,7 @@ export class PostgresBackend implements Backend {
   }
 
   /** A table's columns from the catalog (`schema.table` names are accepted). */
-  tableSchema(name: string): Promise<Schema> {
+  override tableSchema(name: string): Promise<Schema> {
     return this.#main.exclusive(async (client) => {
       const result = await this.#query(
         client,
@@ -269,12 +240,7 @@ export class PostgresBackend implements Backend {
    * Creates (or replaces) a table and fills it by binary COPY, in one transaction: a
    * failure leaves the previous table (or none) in place, never a partial one.
    */
-  async ingest(
-    name: string,
-    schema: Schema,
-    batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
-    options: { temporary?: boolean } = {},
-  ): Promise<void> {
+  async ingest(name: string, schema: Schema, batches: Batches, options: IngestOptions = {}): Promise<void> {
     const d = this.dialect;
     // pg_temp. keeps DROP from reaching a permanent table of the same name.
     const table = options.temporary ? `pg_temp.${d.quoteIdentifier(name)}` : d.tableName(name);
@@ -348,26 +314,6 @@ export class PostgresBackend implements Backend {
     });
   }
 
-  /** An expression over a table or view of this database. */
-  table(name: string): Promise<Table> {
-    return databaseTable(this, name);
-  }
-
-  /** An expression over a SQL query, with other expressions visible to it by name. */
-  sql(query: string, inputs: Readonly<Record<string, Table>> = {}): Promise<Table> {
-    return sqlQuery(this, query, inputs);
-  }
-
-  /** A parquet file read by DuckDB and moved into this database when the expression runs. */
-  readParquet(path: string, options: ReadOptions = {}): Promise<Table> {
-    return deferredRead(this, "parquet", path, options);
-  }
-
-  /** A CSV file read by DuckDB and moved into this database when the expression runs. */
-  readCsv(path: string, options: ReadOptions = {}): Promise<Table> {
-    return deferredRead(this, "csv", path, options);
-  }
-
   async close(): Promise<void> {
     await this.#writer.close();
     await this.#main.close();
@@ -402,3 +348,6 @@ export function connectEnv(options: { readonly name?: string } = {}): PostgresBa
     database: envRef("PGDATABASE", ""),
   });
 }
+
+/** PostgreSQL: `xo.postgres.connect({ host, port, user, password, database })` or `xo.postgres.connectEnv()`. */
+export const postgres = { connect, connectEnv };

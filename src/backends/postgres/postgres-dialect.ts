@@ -1,5 +1,5 @@
 import type { DataType } from "../../expr/data-type.js";
-import { isDecimal, isFloat, isInteger, isTimestamp, timestampZone } from "../../expr/data-type.js";
+import { isFloat, isInteger } from "../../expr/data-type.js";
 import type { AggregateFn, CallNode } from "../../expr/value-nodes.js";
 import { Dialect } from "../../compile/dialect.js";
 
@@ -7,11 +7,9 @@ import { Dialect } from "../../compile/dialect.js";
 export class PostgresDialect extends Dialect {
   readonly name = "postgres";
 
-  typeName(type: DataType): string {
-    if (isDecimal(type)) return this.decimalTypeName(type, "NUMERIC");
-    if (isTimestamp(type)) return timestampZone(type) ? "TIMESTAMPTZ" : "TIMESTAMP";
-    return POSTGRES_TYPES[type as keyof typeof POSTGRES_TYPES] ?? "TEXT";
-  }
+  protected readonly typeNames = POSTGRES_TYPES;
+  protected readonly timestampTypes = { naive: "TIMESTAMP", zoned: "TIMESTAMPTZ" };
+  protected override readonly decimalKeyword = "NUMERIC";
 
   override aggregate(fn: AggregateFn, arg: string | null, resultType: DataType): string {
     // any_value() arrived only in PostgreSQL 16; min() is a valid "any value".

@@ -6,19 +6,17 @@
  */
 import type * as arrow from "apache-arrow";
 import type { Connection, RowStatement, StatementOption } from "snowflake-sdk";
-import { dialectFor } from "../dialects.js";
 import type { Schema } from "../../expr/data-type.js";
 import type { BackendRef } from "../../expr/relation-nodes.js";
-import { databaseTable, sqlQuery } from "../../expr/sources.js";
-import type { Table } from "../../expr/table.js";
-import { isEnvOnly, resolveEnv } from "../env-refs.js";
-import type { Backend, ChangeSignal } from "../backend.js";
+import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
+import { BaseBackend } from "../base-backend.js";
+import { ConnectionParams } from "../connection-params.js";
 import { RowBatcher } from "../row-batcher.js";
-import { envRef, redact } from "../secrets.js";
+import { envRef } from "../secrets.js";
+import { SnowflakeDialect } from "./snowflake-dialect.js";
+import { snowflakeEngine } from "./snowflake-engine.js";
 import { type SnowflakeSignalRow, snowflakeChangeSignal, snowflakeChangeSignalSql } from "./snowflake-change-signal.js";
 import { FETCH_AS_STRING, SESSION_SQL, batchBinds, fromSnowflakeType, ingestStatements, snowflakeValue } from "./snowflake-values.js";
-
-type Param = string | number | boolean;
 
 export interface SnowflakeOptions {
   /** The profile name expressions refer to this connection by (default "snowflake"). */
@@ -36,37 +34,21 @@ export interface SnowflakeOptions {
   readonly privateKeyPath?: string;
 }
 
-const KEYS = ["account", "user", "password", "warehouse", "database", "schema", "role", "authenticator", "privateKeyPath"] as const;
-const SECRET_KEYS = new Set<string>(["password"]);
+const DIALECT = new SnowflakeDialect();
 
-export class SnowflakeBackend implements Backend {
+export class SnowflakeBackend extends BaseBackend {
   readonly ref: BackendRef;
-  readonly dialect = dialectFor("snowflake");
+  readonly dialect = DIALECT;
   readonly #options: SnowflakeOptions;
-  readonly #secrets: Record<string, string> = {};
+  readonly #params: ConnectionParams;
   #connection: Promise<Connection> | null = null;
-  #used: string[] = [];
 
   constructor(options: SnowflakeOptions = {}) {
+    super();
     this.#options = options;
-    const params: Record<string, Param> = {};
-    for (const key of KEYS) {
-      const v = options[key];
-      if (v === undefined || v === "") continue;
-      if (SECRET_KEYS.has(key) && !isEnvOnly(v)) this.#secrets[key] = v;
-      else params[key] = v;
-    }
-    this.ref = { name: options.name ?? "snowflake", kind: "snowflake", params };
-  }
-
-  /** Opens a backend from a profile's parameters. */
-  static fromParams(name: string, params: Readonly<Record<string, Param>>): SnowflakeBackend {
-    const known = new Set<string>(KEYS);
-    const unknown = Object.keys(params).filter((k) => !known.has(k));
-    if (unknown.length > 0) throw new Error(`snowflake profile '${name}': unknown setting(s) ${unknown.join(", ")}; known: ${KEYS.join(", ")}`);
-    const options: Record<string, string> = { name };
-    for (const [k, v] of Object.entries(params)) options[k] = String(v);
-    return new SnowflakeBackend(options);
+    const name = options.name ?? "snowflake";
+    this.#params = new ConnectionParams("snowflake", name, options, snowflakeEngine.params, snowflakeEngine.secrets);
+    this.ref = { name, kind: "snowflake", params: this.#params.recorded };
   }
 
   fork(): SnowflakeBackend {
@@ -83,33 +65,21 @@ export class SnowflakeBackend implements Backend {
   }
 
   async #open(): Promise<Connection> {
-    let p: Record<string, Param>;
-    try {
-      p = resolveEnv(this.ref.params);
-    } catch (e) {
-      throw new Error(`cannot connect to snowflake '${this.ref.name}': ${(e as Error).message}`);
-    }
-    const password = this.#secrets.password ?? (p.password === undefined || p.password === "" ? undefined : String(p.password));
-    this.#used = [password ?? ""];
+    const p = this.#params.resolve();
     const { default: sdk } = await import("snowflake-sdk");
     sdk.configure({ logLevel: "ERROR" });
-    const str = (v: Param | undefined) => (v === undefined || v === "" ? undefined : String(v));
     const connection = sdk.createConnection({
-      account: str(p.account), username: str(p.user), password, warehouse: str(p.warehouse), database: str(p.database),
-      schema: str(p.schema), role: str(p.role), authenticator: str(p.authenticator), privateKeyPath: str(p.privateKeyPath),
+      account: p.account, username: p.user, password: p.password, warehouse: p.warehouse, database: p.database,
+      schema: p.schema, role: p.role, authenticator: p.authenticator, privateKeyPath: p.privateKeyPath,
       application: "xorq",
     });
     try {
       await connection.connectAsync();
     } catch (e) {
-      throw new Error(this.#redact(`cannot connect to snowflake '${this.ref.name}' (account ${str(p.account) ?? "?"}, user ${str(p.user) ?? "?"}): ${(e as Error).message}`));
+      throw new Error(this.#params.redact(`cannot connect to snowflake '${this.ref.name}' (account ${p.account ?? "?"}, user ${p.user ?? "?"}): ${(e as Error).message}`));
     }
     for (const sql of SESSION_SQL) await this.#execute(connection, { sqlText: sql });
     return connection;
-  }
-
-  #redact(message: string): string {
-    return redact(message, [...this.#used, ...Object.values(this.#secrets)]);
   }
 
   #execute(connection: Connection, options: StatementOption): Promise<{ statement: RowStatement; rows: unknown[] | undefined }> {
@@ -117,7 +87,7 @@ export class SnowflakeBackend implements Backend {
       connection.execute({
         ...options,
         complete: (err, statement, rows) => {
-          if (err) reject(new Error(this.#redact(err.message), { cause: err }));
+          if (err) reject(new Error(this.#params.redact(err.message), { cause: err }));
           else resolve({ statement: statement as RowStatement, rows });
         },
       });
@@ -137,10 +107,6 @@ export class SnowflakeBackend implements Backend {
     }));
   }
 
-  tableSchema(name: string): Promise<Schema> {
-    return this.querySchema(`SELECT * FROM ${this.dialect.tableName(name)}`);
-  }
-
   async *stream(sql: string, schema: Schema): AsyncGenerator<arrow.RecordBatch> {
     const { statement } = await this.#execute(await this.connection(), {
       sqlText: sql, streamResult: true, rowMode: "array", fetchAsString: [...FETCH_AS_STRING],
@@ -156,12 +122,7 @@ export class SnowflakeBackend implements Backend {
     if (last) yield last;
   }
 
-  async ingest(
-    name: string,
-    schema: Schema,
-    batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
-    options: { temporary?: boolean } = {},
-  ): Promise<void> {
+  async ingest(name: string, schema: Schema, batches: Batches, options: IngestOptions = {}): Promise<void> {
     const plan = ingestStatements(this.dialect, name, schema, options.temporary ?? false);
     const connection = await this.connection();
     await this.#execute(connection, { sqlText: plan.create });
@@ -188,15 +149,6 @@ export class SnowflakeBackend implements Backend {
   async changeSignal(table: string): Promise<ChangeSignal> {
     const { rows } = await this.#execute(await this.connection(), { sqlText: snowflakeChangeSignalSql(this.dialect, table) });
     return snowflakeChangeSignal(table, (rows as SnowflakeSignalRow[] | undefined)?.[0]);
-  }
-
-  /** An expression over a table or view (names are case-sensitive as stored: unquoted ones are upper case). */
-  table(name: string): Promise<Table> {
-    return databaseTable(this, name);
-  }
-
-  sql(query: string, inputs: Readonly<Record<string, Table>> = {}): Promise<Table> {
-    return sqlQuery(this, query, inputs);
   }
 
   async close(): Promise<void> {
@@ -228,3 +180,6 @@ export function connectEnv(options: { readonly name?: string } = {}): SnowflakeB
     role: envRef("SNOWFLAKE_ROLE", ""),
   });
 }
+
+/** Snowflake (snowflake-sdk, loaded on first use): `xo.snowflake.connect({ account, user, password, warehouse })` or `.connectEnv()`. */
+export const snowflake = { connect, connectEnv };

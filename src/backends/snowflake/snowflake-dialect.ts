@@ -1,5 +1,3 @@
-import type { DataType } from "../../expr/data-type.js";
-import { isDecimal, isTimestamp, timestampZone } from "../../expr/data-type.js";
 import type { CallNode } from "../../expr/value-nodes.js";
 import { Dialect } from "../../compile/dialect.js";
 
@@ -7,11 +5,9 @@ import { Dialect } from "../../compile/dialect.js";
 export class SnowflakeDialect extends Dialect {
   readonly name = "snowflake";
 
-  typeName(type: DataType): string {
-    if (isDecimal(type)) return this.decimalTypeName(type, "NUMBER");
-    if (isTimestamp(type)) return timestampZone(type) ? "TIMESTAMP_TZ" : "TIMESTAMP_NTZ";
-    return SNOWFLAKE_TYPES[type as keyof typeof SNOWFLAKE_TYPES] ?? "VARCHAR";
-  }
+  protected readonly typeNames = SNOWFLAKE_TYPES;
+  protected readonly timestampTypes = { naive: "TIMESTAMP_NTZ", zoned: "TIMESTAMP_TZ" };
+  protected override readonly decimalKeyword = "NUMBER";
 
   override timestampLiteral(text: string, zone: string | null): string {
     return `CAST(${this.stringLiteral(text)} AS ${zone ? "TIMESTAMP_TZ" : "TIMESTAMP_NTZ"})`;

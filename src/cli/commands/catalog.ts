@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { Catalog, type CatalogEntry } from "../../catalog/catalog.js";
 import type { PullResult } from "../../catalog/catalog-sync.js";
 import { catalogDir } from "../../catalog/target-resolver.js";
-import { findProject } from "../../project/project-loader.js";
+import { findProject } from "../../project/loading/project-loader.js";
 import { UsageError } from "../errors.js";
 
 interface CatalogOptions {

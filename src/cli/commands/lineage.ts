@@ -12,7 +12,7 @@ import type { RelationNode } from "../../expr/relation-nodes.js";
 import { columnLineage } from "../../lineage/column-lineage.js";
 import { lineageToJson, renderLineageText } from "../../lineage/lineage-render.js";
 import { loadProject } from "../../project/project.js";
-import { findProject } from "../../project/project-loader.js";
+import { findProject } from "../../project/loading/project-loader.js";
 
 interface LineageCliOptions {
   readonly column?: string;

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .action((options: LsOptions) =>
       runJsonAware(options.output === "json", async () => {
         if (options.output !== "name" && options.output !== "json") throw new UsageError(`--output must be name or json, got '${options.output}'`);
-        const { project, names } = await loadAndSelect(options);
+        const { project, names } = await loadAndSelect(options, { resolve: "selected" });
         try {
           if (options.output === "name") {
             for (const n of [...names].sort()) process.stdout.write(`${n}\n`);

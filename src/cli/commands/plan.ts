@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .option("--json", "print the plan as JSON")
     .action((options: ProjectCommandOptions) =>
       runJsonAware(options.json, async () => {
-        const { project, names, previous } = await loadAndSelect(options, { defaultState: true });
+        const { project, names, previous } = await loadAndSelect(options, { defaultState: true, resolve: "selected" });
         try {
           const plan = planBuild(project, names, previous);
           const toBuild = plan.filter((p) => p.action === "build");

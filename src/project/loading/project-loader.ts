@@ -1,0 +1,203 @@
+/**
+ * Reads a project's files into a `ProjectSpec`: project.yaml, profiles.yaml,
+ * sources/*.yaml and every model file (YAML steps, SQL, TypeScript). Every YAML file
+ * is checked against its JSON Schema (`validate.ts`); every problem is collected with
+ * file:line:col and the caller decides what runs (nothing, while there is one).
+ * No engine is opened here.
+ */
+import { readdir, stat } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import type { Profile } from "../../backends/connections.js";
+import { type ParamValue, isEnvOnly } from "../../backends/env-refs.js";
+import { NAME, type ModelFile } from "../model-kinds/model-kind.js";
+import { kindForFile } from "../model-kinds/model-kinds.js";
+import { ProblemList } from "../project-errors.js";
+import type { CacheDefaults, ModelSpec, ProjectConfig, ProjectLocation, ProjectSpec, SourceSpec, SpecPos } from "../project-spec.js";
+import { type FileReader, asObj, readYaml, relativeTo, strList } from "./file-reader.js";
+import type { ParseCache } from "./parse-cache.js";
+import { SpecPositions } from "./spec-positions.js";
+import { YamlLocator } from "./yaml-locate.js";
+
+export const PROJECT_DIR = "xorq_project";
+
+/** Keys whose values must come from the environment (SPEC: no secrets in profiles.yaml). */
+const SECRET_KEY = /pass(word)?|secret|token|private_?key|credentials?$|api_?key/i;
+
+/** Reads every file of the project; returns the spec and the problems found. */
+export async function loadProjectSpec(location: ProjectLocation, cache: ParseCache): Promise<{ spec: ProjectSpec; problems: ProblemList; positions: SpecPositions }> {
+  const problems = new ProblemList();
+  const display = relativeTo(location.root);
+  const reader: FileReader = { cache, display, problems, positions: new SpecPositions(location.root) };
+  const profiles = loadProfiles(location, reader);
+  const loaded = loadConfig(location, reader);
+  // No default_profile: the first profile of profiles.yaml.
+  const config = loaded && loaded.defaultProfile === "" ? { ...loaded, defaultProfile: profiles[0]?.name ?? "" } : loaded;
+  if (config && profiles.length > 0 && !profiles.some((p) => p.name === config.defaultProfile)) {
+    problems.add(reader.positions.pos(config.at), `default_profile '${config.defaultProfile}' is not a profile in profiles.yaml (profiles: ${profiles.map((p) => p.name).join(", ")})`);
+  }
+  const fallbackConfig: ProjectConfig = config ?? {
+    name: basename(location.root), defaultProfile: profiles[0]?.name ?? "local", vars: {}, cache: {},
+    modelPaths: ["models"], sourcePaths: ["sources"], at: { file: `${PROJECT_DIR}/project.yaml`, line: 1, col: 1 },
+  };
+  const [sources, models] = await Promise.all([
+    loadSources(location, fallbackConfig, reader),
+    loadModels(location, fallbackConfig, reader),
+  ]);
+  return { spec: { location, config: fallbackConfig, profiles, sources, models }, problems, positions: reader.positions };
+}
+
+function loadConfig(location: ProjectLocation, reader: FileReader): ProjectConfig | null {
+  const path = join(location.projectDir, "project.yaml");
+  const file = reader.display(path);
+  const parsed = readYaml(reader, path, "project");
+  if (parsed === null) {
+    reader.problems.add({ file, line: 1, col: 1 }, "project.yaml is missing");
+    return null;
+  }
+  if (parsed.data === null) return null;
+  const v = asObj(parsed.data);
+  const paths = asObj(v["paths"]);
+  return {
+    name: String(v["name"]),
+    defaultProfile: v["default_profile"] === undefined ? "" : String(v["default_profile"]),
+    vars: asObj(v["vars"]),
+    cache: asObj(v["cache"]) as CacheDefaults,
+    modelPaths: paths["models"] === undefined ? ["models"] : strList(paths["models"]),
+    sourcePaths: paths["sources"] === undefined ? ["sources"] : strList(paths["sources"]),
+    at: { file, yaml: ["default_profile"] },
+  };
+}
+
+function loadProfiles(location: ProjectLocation, reader: FileReader): Profile[] {
+  const path = join(location.projectDir, "profiles.yaml");
+  const file = reader.display(path);
+  const { problems } = reader;
+  const parsed = readYaml(reader, path, "profiles");
+  if (parsed === null) {
+    problems.add({ file, line: 1, col: 1 }, "profiles.yaml is missing (it names the connections models run in)");
+    return [];
+  }
+  if (parsed.data === null) return [];
+  const value = parsed.data;
+  const locator = new YamlLocator(parsed.text, file);
+  const out: Profile[] = [];
+  for (const [name, raw] of Object.entries(asObj(asObj(value)["profiles"]))) {
+    const { kind, ...rest } = asObj(raw) as Record<string, ParamValue>;
+    const params: Record<string, ParamValue> = {};
+    for (const [k, v] of Object.entries(rest)) {
+      if (typeof v === "object" && v !== null) {
+        problems.add(locator.pos(["profiles", name, k]), `profile '${name}': '${k}' must be a string, number or boolean`);
+        continue;
+      }
+      if (SECRET_KEY.test(k) && !isEnvOnly(v)) {
+        problems.add(locator.pos(["profiles", name, k]),
+          `profile '${name}': '${k}' holds a literal value; secrets come from the environment: ${k}: "\${env:${name.toUpperCase()}_${k.toUpperCase()}}"`);
+        continue;
+      }
+      params[k] = v;
+    }
+    // Sorted keys: the params are part of every node's hash and of the artifact's profiles.yaml.
+    const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1)));
+    out.push({
+      name,
+      kind: String(kind),
+      params: sorted,
+      // A getter: the position costs a YAML parse, and only an error reads it.
+      get pos() {
+        return locator.pos(["profiles", name]);
+      },
+    });
+  }
+  return out;
+}
+
+/** Every file under `dir` (recursively), as sorted absolute paths; [] when `dir` does not exist. */
+async function listFiles(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith("."))
+    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    .sort();
+}
+
+async function loadSources(location: ProjectLocation, config: ProjectConfig, reader: FileReader): Promise<SourceSpec[]> {
+  const { problems } = reader;
+  const inProject = relativeTo(location.projectDir);
+  const files = (await Promise.all(config.sourcePaths.map((p) => listFiles(resolve(location.projectDir, p)))))
+    .flat()
+    .filter((f) => /\.ya?ml$/.test(f));
+  const out: SourceSpec[] = [];
+  files.forEach((path) => {
+    const file = reader.display(path);
+    const parsed = readYaml(reader, path, "sources");
+    if (!parsed || parsed.data === null) return;
+    const list = asObj(parsed.data)["sources"];
+    (Array.isArray(list) ? list : []).forEach((raw, j) => {
+      const s = asObj(raw);
+      const name = String(s["name"]);
+      const at: SpecPos = { file, yaml: ["sources", j, "name"] };
+      if (!NAME.test(name)) problems.add(reader.positions.pos(at), `source name '${name}' must be letters, digits and '_' (not starting with a digit)`);
+      const fmt = s["read_parquet"] !== undefined ? "parquet" : s["read_csv"] !== undefined ? "csv" : null;
+      out.push({
+        name,
+        file: inProject(path),
+        profile: s["profile"] === undefined ? null : String(s["profile"]),
+        read: fmt ? { format: fmt, path: String(s[`read_${fmt}`]), options: asObj(s["options"]) as Record<string, string | number | boolean> } : null,
+        table: s["table"] === undefined ? null : String(s["table"]),
+        description: s["description"] === undefined ? null : String(s["description"]),
+        at,
+        keys: { file, yaml: ["sources", j] },
+      });
+    });
+  });
+  return out;
+}
+
+async function loadModels(location: ProjectLocation, config: ProjectConfig, reader: FileReader): Promise<ModelSpec[]> {
+  const inProject = relativeTo(location.projectDir);
+  const files = (await Promise.all(config.modelPaths.map((p) => listFiles(resolve(location.projectDir, p)))))
+    .flat()
+    .flatMap((path) => {
+      const kind = kindForFile(path);
+      return kind ? [{ path, kind }] : [];
+    });
+  // YAML and SQL files load synchronously (most come from the parse cache, unread); TS
+  // files are imported, concurrently. The result keeps file order (the first of two
+  // models with one name is the one kept).
+  const loaded: Array<ModelSpec | null | Promise<ModelSpec | null>> = files.map(({ path, kind }) => {
+    const file: ModelFile = { path, file: reader.display(path), projectFile: inProject(path), defaultName: basename(path, extname(path)) };
+    const failed = (e: unknown) => {
+      reader.problems.add({ file: file.file, line: 1, col: 1 }, `cannot load: ${(e as Error).message}`);
+      return null;
+    };
+    try {
+      const spec = kind.parse(file, reader);
+      return spec instanceof Promise ? spec.catch(failed) : spec;
+    } catch (e) {
+      return failed(e);
+    }
+  });
+  for (let i = 0; i < loaded.length; i++) if (loaded[i] instanceof Promise) loaded[i] = await loaded[i];
+  return (loaded as Array<ModelSpec | null>).filter((m): m is ModelSpec => m !== null);
+}
+
+/** Walks up from `start` to the first directory holding xorq_project/project.yaml. */
+export async function findProject(start: string): Promise<ProjectLocation | null> {
+  let dir = resolve(start);
+  for (;;) {
+    try {
+      if ((await stat(join(dir, PROJECT_DIR, "project.yaml"))).isFile()) return { root: dir, projectDir: join(dir, PROJECT_DIR) };
+    } catch {
+      // keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}

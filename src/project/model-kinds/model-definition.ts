@@ -1,0 +1,68 @@
+/**
+ * `model()`: how a TypeScript model file declares itself.
+ *
+ * ```ts
+ * import { model, _ } from "xorq";
+ * export default model({ name: "big_orders", tags: ["daily"] }, ({ source, var: v }) =>
+ *   source("orders").filter(_.amount.gt(v("min_amount"))));
+ * ```
+ */
+import type { Value } from "../../expr/value.js";
+import type { Table } from "../../expr/table.js";
+
+/** A model's cache setting: `true` for the project default, or a policy. */
+export type CacheConfig = boolean | {
+  readonly storage?: "parquet" | "source" | "gcs";
+  readonly strategy?: "modification_time" | "snapshot";
+  /** Seconds, or a duration such as "1h", "30m", "2d". */
+  readonly ttl?: number | string;
+  readonly bucket?: string;
+  /** For source storage: the profile whose engine stores the result. */
+  readonly profile?: string;
+};
+
+export interface ModelConfig {
+  /** Defaults to the file's base name. */
+  readonly name?: string;
+  readonly description?: string;
+  readonly tags?: ReadonlyArray<string>;
+  /** The engine the model starts in (default: the project's default profile). */
+  readonly profile?: string;
+  readonly cache?: CacheConfig;
+}
+
+export interface ModelContext {
+  /** Another model of the project. */
+  ref(name: string): Table;
+  /** A source declared in sources/*.yaml. */
+  source(name: string): Table;
+  /**
+   * A project var as an expression value (a literal that stays visible in the build
+   * artifact, so `xorq run BUILD -p name=value` can override it).
+   */
+  var(name: string): Value;
+  /** The project vars as plain values (baked into the expression; not overridable at run time). */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** A SQL query in the model's engine over named inputs (`{ orders: source("orders") }`). */
+  sql(query: string, inputs?: Readonly<Record<string, Table>>): Promise<Table>;
+}
+
+export type ModelBuild = (ctx: ModelContext) => Table | Promise<Table>;
+
+/** Marks a model definition; a global symbol so definitions are recognized across module copies. */
+export const MODEL_DEFINITION = Symbol.for("xorq.model-definition");
+
+export interface ModelDefinition {
+  readonly [MODEL_DEFINITION]: true;
+  readonly config: ModelConfig;
+  readonly build: ModelBuild;
+}
+
+/** Declares a TypeScript model; the file's default export. */
+export function model(config: ModelConfig, build: ModelBuild): ModelDefinition {
+  return Object.freeze({ [MODEL_DEFINITION]: true as const, config: Object.freeze({ ...config }), build });
+}
+
+export function isModelDefinition(x: unknown): x is ModelDefinition {
+  return !!x && typeof x === "object" && (x as Record<symbol, unknown>)[MODEL_DEFINITION] === true;
+}

@@ -1,0 +1,2 @@
+SELECT `id`, `select`, `a"b`, `amount`, `qty`, `ts`, `d`, `price`, YEAR(`ts`) AS `y`, CAST(DATE_TRUNC('month', `ts`) AS TIMESTAMP_NTZ) AS `month_start`, CAST(DATE_TRUNC('week', `d`) AS DATE) AS `day_start`, (DAYOFWEEK(`d`) - 1) AS `dow`, LOWER(`select`) AS `low`, CONTAINS(`select`, 'a') AS `has`, STARTSWITH(`select`, 'a') AS `sw`, ENDSWITH(`select`, 'z') AS `ew`, SUBSTR(`select`, 3, 3) AS `sub`, (`ts` > TIMESTAMP_NTZ '2024-01-01 12:00:00') AS `after`, ROUND(`amount`, 1) AS `r`, (`select` ILIKE 'A%') AS `il`
+FROM `_xorq_mem_367287a6c30d1118`
