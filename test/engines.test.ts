@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Connections } from "../src/backends/connections.js";
 import { ENGINES, availableKinds, dialectFor, engineFor } from "../src/backends/engines.js";
-import { validateYaml } from "../src/project/validate.js";
+import { validateYaml } from "../src/project/loading/validate.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

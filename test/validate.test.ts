@@ -181,7 +181,7 @@ describe("validateYaml reports file:line:col", () => {
       "f.yaml:2:31: profiles.pg.host: the environment is referenced as ${env:VAR} or ${env:VAR:-default}",
       "f.yaml:2:53: profiles.pg.port: must be <= 65535",
       "f.yaml:3:3: profiles: invalid name 'bad-name': a name uses letters, digits and underscores and does not start with a digit",
-      "f.yaml:3:21: profiles.bad-name.kind: the string 'mysql' is not one of: duckdb, postgres, snowflake, bigquery",
+      "f.yaml:3:21: profiles.bad-name.kind: the string 'mysql' is not one of: duckdb, postgres, snowflake, bigquery, databricks",
     ]);
     expect(problems("project", "name: shop\nvars: { ok: [1, 2], bad: { a: 1 } }\n")).toEqual([
       "f.yaml:2:26: vars.bad: a var holds a string, number, boolean, null or a list of them",
