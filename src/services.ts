@@ -18,20 +18,16 @@
  */
 import type { RecordBatch, Table as ArrowTable } from "apache-arrow";
 import type { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
-import type { BackendResolver, ExecuteOptions, Materializer } from "./backends/executor.js";
+import type { ExecuteOptions, Materializer } from "./backends/executor.js";
 import type { CacheEvent, CacheListener } from "./cache/cache-events.js";
 import type { Table, TableRunner } from "./expr/table.js";
 
-/** What one execution adds to the services: what it is, where relative cache paths resolve, who hears its cache events. */
+/** What one execution adds to the services: where relative cache paths resolve, who hears its cache events. */
 export interface ExecutionScope {
-  /** What is being run (e.g. a model's name), named in error messages. */
-  readonly label?: string;
   /** Relative cache `path`s resolve against this directory (default: the working directory). */
   readonly baseDir?: string;
   /** Hears this execution's cache events only (the services' sinks hear every execution's). */
   readonly onCacheEvent?: CacheListener;
-  /** Opens connections for engines the expression's context does not hold (profiles). */
-  readonly resolveBackend?: BackendResolver;
 }
 
 export class Services implements TableRunner {
@@ -71,9 +67,7 @@ export class Services implements TableRunner {
       localEngine: () => (local ??= this.localEngine().then((engine) => engine.fork())),
       materializers: await this.#materializers,
       onCacheEvent: report,
-      ...(scope.label === undefined ? {} : { label: scope.label }),
       ...(scope.baseDir === undefined ? {} : { baseDir: scope.baseDir }),
-      ...(scope.resolveBackend === undefined ? {} : { resolveBackend: scope.resolveBackend }),
     };
     return { options, end: async () => void (await (await local)?.close()) };
   }
