@@ -197,5 +197,7 @@ describe("fromGraph", () => {
     const bad = { op: "filter", input: "b", predicates: [{ kind: "regex", type: "boolean" }], schema: [] };
     const g: ExprGraph = { root: "a", nodes: { a: bad as never, b: { op: "table", name: "t", backend: LOCAL as never, schema: [] } } };
     expect(() => xo.fromGraph(g)).toThrow(/value of unknown kind 'regex'/);
+    const asParam = { ...bad, predicates: [{ kind: "param", name: "m", value: 1, type: "int32" }] };
+    expect(() => xo.fromGraph({ ...g, nodes: { ...g.nodes, a: asParam as never } })).toThrow(/value of unknown kind 'param'/);
   });
 });

@@ -3,8 +3,9 @@
  * imports beside it (the directories may have been copied anywhere; see
  * `artifact-graph.ts`): expr.yaml gives the nodes, profiles.yaml the connections
  * (opened lazily, `${env:…}` read then), memtables/ the in-memory data, and
- * deferred_reads.yaml the relocated copies of read files. `-p name=value` overrides
- * re-render the vars the expression was built with.
+ * deferred_reads.yaml the relocated copies of read files. `-p name=value` gives a var
+ * a new value wherever the expression holds it: its parameter nodes and the SQL
+ * templates of SQL models.
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -41,7 +41,7 @@ export function canonicalNode(node: RelationNode, ref: (input: RelationNode) => 
     const value = (node as unknown as Record<string, unknown>)[field];
     if (value === undefined) continue;
     const ops = roleOps(role);
-    out[field] = ops.mapValues(ops.mapRelations(value, ref), wireValue) as Json;
+    out[field] = role === "data" ? (value as Json) : (ops.mapValues(ops.mapRelations(value, ref), wireValue) as Json);
   }
   return out;
 }
@@ -53,10 +53,14 @@ function wireValue(node: ValueNode): ValueNode {
   );
 }
 
-/** A value tree read from expr.yaml: the wire form of a parameter back into its node; unknown kinds refused. */
+/**
+ * A value tree read from expr.yaml: the wire form of a parameter back into its node.
+ * Kinds the wire does not hold are refused, `param` among them (a parameter is written
+ * in its wire form only, so each expression has one text).
+ */
 function valueFromWire(node: ValueNode): ValueNode {
   return rewriteValue(node, (n) => {
-    if (!valueFields(n.kind)) throw new Error(`expression graph holds a value of unknown kind '${String(n.kind)}'`);
+    if (n.kind === "param" || !valueFields(n.kind)) throw new Error(`expression graph holds a value of unknown kind '${String(n.kind)}'`);
     const name = (n as { var?: unknown }).var;
     if (n.kind !== "literal" || typeof name !== "string") return undefined;
     const param: ParamNode = { kind: "param", name, value: n.value, type: n.type };
@@ -125,21 +129,28 @@ export interface FromGraphOptions {
 /** Rebuilds nodes from a graph; the rebuilt root has the same hash as the original. */
 export function fromGraph(graph: ExprGraph, options: FromGraphOptions = {}): RelationNode {
   const built = new Map<string, RelationNode>();
+  const buildRef = (input: RelationNode): RelationNode => build(input as unknown as string);
   const build = (id: string): RelationNode => {
     const existing = built.get(id) ?? options.known?.get(id);
     if (existing) return existing;
     const data = graph.nodes[id];
     if (!data) throw new Error(`expression graph refers to a missing node ${id}`);
-    const { op, ...fields } = data as { op: string } & Record<string, Json>;
+    const fields = data as Record<string, Json>;
+    const op = String(fields["op"]);
     const declared = relationFields(op);
     if (!declared) throw new Error(`expression graph node ${id} has unknown op '${op}'`);
-    const unknown = Object.keys(fields).filter((k) => !declared.some(([field]) => field === k));
-    if (unknown.length > 0) throw new Error(`expression graph node ${id} (${op}) has unknown fields: ${unknown.join(", ")}`);
     const node: Record<string, unknown> = { kind: op };
+    let count = 1;
     for (const [field, role] of declared) {
-      if (fields[field] === undefined) continue;
-      const ops = roleOps(role);
-      node[field] = ops.mapValues(ops.mapRelations(fields[field], (input) => build(input as unknown as string)), valueFromWire);
+      const value = fields[field];
+      if (value === undefined) continue;
+      count++;
+      if (role === "data") node[field] = value;
+      else node[field] = roleOps(role).mapValues(roleOps(role).mapRelations(value, buildRef), valueFromWire);
+    }
+    if (Object.keys(fields).length !== count) {
+      const unknown = Object.keys(fields).filter((k) => k !== "op" && !declared.some(([field]) => field === k));
+      throw new Error(`expression graph node ${id} (${op}) has unknown fields: ${unknown.join(", ")}`);
     }
     const rel = deepFreeze(node) as unknown as RelationNode;
     built.set(id, rel);

@@ -210,12 +210,12 @@ export function roleOps(role: FieldRole): RoleOps {
 
 type Fields = Readonly<Record<string, unknown>>;
 
-/** `node` with each field passed through `f`; the same object when no field changed. */
+/** `node` with each field that holds nodes passed through `f`; the same object when no field changed. */
 function mapFields<N extends { readonly kind: string }>(node: N, entries: Entries, f: (value: unknown, role: FieldRole) => unknown): N {
   let out: Record<string, unknown> | null = null;
   for (const [field, role] of entries) {
     const value = (node as unknown as Fields)[field];
-    if (value === undefined) continue;
+    if (value === undefined || role === "data") continue;
     const next = f(value, role);
     if (next !== value) (out ??= { ...(node as unknown as Fields) })[field] = next;
   }
@@ -267,9 +267,9 @@ export function valueChildren(node: ValueNode): ValueNode[] {
  * the node and rewrite its children. Subtrees `f` leaves alone stay the same objects.
  */
 export function rewriteValue(node: ValueNode, f: (n: ValueNode) => ValueNode | undefined): ValueNode {
-  const replaced = f(node);
-  if (replaced !== undefined) return replaced;
-  return mapFields(node, VALUE_ENTRIES[node.kind], (value, role) => ROLES[role].mapValues(value, (c) => rewriteValue(c, f)));
+  const visit = (n: ValueNode): ValueNode => f(n) ?? mapFields(n, VALUE_ENTRIES[n.kind], children);
+  const children = (value: unknown, role: FieldRole): unknown => ROLES[role].mapValues(value, visit);
+  return visit(node);
 }
 
 /**
