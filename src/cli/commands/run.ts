@@ -14,6 +14,9 @@ import { Catalog } from "../../catalog/catalog.js";
 import { catalogResultFor } from "../../catalog/catalog-results.js";
 import { catalogDir, resolveTarget } from "../../catalog/target-resolver.js";
 import { shortHashOf } from "../../expr/canonical.js";
+import { planMaterializations } from "../../materialize/materialize-plan.js";
+import { PROD } from "../../materialize/relation-names.js";
+import { NAME } from "../../project/model-kinds/model-kind.js";
 import { locateProject } from "../../project/project.js";
 import { parseVarText } from "../../project/project-vars.js";
 import type { Services } from "../../services.js";
@@ -30,6 +33,9 @@ interface RunOptions extends ProjectCommandOptions {
   readonly limit?: string;
   readonly outputDir?: string;
   readonly catalog?: string;
+  readonly env?: string;
+  readonly fullRefresh?: boolean;
+  readonly failFast?: boolean;
 }
 
 export function register(program: Command): void {
@@ -42,6 +48,9 @@ export function register(program: Command): void {
     .option("--limit <n>", "with BUILD and no -o: rows to print", "20")
     .option("--output-dir <dir>", "project mode: write each model's rows to <dir>/<model>.parquet")
     .option("--catalog <dir>", "the catalog for aliases (default: $XORQ_CATALOG, else catalog/ at the project root); given explicitly, also shared memory: stored results are served, entries without one get theirs")
+    .option("--env <name>", "project mode: the environment whose views the materialized models update (default: project.yaml's env, else prod)")
+    .option("--full-refresh", "project mode: compute materialized models even when their key already has a physical relation")
+    .option("--fail-fast", "project mode: after the first failure, start no other model")
     .option("--json", "print JSON events (one per line)")
     .action((build: string | undefined, options: RunOptions) =>
       runWithServices(options.json, (services) => (build === undefined ? runProject(options, services) : runBuild(build, options, services))),
@@ -57,10 +66,12 @@ function positiveInt(text: string | undefined, flag: string, fallback: number): 
 
 async function runProject(options: RunOptions, services: Services): Promise<void> {
   if (options.output) throw new UsageError("-o FILE needs a BUILD (in a project, use --output-dir DIR)");
+  if (options.env !== undefined && !NAME.test(options.env)) throw new UsageError(`--env '${options.env}' must be letters, digits and '_' (not starting with a digit)`);
   const start = performance.now();
   const vars = Object.fromEntries(Object.entries(parseParams(options.param)).map(([k, v]) => [k, parseVarText(v)]));
   const { project, names } = await loadAndSelect(options, { vars });
   try {
+    const plan = planMaterializations(project, options.env ?? project.config.env ?? PROD);
     const reporter = createReporter({ json: options.json ?? false, command: "run" });
     reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
     const runs = await runModels(project, names, {
@@ -69,13 +80,15 @@ async function runProject(options: RunOptions, services: Services): Promise<void
       outputDir: options.outputDir ? resolve(options.outputDir) : undefined,
       onEvent: (e) => reporter.event(e),
       services,
+      ...(plan.models.size > 0 ? { materialize: { plan, fullRefresh: options.fullRefresh ?? false } } : {}),
+      failFast: options.failFast ?? false,
     });
     const results = runs.map((r) => r.result);
     const elapsed = performance.now() - start;
     await writeRunResults(project, results, elapsed);
     const counts: Record<string, number> = {};
     for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
-    await reporter.summary(`run: ${countLine(counts, ["computed", "cached", "error", "skipped"])} in ${formatMs(elapsed)}`, counts);
+    await reporter.summary(`run: ${countLine(counts, plan.models.size > 0 ? ["created", "reused", "computed", "cached", "error", "skipped"] : ["computed", "cached", "error", "skipped"])} in ${formatMs(elapsed)}`, counts);
     if ((counts["error"] ?? 0) > 0) process.exitCode = 1;
   } finally {
     await project.close();
