@@ -94,6 +94,18 @@ function materializeFlow(engineAt: (root: string) => Engine): void {
     expect(state.filter((r) => r["env"] === "ci").map((r) => r["model"])).toEqual(["big_regions", "by_region", "stg_orders"]);
   });
 
+  it("env ls lists both environments; env promote ci prod repoints prod's views and computes nothing", async () => {
+    const ls = await xorq(root, ["env", "ls", "--json"], { ...engine.env });
+    expect(ls.code, ls.stderr).toBe(0);
+    expect((JSON.parse(ls.stdout) as Array<{ env: string; models: number }>).map((e) => [e.env, e.models])).toEqual([["ci", 3], ["prod", 3]]);
+    const promote = await xorq(root, ["env", "promote", "ci", "prod"], { ...engine.env });
+    expect(promote.code, promote.stderr).toBe(0);
+    expect(promote.stdout).toMatch(/promoted\s+big_regions\s+marts\.big_regions/);
+    expect(promote.stdout).toMatch(/unchanged\s+by_region/);
+    expect(await sorted(`select region from marts.big_regions order by region`)).toEqual([{ region: "north" }]);
+    expect(await run(["run"])).toEqual({ stg_orders: "reused", by_region: "reused", big_regions: "reused", first_order: "computed" });
+  });
+
   it("recomputes a model whose source data changed (its key holds the source's change signal)", async () => {
     writeFileSync(join(root, "xorq_project/data/orders.csv"), `${ORDERS}5,west,70\n`);
     expect(await run(["run"])).toEqual({ stg_orders: "created", by_region: "created", big_regions: "created", first_order: "computed" });

@@ -17,7 +17,7 @@ import type { Semaphore } from "../util/semaphore.js";
 import { type EngineState, countOf, physicalRelations } from "./engine-state.js";
 import { type MaterializedModel, viewOf } from "./materialize-plan.js";
 import { overRelations } from "./physical-inputs.js";
-import { physicalName, stagingName, stateTable } from "./relation-names.js";
+import { PHYSICAL_SCHEMA, physicalName, stagingName, stateTable } from "./relation-names.js";
 
 export interface MaterializeRequest {
   readonly model: MaterializedModel;
@@ -67,19 +67,37 @@ export async function materializeModel(req: MaterializeRequest, run: ExecutionRu
     rows = model.materialized === "table" ? await countOf(backend, `SELECT count(*) AS n FROM ${ddl.qualified(physical)}`) : null;
     status = "created";
   }
+  const view = await pointEnvironment(backend, { model, state, stateLock: req.stateLock }, env, { relation: physical.name, key, rows });
+  return { status, rows, view, relation: physical.name };
+}
+
+/**
+ * Points an environment's view of a model at a physical relation and records it in the
+ * engine's state table (together, where the engine's DDL is transactional); returns the
+ * view as `<schema>.<name>`. What `xorq run` does last for each model, and all that
+ * `xorq env promote` does.
+ */
+export async function pointEnvironment(
+  backend: Backend,
+  target: Pick<MaterializeRequest, "model" | "state" | "stateLock">,
+  env: string,
+  relation: { readonly relation: string; readonly key: string; readonly rows: number | null },
+): Promise<string> {
+  const { model, state } = target;
+  const { ddl } = model;
   const view = viewOf(model, env);
-  await req.stateLock.acquire();
+  await target.stateLock.acquire();
   try {
     await backend.run(ddl.createSchema(view.schema));
     const row = {
-      env, model: model.name, view: `${view.schema}.${view.name}`, relation: physical.name, key,
-      materialized: model.materialized, rows, updatedAt: new Date().toISOString(),
+      env, model: model.name, view: `${view.schema}.${view.name}`, relation: relation.relation, key: relation.key, rows: relation.rows,
+      materialized: model.materialized, updatedAt: new Date().toISOString(),
     };
-    await runTogether(backend, req, [...ddl.pointView(view, physical), ...ddl.writeState(stateTable(), row)]);
+    await runTogether(backend, model, [...ddl.pointView(view, { schema: PHYSICAL_SCHEMA, name: relation.relation }), ...ddl.writeState(stateTable(), row)]);
     state.record(row);
-    return { status, rows, view: row.view, relation: physical.name };
+    return row.view;
   } finally {
-    req.stateLock.release();
+    target.stateLock.release();
   }
 }
 
@@ -99,7 +117,7 @@ async function createTable(backend: Backend, req: MaterializeRequest, physical: 
   const staging = stagingName(key, randomBytes(4).toString("hex"));
   try {
     await backend.run(ddl.createTableAs(staging, sql));
-    if (replace) await runTogether(backend, req, ddl.replaceRows(physical, staging));
+    if (replace) await runTogether(backend, req.model, ddl.replaceRows(physical, staging));
     else await orLostRace(backend, req, physical, () => backend.run(ddl.renameTable(staging, physical.name)));
   } finally {
     await backend.run(ddl.dropTable(staging)).catch(() => undefined);
@@ -116,8 +134,8 @@ async function orLostRace(backend: Backend, req: MaterializeRequest, physical: Q
 }
 
 /** Statements that take effect together where the engine's DDL is transactional (rolled back on a failure). */
-async function runTogether(backend: Backend, req: MaterializeRequest, statements: ReadonlyArray<string>): Promise<void> {
-  const { ddl } = req.model;
+async function runTogether(backend: Backend, model: MaterializedModel, statements: ReadonlyArray<string>): Promise<void> {
+  const { ddl } = model;
   try {
     for (const s of ddl.atomically(statements)) await backend.run(s);
   } catch (e) {

@@ -33,11 +33,10 @@ import { targetDir } from "../artifacts/manifest.js";
 import { toolVersion } from "../util/tool-version.js";
 import { type ExecutionScope, type Services, defaultServices } from "../services.js";
 import type { DatabaseTableNode } from "../expr/relation-nodes.js";
-import { EngineState } from "../materialize/engine-state.js";
+import { type EngineStates, openEngineStates } from "../materialize/environments.js";
 import { type MaterializePlan, upstreamRelations } from "../materialize/materialize-plan.js";
 import { materializeModel, physicalKey } from "../materialize/materialize-model.js";
 import { PROD, physicalName } from "../materialize/relation-names.js";
-import { Semaphore } from "../util/semaphore.js";
 
 export interface RunOptions {
   /** Models run at once (default 4). */
@@ -62,8 +61,7 @@ export interface RunOptions {
 interface MaterializeRun {
   readonly plan: MaterializePlan;
   readonly fullRefresh: boolean;
-  /** By profile. */
-  readonly engines: ReadonlyMap<string, { readonly state: EngineState; readonly lock: Semaphore }>;
+  readonly engines: EngineStates;
   /** Each materialized model's relation once known (null: it has none, and is read inlined). */
   readonly relations: Map<string, Promise<string | null>>;
 }
@@ -142,12 +140,7 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
 
 /** Reads the state of every engine a materialized model lands in (before any model runs). */
 async function openEngines(project: Project, options: NonNullable<RunOptions["materialize"]>): Promise<MaterializeRun> {
-  const engines = new Map<string, { state: EngineState; lock: Semaphore }>();
-  for (const m of options.plan.models.values()) {
-    if (engines.has(m.profile)) continue;
-    engines.set(m.profile, { state: await EngineState.load(project.connections.get(m.profile), m.ddl), lock: new Semaphore(1) });
-  }
-  return { plan: options.plan, fullRefresh: options.fullRefresh, engines, relations: new Map() };
+  return { plan: options.plan, fullRefresh: options.fullRefresh, engines: await openEngineStates(project, options.plan), relations: new Map() };
 }
 
 /**

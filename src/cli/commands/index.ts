@@ -14,6 +14,7 @@ export const commands: Readonly<Record<string, () => Promise<{ register: Registe
   init: () => import("./init.js"),
   build: () => import("./build.js"),
   run: () => import("./run.js"),
+  env: () => import("./env.js"),
   plan: () => import("./plan.js"),
   ls: () => import("./ls.js"),
   lineage: () => import("./lineage.js"),
