@@ -11,7 +11,7 @@
 import { shortHash } from "../expr/canonical.js";
 import type { RelationOf, ValueOf } from "../expr/node-kinds.js";
 import { type RelationNode, type RelationNodeKind, backendOf } from "../expr/relation-nodes.js";
-import { columnsOf, type SortKey, type ValueNode, type ValueNodeKind } from "../expr/value-nodes.js";
+import { type AggregateNode, columnsOf, type SortKey, type ValueNode, type ValueNodeKind } from "../expr/value-nodes.js";
 import { type Dialect, UnsupportedError } from "./dialect.js";
 
 export interface CompileOptions {
@@ -149,6 +149,11 @@ class QueryCompiler {
    */
   #value(node: ValueNode, aliases: ReadonlyArray<string | null> = [null], windowed = false): string {
     return (QueryCompiler.#VALUE[node.kind] as ValueRule<ValueNodeKind>)(this, node, aliases, windowed);
+  }
+
+  /** An aggregate, evaluated as a window over `over` (a window specification) unless it is null. */
+  #aggregate(node: AggregateNode, aliases: ReadonlyArray<string | null>, over: string | null): string {
+    return this.#dialect.aggregate(node.fn, node.arg ? this.#value(node.arg, aliases, false) : null, node.type, over);
   }
 
   /** A leaf kind as a SELECT (when it is the root's only node). */
@@ -299,21 +304,16 @@ class QueryCompiler {
       const branches = n.branches.map((b) => `WHEN ${sub(b.when)} THEN ${sub(b.then)}`).join(" ");
       return `CASE ${branches} ELSE ${sub(n.otherwise)} END`;
     },
-    aggregate: (c, n, aliases, windowed) => {
-      const text = c.#dialect.aggregate(n.fn, n.arg ? c.#value(n.arg, aliases, false) : null, n.type);
-      return windowed ? `${text} OVER ()` : text;
-    },
+    aggregate: (c, n, aliases, windowed) => c.#aggregate(n, aliases, windowed ? "" : null),
     window: (c, n, aliases) => {
       const inner = (x: ValueNode) => c.#value(x, aliases, false);
-      let fn: string;
-      if (n.fn === "aggregate") fn = inner(n.aggregate!);
-      else if (n.fn === "lag" || n.fn === "lead") fn = `${n.fn.toUpperCase()}(${n.args.map(inner).join(", ")})`;
-      else fn = `${n.fn.toUpperCase()}()`;
       const parts: string[] = [];
       if (n.partitionBy.length > 0) parts.push(`PARTITION BY ${n.partitionBy.map(inner).join(", ")}`);
       if (n.orderBy.length > 0) parts.push(`ORDER BY ${c.#orderBy(n.orderBy, aliases)}`);
-      const over = `${fn} OVER (${parts.join(" ")})`;
-      return n.fn === "row_number" || n.fn === "rank" || n.fn === "dense_rank" ? `CAST(${over} AS ${c.#dialect.typeName(n.type)})` : over;
+      const spec = parts.join(" ");
+      if (n.fn === "aggregate") return c.#aggregate(n.aggregate!, aliases, spec);
+      if (n.fn === "lag" || n.fn === "lead") return `${n.fn.toUpperCase()}(${n.args.map(inner).join(", ")}) OVER (${spec})`;
+      return `CAST(${n.fn.toUpperCase()}() OVER (${spec}) AS ${c.#dialect.typeName(n.type)})`;
     },
   };
 }
