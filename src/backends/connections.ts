@@ -169,7 +169,7 @@ export class Connections {
   #reader: DuckDBBackend | null = null;
   readonly #fileReader = async (): Promise<FileReadingBackend> => {
     const { DuckDBBackend } = await import("./duckdb/duckdb-backend.js");
-    return (this.#reader ??= new DuckDBBackend({ name: "_xorq_file_reader", config: { file_search_path: this.#options.baseDir } }));
+    return (this.#reader ??= new DuckDBBackend({ name: "_xorq_file_reader", baseDir: this.#options.baseDir }));
   };
 
   constructor(profiles: Iterable<Profile>, options: ConnectionsOptions) {
@@ -220,7 +220,7 @@ export class Connections {
 
   #lazy(profile: Profile, open: () => Promise<Backend>): LazyBackend {
     const ref = profileRef(profile);
-    const { dialect } = engineOf(profile, this.#options);
+    const dialect = engineOf(profile, this.#options).dialect.withFileBase(this.#options.baseDir);
     return dialect.readsFiles ? new LazyFileBackend(ref, dialect, open) : new LazyBackend(ref, dialect, open, this.#fileReader);
   }
 

@@ -72,6 +72,19 @@ export abstract class Dialect {
     return zone ? `CAST(${this.stringLiteral(text)} AS ${this.typeName(`timestamp('${zone}')`)})` : `TIMESTAMP ${this.stringLiteral(text)}`;
   }
 
+  /**
+   * The dialect for connections whose relative file paths resolve against `dir` (a
+   * project's folder): only a dialect that reads files has paths to resolve.
+   */
+  withFileBase(_dir: string): Dialect {
+    return this;
+  }
+
+  /** The path the engine is given for a read's path (for engines that read files). */
+  filePath(path: string): string {
+    return path;
+  }
+
   /** The FROM item that reads a file, for engines that can. */
   readFile(format: ReadFormat, _path: string, _options: Readonly<Record<string, string | number | boolean>>): string {
     throw new UnsupportedError(`${this.name} cannot read ${format} files directly; the file is loaded through DuckDB`);
