@@ -13,6 +13,7 @@ import { canReadFiles } from "./backend.js";
 import type { DuckDBBackend } from "./duckdb/duckdb-backend.js";
 import type { EngineDefinition, OpenOptions } from "./engine.js";
 import { type BackendKind, availableKinds, engineFor } from "./engines.js";
+import { settingProblem } from "./connection-params.js";
 import { MissingEnvError, type ParamValue, resolveEnv } from "./env-refs.js";
 
 export type { OpenOptions };
@@ -69,6 +70,8 @@ export async function openBackend(profile: Profile, options: ConnectionsOptions)
     if (!(e instanceof MissingEnvError)) throw e;
     throw profileError(profile, `profile '${profile.name}' needs ${e.message}`, options);
   }
+  const problem = settingProblem(profile.params, params, engine.settingTypes);
+  if (problem) throw profileError(profile, `${engine.kind} profile '${profile.name}': ${problem}`, options);
   return engine.open(profileRef(profile), params, options);
 }
 

@@ -9,6 +9,7 @@ export const duckdbEngine: EngineDefinition = {
   params: ["path"],
   required: [],
   secrets: [],
+  settingTypes: {},
   forks: true,
   async open(ref, params, options) {
     const raw = String(params["path"] ?? ":memory:");
