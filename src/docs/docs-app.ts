@@ -9,9 +9,9 @@
  * Pages are scripts (`pages/<i>.js`) calling `window.XORQ_DOCS_PAGE(page)`: a page
  * opened from `file://` may not fetch, but it may load scripts.
  */
-import type { DocsEdge, DocsIndex, DocsLineage, DocsNode, DocsPage } from "./docs-model.js";
+import type { DocsEdge, DocsIndex, DocsNode, DocsPage } from "./docs-model.js";
 import type { DocsSelector } from "./docs-selector.js";
-import type { LineageJsonNode, LineageJsonRef } from "../lineage/lineage-render.js";
+import type { InputOf, LineageGraph, LineageGraphs } from "./lineage-graph.js";
 
 /** What the page uses of dagre's browser bundle (`window.dagre`). */
 export interface DagreLike {
@@ -29,12 +29,22 @@ export interface DagreGraph {
   graph(): { width?: number; height?: number };
 }
 
-export function docsApp(data: DocsIndex, selector: DocsSelector, dagre: DagreLike, win: Window & { XORQ_DOCS_PAGE?: (page: DocsPage) => void }): void {
+/** What the app is given besides the index: the other embedded functions and dagre. */
+export interface DocsAppHelpers {
+  readonly selector: DocsSelector;
+  readonly lineage: LineageGraphs;
+  readonly dagre: DagreLike;
+}
+
+export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & { XORQ_DOCS_PAGE?: (page: DocsPage) => void }): void {
+  const { selector, dagre } = helpers;
   const doc = win.document;
   const SVG = "http://www.w3.org/2000/svg";
   // Above this many nodes the graph draws the selection's neighbourhood, not all of it:
   // laying out and drawing 10,000 nodes would keep the page busy for many seconds.
   const MAX = 250;
+  // The lineage picture grows upstream, page by page, up to this many nodes.
+  const LINEAGE_BUDGET = 300;
   const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e15759", "#76b7b2", "#edc948", "#9c755f"];
   const byId = new Map(data.nodes.map((n) => [n.id, n]));
   const models = data.nodes.filter((n) => n.type === "model");
@@ -277,11 +287,15 @@ export function docsApp(data: DocsIndex, selector: DocsSelector, dagre: DagreLik
     waiting.delete(page.id);
   };
   const loaded = new Map<string, Promise<DocsPage>>();
+  const modelPages = new Map<string, DocsPage>();
   const loadPage = (n: DocsNode): Promise<DocsPage> => {
     let p = loaded.get(n.id);
     if (!p) {
       p = new Promise((resolve, reject) => {
-        waiting.set(n.id, resolve);
+        waiting.set(n.id, (page) => {
+          if (page.type === "model") modelPages.set(page.name, page);
+          resolve(page);
+        });
         const script = el("script", { src: n.page });
         script.addEventListener("error", () => reject(new Error(`cannot load ${n.page}`)));
         doc.head.append(script);
@@ -301,7 +315,7 @@ export function docsApp(data: DocsIndex, selector: DocsSelector, dagre: DagreLik
   const list = (ids: ReadonlyArray<string>): Array<Node | string> => (ids.length === 0 ? ["—"] : ids.flatMap((id, i) => (i === 0 ? [link(id)] : [", ", link(id)])));
   const code = (textValue: string, cls: string): HTMLElement => el("pre", { class: cls }, el("code", {}, textValue));
 
-  const renderPage = (n: DocsNode, page: DocsPage) => {
+  const renderPage = (n: DocsNode, page: DocsPage, column: string | null) => {
     const description = el("div", { class: "description" });
     if (page.descriptionHtml) description.innerHTML = page.descriptionHtml;
     else description.append(el("p", { class: "hint" }, "No description."));
@@ -326,17 +340,18 @@ export function docsApp(data: DocsIndex, selector: DocsSelector, dagre: DagreLik
     const columns = el("table", { class: "columns" }, el("tr", {}, el("th", {}, "column"), el("th", {}, "type")));
     for (const c of page.columns) {
       const tr = el("tr", { "data-column": c.name }, el("td", {}, c.name), el("td", {}, el("code", {}, c.type)));
-      const tree = page.lineage.find((l) => l.column === c.name);
       if (page.type === "model") {
         tr.classList.add("pick");
         tr.addEventListener("click", () => {
-          for (const other of columns.querySelectorAll("tr.chosen")) other.classList.remove("chosen");
-          tr.classList.add("chosen");
-          showLineage(lineageBox, c.name, tree ?? null, page.lineageError);
+          win.location.hash = encodeURIComponent(`${page.id}|${c.name}`);
         });
       }
       columns.append(tr);
     }
+    const chooseColumn = (column: string) => {
+      for (const tr of columns.querySelectorAll("tr")) tr.classList.toggle("chosen", tr.getAttribute("data-column") === column);
+      void showLineage(lineageBox, page, column);
+    };
     const segments = page.segments.map((s) =>
       el("div", { class: "segment" }, el("h4", {}, `${s.name === "result" ? "result" : `hop ${s.name}`} · ${s.dialect}${s.profile ? ` (${s.profile})` : ""}`), code(s.sql, "sql")),
     );
@@ -354,49 +369,66 @@ export function docsApp(data: DocsIndex, selector: DocsSelector, dagre: DagreLik
         page.code ? code(page.code.text, `code ${page.code.language}`) : null,
       ),
     );
+    if (column !== null && page.type === "model") chooseColumn(column);
   };
 
-  /** A column's lineage tree as a picture, laid out by dagre (a node met again is drawn once). */
-  const showLineage = (box: HTMLElement, column: string, lineage: DocsLineage | null, error: string | null) => {
-    if (!lineage) {
-      box.replaceChildren(el("p", { class: "hint" }, `No lineage for ${column}${error ? `: ${error}` : "."}`));
+  /**
+   * A column's lineage tree as a picture laid out by dagre: this page's part, joined
+   * with its input models' parts (their pages are loaded as the tree reaches them).
+   */
+  const showLineage = async (box: HTMLElement, page: DocsPage, column: string) => {
+    if (page.lineageError !== null) {
+      box.replaceChildren(el("p", { class: "hint" }, `No lineage for ${column}: ${page.lineageError}`));
       return;
+    }
+    const root = page.lineage.find((l) => l.column === column)?.tree;
+    if (!root) {
+      box.replaceChildren(el("p", { class: "hint" }, `No lineage for ${column}.`));
+      return;
+    }
+    box.replaceChildren(el("p", { class: "hint" }, `Tracing ${column}…`));
+    const inputOf: InputOf = (model, col) => {
+      const p = modelPages.get(model);
+      if (p === undefined) return undefined;
+      if (col === null) return p.rows ? [p.rows] : null;
+      return p.lineage.find((l) => l.column === col)?.tree.children ?? null;
+    };
+    let graph = helpers.lineage.build(page.name, column, root, inputOf, LINEAGE_BUDGET);
+    while (graph.missing.length > 0) {
+      await Promise.all(graph.missing.map((m) => (byId.has(`model.${m}`) ? loadPage(byId.get(`model.${m}`)!) : Promise.resolve(null))));
+      if (graph.missing.every((m) => !modelPages.has(m))) break;
+      graph = helpers.lineage.build(page.name, column, root, inputOf, LINEAGE_BUDGET);
     }
     const g = new dagre.graphlib.Graph();
     g.setGraph({ rankdir: "TB", nodesep: 10, ranksep: 26, marginx: 6, marginy: 6 });
     g.setDefaultEdgeLabel(() => ({}));
-    const nodes = new Map<number, LineageJsonNode>();
-    const links: Array<[number, number]> = [];
-    const visit = (n: LineageJsonNode | LineageJsonRef, parent: number | null) => {
-      if ("ref" in n) {
-        if (parent !== null) links.push([parent, n.ref]);
-        return;
-      }
-      nodes.set(n.id, n);
-      if (parent !== null) links.push([parent, n.id]);
-      for (const c of n.children) visit(c, n.id);
-    };
-    visit(lineage.tree, null);
-    const label = (n: LineageJsonNode) => (n.note ? `${n.label} (${n.note})` : n.label);
-    for (const [id, n] of nodes) g.setNode(String(id), { width: Math.min(320, label(n).length * 6.6 + 16), height: 24 });
-    for (const [a, b] of links) g.setEdge(String(a), String(b));
+    const label = (n: LineageGraph["nodes"][number]) => (n.note ? `${n.label} (${n.note})` : n.more ? `${n.label} ▸` : n.label);
+    for (const n of graph.nodes) g.setNode(n.key, { width: Math.min(340, label(n).length * 6.6 + 16), height: 24 });
+    for (const [a, b] of graph.edges) g.setEdge(a, b);
     dagre.layout(g);
     const size = g.graph();
-    const picture = svg("svg", { class: "lineage", width: size.width ?? 100, height: size.height ?? 100, viewBox: `0 0 ${size.width ?? 100} ${size.height ?? 100}` });
-    for (const [a, b] of links) picture.append(svg("path", { d: pathOf(g.edge(String(a), String(b)).points), class: "edge" }));
-    for (const [id, n] of nodes) {
-      const p = g.node(String(id));
+    const w = size.width ?? 100;
+    const h = size.height ?? 100;
+    const picture = svg("svg", { class: "lineage", width: w, height: h, viewBox: `0 0 ${w} ${h}` });
+    for (const [a, b] of graph.edges) picture.append(svg("path", { d: pathOf(g.edge(a, b).points), class: "edge" }));
+    for (const n of graph.nodes) {
+      const p = g.node(n.key);
       const title = svg("title");
-      title.textContent = JSON.stringify(n.detail);
-      picture.append(svg("g", { class: `lnode ${n.kind}`, "data-label": n.label, transform: `translate(${p.x - p.width / 2},${p.y - p.height / 2})` },
+      title.textContent = n.more ? `continues on ${n.more.model}'s page` : JSON.stringify(n.detail);
+      const node = svg("g", { class: `lnode ${n.kind}${n.more ? " more" : ""}`, "data-label": n.label, transform: `translate(${p.x - p.width / 2},${p.y - p.height / 2})` },
         svg("rect", { width: p.width, height: p.height, rx: n.kind === "field" ? 12 : 3 }),
         text(label(n), { x: p.width / 2, y: 16, "text-anchor": "middle" }),
-        title));
+        title);
+      const more = n.more;
+      if (more) node.addEventListener("click", () => void (win.location.hash = encodeURIComponent(`model.${more.model}${more.column ? `|${more.column}` : ""}`)));
+      picture.append(node);
     }
-    box.replaceChildren(el("h3", {}, `Lineage of ${column}`), el("div", { class: "lineage-scroll" }, picture));
+    const note = graph.truncated ? el("p", { class: "hint" }, `Drawn up to ${LINEAGE_BUDGET} nodes: choose a ▸ node to follow it upstream.`) : null;
+    box.replaceChildren(el("h3", {}, `Lineage of ${column}`), ...(note ? [note] : []), el("div", { class: "lineage-scroll" }, picture));
   };
 
-  const open = (id: string | null) => {
+  /** Opens `id`'s page (and the lineage of `column`, when given). */
+  const open = (id: string | null, column: string | null) => {
     focus = id !== null && byId.has(id) ? id : null;
     if (focus !== null && !drawnNodes.has(focus)) draw();
     else highlight();
@@ -404,10 +436,14 @@ export function docsApp(data: DocsIndex, selector: DocsSelector, dagre: DagreLik
     const n = byId.get(focus)!;
     panel.replaceChildren(el("p", { class: "hint" }, `Loading ${n.name}…`));
     loadPage(n).then((page) => {
-      if (focus === n.id) renderPage(n, page);
+      if (focus === n.id) renderPage(n, page, column);
     }, (e: Error) => panel.replaceChildren(el("p", { class: "error" }, e.message)));
   };
-  const fromHash = () => open(win.location.hash.length > 1 ? decodeURIComponent(win.location.hash.slice(1)) : null);
+  // The address says what is open: `#model.orders`, or `#model.orders|revenue` with a column's lineage.
+  const fromHash = () => {
+    const [id, column] = decodeURIComponent(win.location.hash.slice(1)).split("|");
+    open(id ? id : null, column ?? null);
+  };
   win.addEventListener("hashchange", fromHash);
   dag.addEventListener("click", () => {
     if (focus !== null && !dragged) win.location.hash = "";

@@ -22,10 +22,9 @@ import { targetDir } from "../artifacts/manifest.js";
 import { shortHashOf } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import type { CachePolicy, RelationNode } from "../expr/relation-nodes.js";
-import { columnLineage } from "../lineage/column-lineage.js";
-import { lineageToJson } from "../lineage/lineage-render.js";
 import type { Project } from "../project/project.js";
 import type { DocsColumn, DocsEdge, DocsIndex, DocsNode, DocsPage, DocsSite } from "./docs-model.js";
+import { modelLineage } from "./model-lineage.js";
 import { type RunResultRow, readRunResults } from "./run-results.js";
 
 export interface CollectOptions {
@@ -71,6 +70,7 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
     const m = project.models.get(name)!;
     if (!imports.has(m.hash)) imports.set(m.hash, { artifact: shortHashOf(m.hash), model: name });
   }
+  const inputModels = new Map([...imports].map(([hash, i]) => [hash, i.model!]));
 
   const nodes: DocsNode[] = [];
   const pages: DocsPage[] = [];
@@ -97,7 +97,9 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       hops: segments.length - 1,
       page,
     });
-    const { lineage, lineageError } = options.lineage === false ? { lineage: [], lineageError: "left out (generated without lineage)" } : await lineageOf(root);
+    const { lineage, rows, lineageError } = options.lineage === false
+      ? { lineage: [], rows: null, lineageError: "left out (generated without lineage)" }
+      : await lineageOf(root, inputModels);
     pages.push({
       id: `model.${name}`,
       type: "model",
@@ -118,6 +120,7 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       vars: m.vars,
       run: run && runResult(run, m.hash),
       lineage,
+      rows,
       lineageError,
     });
   }
@@ -162,6 +165,7 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       vars: {},
       run: null,
       lineage: [],
+      rows: null,
       lineageError: null,
     });
   }
@@ -188,11 +192,12 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
   return { index, pages };
 }
 
-async function lineageOf(root: RelationNode): Promise<Pick<DocsPage, "lineage" | "lineageError">> {
+async function lineageOf(root: RelationNode, inputModels: ReadonlyMap<string, string>): Promise<Pick<DocsPage, "lineage" | "rows" | "lineageError">> {
   try {
-    return { lineage: lineageToJson(await columnLineage(root)).columns, lineageError: null };
+    const traced = await modelLineage(root, inputModels);
+    return { lineage: traced.columns, rows: traced.rows, lineageError: null };
   } catch (e) {
-    return { lineage: [], lineageError: (e as Error).message };
+    return { lineage: [], rows: null, lineageError: (e as Error).message };
   }
 }
 

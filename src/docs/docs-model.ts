@@ -75,7 +75,10 @@ export interface DocsRunResult {
   readonly current: boolean;
 }
 
-/** A column's lineage tree, numbered as `xorq lineage --column C --json` prints it. */
+/**
+ * A column's lineage tree, numbered as `xorq lineage --column C --json` prints it, down
+ * to the model's sources and input models (`Model:<name>` leaves; `model-lineage.ts`).
+ */
 export interface DocsLineage {
   readonly column: string;
   readonly tree: LineageJsonNode;
@@ -105,6 +108,8 @@ export interface DocsPage {
   readonly vars: Readonly<Record<string, unknown>>;
   readonly run: DocsRunResult | null;
   readonly lineage: ReadonlyArray<DocsLineage>;
+  /** What the model's rows come from (see `model-lineage.ts`); null for a source, or without lineage. */
+  readonly rows: LineageJsonNode | null;
   /** Why the lineage is missing, when it could not be traced. */
   readonly lineageError: string | null;
 }

@@ -6,7 +6,7 @@
  *   index.html       the page
  *   docs.css         its style
  *   dagre.min.js     @dagrejs/dagre's browser bundle (`window.dagre`)
- *   docs-app.js      the app (docs-app.ts and docs-selector.ts, embedded as source)
+ *   docs-app.js      the app (docs-app.ts, docs-selector.ts, lineage-graph.ts, embedded as source)
  *   docs-data.js     the index: `window.XORQ_DOCS = {...}`
  *   pages/<i>.js     one per model and source: `XORQ_DOCS_PAGE({...})`, loaded when opened
  *
@@ -21,6 +21,7 @@ import { docsApp } from "./docs-app.js";
 import type { DocsSite } from "./docs-model.js";
 import { docsSelector } from "./docs-selector.js";
 import { DOCS_CSS } from "./docs-style.js";
+import { lineageGraphs } from "./lineage-graph.js";
 
 /** dagre's self-contained browser build, next to the CommonJS entry its package exports. */
 function dagreBundle(): string {
@@ -48,13 +49,14 @@ function indexHtml(projectName: string): string {
 `;
 }
 
-/** The app script: both functions' source text, called with the index, dagre and the window. */
+/** The app script: the functions' source text, called with the index, its helpers, dagre and the window. */
 export function appScript(): string {
   return `"use strict";
 (() => {
 const docsSelector = ${docsSelector.toString()};
+const lineageGraphs = ${lineageGraphs.toString()};
 const docsApp = ${docsApp.toString()};
-docsApp(window.XORQ_DOCS, docsSelector(), window.dagre, window);
+docsApp(window.XORQ_DOCS, { selector: docsSelector(), lineage: lineageGraphs(), dagre: window.dagre }, window);
 })();
 `;
 }
