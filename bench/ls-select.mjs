@@ -5,12 +5,14 @@
 // its ancestors (`+<leaf>`).
 //
 //   node bench/gen-project.mjs 10000 /tmp/p10k
-//   node bench/ls-select.mjs /tmp/p10k [--dist DIR] [--runs 3]
+//   node bench/ls-select.mjs /tmp/p10k [--dist DIR]... [--runs 3]
 //
 // Each cell is measured twice, each time in a fresh process: in-process (the CLI's own
 // `loadAndSelect` from DIST/cli/project-options.js, timed around the call, with
 // `project.stats`) and as a whole `node DIST/cli/main.js ls --select X` process (wall time
-// from spawn to exit). `--dist` names another build (e.g. main's) to compare.
+// from spawn to exit). `--dist` names the build (default: this checkout's dist/); given
+// twice or more (e.g. main's and this one), the builds take turns run by run, so a shared
+// machine's changing load falls on each alike.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -26,7 +28,8 @@ if (args[0] === "--child") {
   const [, dist, project, selector] = args;
   const { loadAndSelect } = await import(pathToFileURL(path.join(dist, "cli", "project-options.js")).href);
   const start = performance.now();
-  const { project: p, names } = await loadAndSelect({ project, select: [selector] });
+  // What `xorq ls` passes (an older build ignores the second argument and resolves every model).
+  const { project: p, names } = await loadAndSelect({ project, select: [selector] }, { resolve: "selected" });
   const ms = performance.now() - start;
   await p.close();
   process.stdout.write(`${JSON.stringify({ ms, selected: names.length, ...p.stats })}\n`);
@@ -34,7 +37,8 @@ if (args[0] === "--child") {
 }
 
 const project = path.resolve(args[0] ?? "");
-const dist = path.resolve(opt("--dist", path.join(here, "..", "dist")));
+const dists = args.flatMap((a, i) => (a === "--dist" ? [path.resolve(args[i + 1])] : []));
+if (dists.length === 0) dists.push(path.resolve(here, "..", "dist"));
 const runs = Number(opt("--runs", "3"));
 const modelsDir = path.join(project, "xorq_project", "models");
 if (!fs.existsSync(modelsDir)) {
@@ -70,35 +74,39 @@ const env = { ...process.env, XORQ_CACHE_DIR: cacheDir };
 const cold = () => fs.rmSync(path.join(project, "target"), { recursive: true, force: true });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function inProcess(selector) {
+function inProcess(dist, selector) {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", dist, project, selector], { env, encoding: "utf8" });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }
 
-function wholeProcess(selector) {
+function wholeProcess(dist, selector) {
   const start = performance.now();
   const r = spawnSync(process.execPath, [path.join(dist, "cli", "main.js"), "ls", "--select", selector], { cwd: project, env, encoding: "utf8" });
   if (r.status !== 0) throw new Error(r.stderr);
   return performance.now() - start;
 }
 
-console.log(`project ${project} (${names.length} models), dist ${dist}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+console.log(`project ${project} (${names.length} models), load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 console.log(`${root}+ selects ${rootClosure} models; +${leaf} selects ${leafClosure}`);
-console.log("selector\tstate\tselected\tresolved\treused\tin-process ms\tprocess ms");
+console.log("dist\tselector\tstate\tselected\tresolved\treused\tin-process ms\tprocess ms");
 for (const selector of [`${root}+`, `+${leaf}`]) {
   for (const state of ["cold", "warm"]) {
-    const inp = [];
-    const whole = [];
+    const cells = dists.map(() => ({ inp: [], whole: [] }));
     for (let i = 0; i < runs; i++) {
-      if (state === "cold") cold();
-      else inProcess(selector); // the previous command left target/'s caches
-      inp.push(inProcess(selector));
-      if (state === "cold") cold();
-      whole.push(wholeProcess(selector));
+      dists.forEach((dist, d) => {
+        if (state === "cold") cold();
+        else inProcess(dist, selector); // the previous command (of this build) left target/'s caches
+        cells[d].inp.push(inProcess(dist, selector));
+        if (state === "cold") cold();
+        cells[d].whole.push(wholeProcess(dist, selector));
+      });
     }
-    const last = inp[inp.length - 1];
-    console.log([selector, state, last.selected, last.modelsResolved, last.modelsReused, median(inp.map((r) => r.ms)).toFixed(0), median(whole).toFixed(0)].join("\t"));
+    dists.forEach((dist, d) => {
+      const { inp, whole } = cells[d];
+      const last = inp[inp.length - 1];
+      console.log([dist, selector, state, last.selected, last.modelsResolved, last.modelsReused, median(inp.map((r) => r.ms)).toFixed(0), median(whole).toFixed(0)].join("\t"));
+    });
   }
 }
 console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);

@@ -252,6 +252,29 @@ describe("the Databricks backend with a stand-in driver (offline)", () => {
     expect(driver.statements).toEqual(["DROP TABLE IF EXISTS `_xorq_hop_x`"]);
   });
 
+  it("moves rows into Databricks and back out through a hop each way", async () => {
+    const dbx = xo.databricks.connect({ name: "dbx_hops", host: "h", http_path: "/p", token: "t" });
+    const duck = xo.connect({ name: "duck_dbx_hops" });
+    const data = xo.memtable({ id: [1n, 2n], name: ["a'b", null] }, { schema: { id: "int64", name: "string" } });
+    const expr = data.intoBackend(duck).intoBackend(dbx).filter(xo._.id.gt(1)).intoBackend(duck);
+    driver.answers.set("SELECT CAST(`id` AS STRING)", [{ id: "2", name: null }]);
+    const result = await expr.execute();
+    expect([...result.getChild("id")!]).toEqual([2n]);
+    const hop = driver.statements.find((q) => q.startsWith("CREATE OR REPLACE TABLE `_xorq_hop_"))!;
+    const table = /`(_xorq_hop_[0-9a-f]+)`/.exec(hop)![1]!;
+    expect(driver.statements).toEqual([
+      "SET TIME ZONE 'UTC'",
+      `CREATE OR REPLACE TABLE \`${table}\` (\`id\` BIGINT, \`name\` STRING) USING DELTA`,
+      `INSERT INTO \`${table}\` (\`id\`, \`name\`) VALUES\n(1, 'a\\'b'),\n(2, CAST(NULL AS STRING))`,
+      `SELECT CAST(\`id\` AS STRING) AS \`id\`, \`name\` FROM (\nSELECT *\nFROM \`${table}\`\nWHERE (\`id\` > 1)\n) AS _xorq_q`,
+      // The executor drops a hop's table when the query is done; close() drops what a failed run left.
+      `DROP TABLE IF EXISTS \`${table}\``,
+    ]);
+    await dbx.close();
+    await duck.close();
+    expect(driver.statements.at(-1)).toBe(`DROP TABLE IF EXISTS \`${table}\``);
+  });
+
   it("keeps the token out of its errors", async () => {
     const dbx = xo.databricks.connect({ host: "h", http_path: "/p", token: "dapi-literal-789" });
     driver.failing.push("SELECT");

@@ -78,7 +78,7 @@ describe("project errors name file:line:col and exit with code 2", () => {
     {
       name: "a literal secret in profiles.yaml",
       files: { "xorq_project/profiles.yaml": 'profiles:\n  local: { kind: duckdb, path: ":memory:" }\n  pg: { kind: postgres, host: db, password: hunter22 }\n' },
-      expected: ["xorq_project/profiles.yaml:3:45: profiles.pg.password: a secret comes from the environment: write it as ${env:VAR}"],
+      expected: ["xorq_project/profiles.yaml:3:45: profiles.pg.password: holds a literal value; a secret comes from the environment"],
     },
     {
       name: "an unknown column in a YAML expression, at its character",

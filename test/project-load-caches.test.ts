@@ -9,9 +9,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type LoadSession, type Project, loadProject, projectFromSpec, readProject } from "../dist/project/project.js";
 import type { ProjectSpec } from "../dist/project/project-spec.js";
 import { graphSelection, parseSelection, selectModels } from "../dist/project/graph/selection.js";
+import { specProfiles } from "../dist/project/graph/spec-profiles.js";
+import { writeManifest } from "../dist/artifacts/manifest.js";
 import { loadAndSelect } from "../dist/cli/project-options.js";
 import { ProjectError } from "../dist/project/project-errors.js";
 import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
+import { runCli } from "./helpers/cli.js";
 
 /**
  * SHOP without its TS model (in-process TS imports need the CLI's module hooks, which
@@ -190,8 +193,8 @@ describe("TS models in the caches (through the CLI: TS imports need its module h
 
 describe("stages run one way: a selection resolves only what it needs", () => {
   /** `xorq ls --select X`'s load (and `xorq plan`'s): select on the spec's graph, resolve the closure. */
-  async function select(root: string, selector: string) {
-    const r = await loadAndSelect({ project: root, select: [selector] }, { resolve: "selected" });
+  async function select(root: string, selector: string, state?: string) {
+    const r = await loadAndSelect({ project: root, select: [selector], state }, { resolve: "selected" });
     opened.push(r.project);
     return r;
   }
@@ -218,13 +221,45 @@ describe("stages run one way: a selection resolves only what it needs", () => {
     expect((await load(root)).stats).toMatchObject({ modelsResolved: 0, modelsReused: 6 });
   });
 
-  it("resolves every model when the selection asks what only resolving tells (profile:), or the files have problems", async () => {
+  it.each([["ls"], ["plan"]])("xorq %s --select resolves only the selection's closure (the resolve cache it writes holds nothing else)", async (command) => {
+    const root = project();
+    const r = await runCli([command, "--select", "+by_status", "--project", root]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain("by_status");
+    const written = JSON.parse(readFileSync(join(root, "target/resolve_cache.json"), "utf8")) as { models: Record<string, unknown> };
+    expect(Object.keys(written.models).sort()).toEqual(["by_status", "stg_orders"]);
+  });
+
+  it("selects by profile on the spec; resolves every model for state: (it needs the vars models read) or when the files have problems", async () => {
     const root = project();
     const byProfile = await select(root, "profile:local,tag:other");
     expect(byProfile.names).toEqual(["customers_clean"]);
-    expect(byProfile.project.models.size).toBe(6);
+    expect([...byProfile.project.models.keys()]).toEqual(["customers_clean"]);
+    await writeManifest(await load(root));
+    const byState = await select(root, "state:modified", join(root, "target"));
+    expect(byState.names).toEqual([]);
+    expect(byState.project.models.size).toBe(6);
     writeFileSync(join(root, "xorq_project/models/chain/broken.sql"), "select * from {{ ref('nope') }}\n");
     await expect(select(root, "by_status")).rejects.toThrow("unknown ref 'nope'");
+  });
+
+  it("the spec's profiles are the ones resolving reports (declared, into_backend, inherited from the input)", async () => {
+    const root = tempDir("xorq-spec-profiles-");
+    writeFiles(root, {
+      ...FILES,
+      "xorq_project/profiles.yaml": 'profiles:\n  local: { kind: duckdb, path: ":memory:" }\n  other: { kind: duckdb, path: ":memory:" }\n',
+      "xorq_project/models/chain/moved.yaml": "from: ref('by_status')\nsteps:\n  - into_backend: other\n  - filter: \"n > 1\"\n",
+      "xorq_project/models/chain/after_move.yaml": "from: ref('moved')\nsteps:\n  - join:\n      with: ref('by_status')\n      on: [status]\n",
+      "xorq_project/models/chain/declared.sql": "---\nprofile: other\n---\nselect * from {{ ref('status_share') }}\n",
+      "xorq_project/models/chain/declared_yaml.yaml": "from: ref('declared')\nprofile: local\nsteps:\n  - limit: 5\n",
+    });
+    const read = await readProject({ project: root });
+    const fromSpec = specProfiles(read.graph, read.spec.config.defaultProfile)!;
+    const resolved = await read.resolve(null);
+    opened.push(resolved);
+    expect(Object.fromEntries(fromSpec)).toEqual(Object.fromEntries([...resolved.models].map(([n, m]) => [n, m.profile])));
+    expect(fromSpec.get("after_move")).toBe("other");
+    expect(fromSpec.get("declared_yaml")).toBe("local");
   });
 
   it("the spec is plain data: read back from JSON it gives the same selection and hashes", async () => {

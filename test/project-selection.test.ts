@@ -10,7 +10,7 @@
  *     report
  */
 import { describe, expect, it } from "vitest";
-import { type SelectionGraph, needsResolvedModels, parseSelection, selectModels } from "../src/project/graph/selection.js";
+import { type SelectionGraph, selectionNeeds, parseSelection, selectModels } from "../src/project/graph/selection.js";
 import { SelectionError, parseSelector } from "../src/project/graph/selector-parser.js";
 import { topologicalOrder } from "../src/project/graph/project-graph.js";
 
@@ -115,14 +115,14 @@ describe("selection", () => {
     expect(run).toThrow(message);
   });
 
-  it("knows which selections need resolved models (profile:, state:) and which run on the spec's graph", () => {
-    expect(needsResolvedModels(parseSelection({ select: ["+report", "tag:daily,path:models/marts"], exclude: "kind:ts" }))).toBe(false);
-    expect(needsResolvedModels(parseSelection({ select: "report+,profile:pg" }))).toBe(true);
-    expect(needsResolvedModels(parseSelection({ select: "report", exclude: "state:modified" }))).toBe(true);
+  it("knows which selections need more than the spec's graph (profile:, state:)", () => {
+    expect(selectionNeeds(parseSelection({ select: ["+report", "tag:daily,path:models/marts"], exclude: "kind:ts" }))).toEqual({ profile: false, state: false });
+    expect(selectionNeeds(parseSelection({ select: "report+,profile:pg" }))).toEqual({ profile: true, state: false });
+    expect(selectionNeeds(parseSelection({ select: "report", exclude: "state:modified" }))).toEqual({ profile: false, state: true });
     // On the spec's graph (no profiles known), a profile: atom is a bug in the caller, not a user error.
     const specGraph = { ...graph(), profile: null };
     expect(selectModels(specGraph, parseSelection({ select: "+mart_x", exclude: "tag:raw" }))).toEqual(["stg_ab", "stg_b", "mart_x"]);
-    expect(() => selectModels(specGraph, parseSelection({ select: "profile:pg" }))).toThrow("needs the resolved models");
+    expect(() => selectModels(specGraph, parseSelection({ select: "profile:pg" }))).toThrow("needs the models' profiles");
   });
 
   it("parses depths and operators into plain data", () => {

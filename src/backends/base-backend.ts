@@ -11,6 +11,9 @@ import type { BackendRef } from "../expr/relation-nodes.js";
 import { type ReadOptions, databaseTable, deferredRead, sqlQuery } from "../expr/sources.js";
 import type { Table } from "../expr/table.js";
 import type { Backend, Batches, IngestOptions } from "./backend.js";
+import { ConnectionParams } from "./connection-params.js";
+import type { EngineDefinition } from "./engine.js";
+import type { BackendKind } from "./engines.js";
 
 export abstract class BaseBackend implements Backend {
   abstract readonly ref: BackendRef;
@@ -44,5 +47,25 @@ export abstract class BaseBackend implements Backend {
   /** A CSV file (types sniffed from it), read when the expression runs. */
   readCsv(path: string, options: ReadOptions = {}): Promise<Table> {
     return deferredRead(this, "csv", path, options);
+  }
+}
+
+/**
+ * A backend configured by connection settings (every engine but the embedded DuckDB):
+ * its `ref` records the settings its engine accepts, secrets only as `${env:…}`
+ * references (`ConnectionParams`).
+ */
+export abstract class ConfiguredBackend<Options extends { readonly name?: string }> extends BaseBackend {
+  readonly ref: BackendRef;
+  /** The options it was created with (a fork is created with the same). */
+  protected readonly options: Options;
+  protected readonly params: ConnectionParams;
+
+  constructor(engine: EngineDefinition, options: Options) {
+    super();
+    this.options = options;
+    const name = options.name ?? engine.kind;
+    this.params = new ConnectionParams(engine.kind, name, options, engine.params, engine.secrets);
+    this.ref = { name, kind: engine.kind as BackendKind, params: this.params.recorded };
   }
 }

@@ -6,7 +6,8 @@ import type { Command } from "commander";
 import { type Manifest, compareWithState, readManifest, readManifestIfAny, selectionGraph, targetDir } from "../artifacts/manifest.js";
 import { type Project, readProject } from "../project/project.js";
 import { ProjectError } from "../project/project-errors.js";
-import { graphSelection, needsResolvedModels, parseSelection, selectModels } from "../project/graph/selection.js";
+import { graphSelection, parseSelection, selectModels, selectionNeeds } from "../project/graph/selection.js";
+import { specProfiles } from "../project/graph/spec-profiles.js";
 import { exitCodeFor } from "./errors.js";
 import { problemsEvent } from "./model-reporter.js";
 
@@ -32,8 +33,9 @@ export function withProjectOptions(cmd: Command): Command {
  * should not wait for the project to load), evaluated on the spec's graph, and with
  * `resolve: "selected"` only the selected models and their ancestors are resolved.
  * Every model is resolved when the command needs them all (a build writes the manifest
- * of every model), when the selection asks what only resolving tells (`profile:`,
- * `state:`), and when reading found problems (they are reported with every other one).
+ * of every model), when the selection asks what only resolving tells (`state:`, or
+ * `profile:` when a model's engine is decided by running it), and when reading found
+ * problems (they are reported with every other one).
  */
 export async function loadAndSelect(
   options: ProjectCommandOptions,
@@ -43,8 +45,11 @@ export async function loadAndSelect(
   const read = await readProject({ project: options.project, vars: extra.vars });
   const previousOf = (project: Project) =>
     options.state ? readManifest(options.state) : extra.defaultState ? readManifestIfAny(targetDir(project)) : Promise.resolve(null);
-  if (extra.resolve === "selected" && !read.hasProblems && !needsResolvedModels(selection)) {
-    const names = selectModels(graphSelection(read.graph, null), selection);
+  const needs = selectionNeeds(selection);
+  const profiles = needs.profile ? specProfiles(read.graph, read.spec.config.defaultProfile) : null;
+  if (extra.resolve === "selected" && !read.hasProblems && !needs.state && (!needs.profile || profiles)) {
+    const known = profiles ? { profile: (n: string) => profiles.get(n)!, state: null } : null;
+    const names = selectModels(graphSelection(read.graph, known), selection);
     const project = await read.resolve(names);
     try {
       return { project, names, previous: await previousOf(project) };

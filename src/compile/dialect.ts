@@ -37,6 +37,8 @@ export abstract class Dialect {
   protected abstract readonly typeNames: Readonly<Record<PlainType, string>>;
   /** The engine's names for timestamps without and with a time zone. */
   protected abstract readonly timestampTypes: { readonly naive: string; readonly zoned: string };
+  /** Functions the engine spells `NAME(arg, ...)` where the default rendering differs. */
+  protected readonly functionNames: Readonly<Partial<Record<CallNode["fn"], string>>> = {};
   /** The keyword of DECIMAL(p,s). */
   protected readonly decimalKeyword: string = "DECIMAL";
 
@@ -118,6 +120,8 @@ export abstract class Dialect {
 
   /** Renders a scalar function call; `args` are already compiled. */
   call(node: CallNode, args: ReadonlyArray<string>): string {
+    const renamed = this.functionNames[node.fn];
+    if (renamed) return `${renamed}(${args.join(", ")})`;
     const [a, b, c] = args;
     switch (node.fn) {
       case "lower": return `LOWER(${a})`;

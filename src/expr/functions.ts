@@ -42,7 +42,7 @@ export const SCALAR_FUNCTIONS = {
   replace: { args: [["string", isString], ["string", isString], ["string", isString]], minArgs: 3, result: () => "string" },
   coalesce: { args: [["any", any]], minArgs: 1, variadic: true, result: (a) => coalesceType(a) },
   abs: { args: [["numeric", isNum]], minArgs: 1, result: first },
-  round: { args: [["numeric", isNum], ["integer", isInt]], minArgs: 1, result: (a) => (a.length > 1 ? first(a) : isInteger(first(a)) ? first(a) : first(a)) },
+  round: { args: [["numeric", isNum], ["integer", isInt]], minArgs: 1, result: first },
   floor: { args: [["numeric", isNum]], minArgs: 1, result: (a) => (isInteger(first(a)) ? first(a) : "float64") },
   ceil: { args: [["numeric", isNum]], minArgs: 1, result: (a) => (isInteger(first(a)) ? first(a) : "float64") },
   sqrt: { args: [["numeric", isNum]], minArgs: 1, result: () => "float64" },

@@ -12,9 +12,6 @@ export interface ProjectProblem extends SourcePos {
   readonly message: string;
 }
 
-/** Finds a position on demand (computing YAML positions costs a second parse, so only errors pay it). */
-export type Locator = () => SourcePos;
-
 export function formatProblem(p: ProjectProblem): string {
   return `${p.file}:${p.line}:${p.col}: ${p.message}`;
 }

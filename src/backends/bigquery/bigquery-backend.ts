@@ -12,10 +12,8 @@ import { pipeline } from "node:stream/promises";
 import type * as arrow from "apache-arrow";
 import type { BigQuery, Job, Query } from "@google-cloud/bigquery";
 import type { Schema } from "../../expr/data-type.js";
-import type { BackendRef } from "../../expr/relation-nodes.js";
 import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
-import { BaseBackend } from "../base-backend.js";
-import { ConnectionParams } from "../connection-params.js";
+import { ConfiguredBackend } from "../base-backend.js";
 import { RowBatcher } from "../row-batcher.js";
 import { envRef } from "../secrets.js";
 import { BigQueryDialect } from "./bigquery-dialect.js";
@@ -39,23 +37,16 @@ const DIALECT = new BigQueryDialect();
 /** Tables written for a run (hops, in-memory data) expire on their own if a run dies before dropping them. */
 const TEMPORARY_TTL_MS = 24 * 3600 * 1000;
 
-export class BigQueryBackend extends BaseBackend {
-  readonly ref: BackendRef;
+export class BigQueryBackend extends ConfiguredBackend<BigQueryOptions> {
   readonly dialect = DIALECT;
-  readonly #options: BigQueryOptions;
-  readonly #params: ConnectionParams;
   #client: Promise<{ bq: BigQuery; project: string | undefined; dataset: string | undefined; location: string | undefined }> | null = null;
 
   constructor(options: BigQueryOptions = {}) {
-    super();
-    this.#options = options;
-    const name = options.name ?? "bigquery";
-    this.#params = new ConnectionParams("bigquery", name, options, bigqueryEngine.params, bigqueryEngine.secrets);
-    this.ref = { name, kind: "bigquery", params: this.#params.recorded };
+    super(bigqueryEngine, options);
   }
 
   fork(): BigQueryBackend {
-    return new BigQueryBackend(this.#options);
+    return new BigQueryBackend(this.options);
   }
 
   /** The SDK client, for users who need what the API does not cover. */
@@ -65,7 +56,7 @@ export class BigQueryBackend extends BaseBackend {
 
   #open() {
     this.#client ??= (async () => {
-      const p = this.#params.resolve();
+      const p = this.params.resolve();
       const { BigQuery } = await import("@google-cloud/bigquery");
       const bq = new BigQuery({ projectId: p.project_id, location: p.location, keyFilename: p.key_file });
       return { bq, project: p.project_id, dataset: p.dataset, location: p.location };

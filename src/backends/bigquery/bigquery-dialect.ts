@@ -19,6 +19,7 @@ export class BigQueryDialect extends Dialect {
 
   protected readonly typeNames = BIGQUERY_TYPES;
   protected readonly timestampTypes = { naive: "DATETIME", zoned: "TIMESTAMP" };
+  protected override readonly functionNames = { ends_with: "ENDS_WITH" };
 
   /** NUMERIC holds 29 integer and 9 fractional digits; wider decimals need BIGNUMERIC. */
   override decimalTypeName(type: DecimalType): string {
@@ -47,11 +48,7 @@ export class BigQueryDialect extends Dialect {
 
   override call(node: CallNode, args: ReadonlyArray<string>): string {
     const [a, b] = args;
-    switch (node.fn) {
-      case "ends_with": return `ENDS_WITH(${a}, ${b})`;
-      case "ilike": return `(LOWER(${a}) LIKE LOWER(${b}))`;
-      default: return super.call(node, args);
-    }
+    return node.fn === "ilike" ? `(LOWER(${a}) LIKE LOWER(${b}))` : super.call(node, args);
   }
 
   /** EXTRACT(DAYOFWEEK) is 1 = Sunday in BigQuery. */

@@ -8,10 +8,8 @@
 import type * as arrow from "apache-arrow";
 import type { DBSQLClient } from "@databricks/sql";
 import type { Schema } from "../../expr/data-type.js";
-import type { BackendRef } from "../../expr/relation-nodes.js";
 import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
-import { BaseBackend } from "../base-backend.js";
-import { ConnectionParams } from "../connection-params.js";
+import { ConfiguredBackend } from "../base-backend.js";
 import { RowBatcher } from "../row-batcher.js";
 import { envRef } from "../secrets.js";
 import {
@@ -43,6 +41,9 @@ const DIALECT = new DatabricksDialect();
 /** Results must not depend on the warehouse's configured zone (instants render as UTC text). */
 const SESSION_SQL = ["SET TIME ZONE 'UTC'"] as const;
 
+/** Rows per fetch from the warehouse. */
+const FETCH_ROWS = 10_000;
+
 type Session = Awaited<ReturnType<DBSQLClient["openSession"]>>;
 
 interface Open {
@@ -50,26 +51,19 @@ interface Open {
   readonly session: Session;
 }
 
-export class DatabricksBackend extends BaseBackend {
-  readonly ref: BackendRef;
+export class DatabricksBackend extends ConfiguredBackend<DatabricksOptions> {
   readonly dialect = DIALECT;
-  readonly #options: DatabricksOptions;
-  readonly #params: ConnectionParams;
   #open: Promise<Open> | null = null;
-  /** Tables written as temporary: Databricks SQL has none, so they are dropped on close. */
+  /** Tables written as temporary: Databricks SQL has none, so they are dropped on close (if nothing did before). */
   readonly #temporary = new Set<string>();
 
   constructor(options: DatabricksOptions = {}) {
-    super();
-    this.#options = options;
-    const name = options.name ?? "databricks";
-    this.#params = new ConnectionParams("databricks", name, options, databricksEngine.params, databricksEngine.secrets);
-    this.ref = { name, kind: "databricks", params: this.#params.recorded };
+    super(databricksEngine, options);
   }
 
   /** Another session on the same warehouse, for parallel work. */
   fork(): DatabricksBackend {
-    return new DatabricksBackend(this.#options);
+    return new DatabricksBackend(this.options);
   }
 
   /** The driver's session, for users who need what the API does not cover. */
@@ -86,7 +80,7 @@ export class DatabricksBackend extends BaseBackend {
   }
 
   async #connectNow(): Promise<Open> {
-    const p = this.#params.resolve();
+    const p = this.params.resolve();
     if (!p.host || !p.http_path || !p.token) {
       throw new Error(`cannot connect to databricks '${this.ref.name}': host, http_path and token are all needed`);
     }
@@ -103,22 +97,27 @@ export class DatabricksBackend extends BaseBackend {
       return { client, session };
     } catch (e) {
       await client.close().catch(() => undefined);
-      throw new Error(this.#params.redact(`cannot connect to databricks '${this.ref.name}' (${p.host}${p.http_path}): ${(e as Error).message}`), { cause: e });
+      throw new Error(this.params.redact(`cannot connect to databricks '${this.ref.name}' (${p.host}${p.http_path}): ${(e as Error).message}`), { cause: e });
+    }
+  }
+
+  /** Runs a driver call; its errors come back without any secret in them. */
+  async #redacting<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      throw new Error(this.params.redact((e as Error).message), { cause: e });
     }
   }
 
   /** Runs a statement and returns all its rows. */
   async #rows<T>(sql: string): Promise<T[]> {
     const { session } = await this.#connect();
+    const operation = await this.#redacting(() => session.executeStatement(sql));
     try {
-      const operation = await session.executeStatement(sql);
-      try {
-        return (await operation.fetchAll()) as T[];
-      } finally {
-        await operation.close().catch(() => undefined);
-      }
-    } catch (e) {
-      throw new Error(this.#params.redact((e as Error).message), { cause: e });
+      return (await this.#redacting(() => operation.fetchAll())) as T[];
+    } finally {
+      await operation.close().catch(() => undefined);
     }
   }
 
@@ -133,17 +132,12 @@ export class DatabricksBackend extends BaseBackend {
 
   async *stream(sql: string, schema: Schema): AsyncGenerator<arrow.RecordBatch> {
     const { session } = await this.#connect();
-    let operation;
-    try {
-      operation = await session.executeStatement(streamSql(this.dialect, sql, schema));
-    } catch (e) {
-      throw new Error(this.#params.redact((e as Error).message), { cause: e });
-    }
+    const operation = await this.#redacting(() => session.executeStatement(streamSql(this.dialect, sql, schema)));
     try {
       const batcher = new RowBatcher(schema);
-      while (await operation.hasMoreRows()) {
-        const rows = (await operation.fetchChunk({ maxRows: 10_000 })) as Array<Record<string, unknown>>;
-        for (const row of rows) {
+      const next = async () => ((await operation.hasMoreRows()) ? operation.fetchChunk({ maxRows: FETCH_ROWS }) : null);
+      for (let rows = await this.#redacting(next); rows; rows = await this.#redacting(next)) {
+        for (const row of rows as Array<Record<string, unknown>>) {
           const batch = batcher.push(schema.map((f) => databricksValue(row[f.name], f)));
           if (batch) yield batch;
         }
@@ -194,7 +188,8 @@ export class DatabricksBackend extends BaseBackend {
     const open = await pending?.catch(() => null);
     if (!open) return;
     for (const name of this.#temporary) {
-      await (await open.session.executeStatement(`DROP TABLE IF EXISTS ${this.dialect.tableName(name)}`)).close().catch(() => undefined);
+      // Best effort: the executor drops a hop's table itself once the query is done.
+      await open.session.executeStatement(`DROP TABLE IF EXISTS ${this.dialect.tableName(name)}`).then((op) => op.close()).catch(() => undefined);
     }
     this.#temporary.clear();
     await open.session.close().catch(() => undefined);

@@ -16,6 +16,11 @@ export class DatabricksDialect extends Dialect {
 
   protected readonly typeNames = DATABRICKS_TYPES;
   protected readonly timestampTypes = { naive: "TIMESTAMP_NTZ", zoned: "TIMESTAMP" };
+  /** Spark's EXTRACT(SECOND) keeps the fraction; the field functions return integers. */
+  protected override readonly functionNames = {
+    contains: "CONTAINS", starts_with: "STARTSWITH", ends_with: "ENDSWITH",
+    year: "YEAR", month: "MONTH", day: "DAY", hour: "HOUR", minute: "MINUTE", second: "SECOND",
+  };
 
   override quoteIdentifier(name: string): string {
     return `\`${name.replaceAll("`", "``")}\``;
@@ -44,19 +49,9 @@ export class DatabricksDialect extends Dialect {
   }
 
   override call(node: CallNode, args: ReadonlyArray<string>): string {
-    const [a, b] = args;
-    switch (node.fn) {
-      case "contains": return `CONTAINS(${a}, ${b})`;
-      case "starts_with": return `STARTSWITH(${a}, ${b})`;
-      case "ends_with": return `ENDSWITH(${a}, ${b})`;
-      // Spark's EXTRACT(SECOND) keeps the fraction; the field functions return integers.
-      case "year": case "month": case "day": case "hour": case "minute": case "second":
-        return `${node.fn.toUpperCase()}(${a})`;
-      // FLOOR and CEIL of a DOUBLE return BIGINT in Spark.
-      case "floor": case "ceil":
-        return isFloat(node.type) ? `CAST(${node.fn.toUpperCase()}(${a}) AS ${this.typeName(node.type)})` : super.call(node, args);
-      default: return super.call(node, args);
-    }
+    // FLOOR and CEIL of a DOUBLE return BIGINT in Spark.
+    if ((node.fn === "floor" || node.fn === "ceil") && isFloat(node.type)) return `CAST(${super.call(node, args)} AS ${this.typeName(node.type)})`;
+    return super.call(node, args);
   }
 
   /** DAYOFWEEK is 1 = Sunday in Spark. */

@@ -16,10 +16,8 @@ import type * as arrow from "apache-arrow";
 import type pg from "pg";
 import { PostgresDialect } from "./postgres-dialect.js";
 import type { Schema } from "../../expr/data-type.js";
-import type { BackendRef } from "../../expr/relation-nodes.js";
 import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
-import { BaseBackend } from "../base-backend.js";
-import { ConnectionParams } from "../connection-params.js";
+import { ConfiguredBackend } from "../base-backend.js";
 import { envRef } from "../secrets.js";
 import { BinaryCopyDecoder } from "./copy-binary-decoder.js";
 import { BinaryCopyEncoder } from "./copy-binary-encoder.js";
@@ -51,37 +49,32 @@ const DIALECT = new PostgresDialect();
  * A PostgreSQL database. Construction is synchronous; the connection opens on first
  * use, reading `${env:...}` parameters from the environment at that moment.
  */
-export class PostgresBackend extends BaseBackend {
-  readonly ref: BackendRef;
+export class PostgresBackend extends ConfiguredBackend<PostgresOptions> {
   readonly dialect = DIALECT;
-  readonly #options: PostgresOptions;
-  /** What `ref` records; a literal password given to `connect()` is used to log in, never recorded. */
-  readonly #params: ConnectionParams;
   readonly #main = new PostgresSession(() => this.#open());
   /** For permanent tables, opened on first use. */
   readonly #writer = new PostgresSession(() => this.#open());
 
   constructor(options: PostgresOptions = {}) {
-    super();
-    this.#options = options;
-    const name = options.name ?? "postgres";
-    this.#params = new ConnectionParams("postgres", name, options, postgresEngine.params, postgresEngine.secrets);
-    this.ref = { name, kind: "postgres", params: this.#params.recorded };
+    super(postgresEngine, options);
   }
 
   /** Another session to the same database (its own temporary tables), for parallel work. */
   fork(): PostgresBackend {
-    return new PostgresBackend(this.#options);
+    return new PostgresBackend(this.options);
   }
 
-  /** The main session, for users who need PostgreSQL features the API does not cover. */
+  /**
+   * The main session, for users who need PostgreSQL features the API does not cover.
+   * Once handed out, it keeps the process alive until `close()`.
+   */
   connection(): Promise<pg.Client> {
-    return this.#main.client();
+    return this.#main.pinnedClient();
   }
 
   async #open(): Promise<pg.Client> {
     // An empty value (e.g. `${env:PGUSER:-}` with PGUSER unset) means "not given": pg's default applies.
-    const resolved = this.#params.resolve();
+    const resolved = this.params.resolve();
     // Loaded on first use: a program that never touches PostgreSQL does not pay for the driver.
     const { default: driver } = await import("pg");
     const client = new driver.Client({
@@ -105,7 +98,7 @@ export class PostgresBackend extends BaseBackend {
   }
 
   #redact(message: string): string {
-    return this.#params.redact(message);
+    return this.params.redact(message);
   }
 
   async #query(client: pg.Client, sql: string, values?: unknown[]): Promise<pg.QueryResult> {

@@ -2,6 +2,10 @@
  * One PostgreSQL session (a `pg.Client`), opened on first use and reopened after a
  * dropped connection, with a lock: the statements of one operation (a transaction, a
  * COPY) must not interleave with another's on the same session.
+ *
+ * While no operation holds the lock, the session's socket does not keep the process
+ * alive (as pg's pool does with `allowExitOnIdle`): a script that never calls
+ * `close()` still exits when its work is done.
  */
 import { connect } from "node:net";
 import type pg from "pg";
@@ -9,7 +13,13 @@ import type pg from "pg";
 export class PostgresSession {
   readonly #connect: () => Promise<pg.Client>;
   #client: Promise<pg.Client> | null = null;
+  /** The connected client, once `#client` has resolved. */
+  #connected: pg.Client | null = null;
   #queue: Promise<void> = Promise.resolve();
+  /** Operations holding or waiting for the lock. */
+  #busy = 0;
+  /** A client handed out as is (`client()` outside an operation) keeps the process alive until close. */
+  #pinned = false;
 
   constructor(connect: () => Promise<pg.Client>) {
     this.#connect = connect;
@@ -21,8 +31,13 @@ export class PostgresSession {
       const opening = this.#connect().then((c) => {
         // A dropped connection is reported by the next call; without a listener it would crash the process.
         c.on("error", () => {
-          if (this.#client === opening) this.#client = null;
+          if (this.#client === opening) {
+            this.#client = null;
+            this.#connected = null;
+          }
         });
+        this.#connected = c;
+        this.#keepAlive();
         return c;
       });
       opening.catch(() => {
@@ -33,13 +48,37 @@ export class PostgresSession {
     return this.#client;
   }
 
+  /** The client for use outside an operation (e.g. handed to a user): it keeps the process alive from now on. */
+  pinnedClient(): Promise<pg.Client> {
+    this.#pinned = true;
+    this.#keepAlive();
+    return this.client();
+  }
+
   /** Waits for the session to be free; call the returned function to free it. */
   async acquire(): Promise<() => void> {
     let release!: () => void;
     const previous = this.#queue;
     this.#queue = new Promise<void>((r) => (release = r));
+    this.#busy++;
+    this.#keepAlive();
     await previous;
-    return release;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#busy--;
+      this.#keepAlive();
+      release();
+    };
+  }
+
+  /** The socket holds the event loop only while an operation needs it. */
+  #keepAlive(): void {
+    // pg.Client has ref()/unref() (on its socket) since pg 8.1; @types/pg does not declare them.
+    const client = this.#connected as (pg.Client & { ref(): void; unref(): void }) | null;
+    if (this.#busy > 0 || this.#pinned) client?.ref();
+    else client?.unref();
   }
 
   /** Runs `fn` alone on the session. */
@@ -57,6 +96,8 @@ export class PostgresSession {
     try {
       const client = this.#client;
       this.#client = null;
+      this.#connected = null;
+      this.#pinned = false;
       if (client) await (await client.catch(() => null))?.end();
     } finally {
       release();

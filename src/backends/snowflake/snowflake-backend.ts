@@ -7,10 +7,8 @@
 import type * as arrow from "apache-arrow";
 import type { Connection, RowStatement, StatementOption } from "snowflake-sdk";
 import type { Schema } from "../../expr/data-type.js";
-import type { BackendRef } from "../../expr/relation-nodes.js";
 import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
-import { BaseBackend } from "../base-backend.js";
-import { ConnectionParams } from "../connection-params.js";
+import { ConfiguredBackend } from "../base-backend.js";
 import { RowBatcher } from "../row-batcher.js";
 import { envRef } from "../secrets.js";
 import { SnowflakeDialect } from "./snowflake-dialect.js";
@@ -36,23 +34,16 @@ export interface SnowflakeOptions {
 
 const DIALECT = new SnowflakeDialect();
 
-export class SnowflakeBackend extends BaseBackend {
-  readonly ref: BackendRef;
+export class SnowflakeBackend extends ConfiguredBackend<SnowflakeOptions> {
   readonly dialect = DIALECT;
-  readonly #options: SnowflakeOptions;
-  readonly #params: ConnectionParams;
   #connection: Promise<Connection> | null = null;
 
   constructor(options: SnowflakeOptions = {}) {
-    super();
-    this.#options = options;
-    const name = options.name ?? "snowflake";
-    this.#params = new ConnectionParams("snowflake", name, options, snowflakeEngine.params, snowflakeEngine.secrets);
-    this.ref = { name, kind: "snowflake", params: this.#params.recorded };
+    super(snowflakeEngine, options);
   }
 
   fork(): SnowflakeBackend {
-    return new SnowflakeBackend(this.#options);
+    return new SnowflakeBackend(this.options);
   }
 
   /** The SDK connection, for users who need what the API does not cover. */
@@ -65,7 +56,7 @@ export class SnowflakeBackend extends BaseBackend {
   }
 
   async #open(): Promise<Connection> {
-    const p = this.#params.resolve();
+    const p = this.params.resolve();
     const { default: sdk } = await import("snowflake-sdk");
     sdk.configure({ logLevel: "ERROR" });
     const connection = sdk.createConnection({
@@ -76,7 +67,7 @@ export class SnowflakeBackend extends BaseBackend {
     try {
       await connection.connectAsync();
     } catch (e) {
-      throw new Error(this.#params.redact(`cannot connect to snowflake '${this.ref.name}' (account ${p.account ?? "?"}, user ${p.user ?? "?"}): ${(e as Error).message}`));
+      throw new Error(this.params.redact(`cannot connect to snowflake '${this.ref.name}' (account ${p.account ?? "?"}, user ${p.user ?? "?"}): ${(e as Error).message}`));
     }
     for (const sql of SESSION_SQL) await this.#execute(connection, { sqlText: sql });
     return connection;
@@ -87,7 +78,7 @@ export class SnowflakeBackend extends BaseBackend {
       connection.execute({
         ...options,
         complete: (err, statement, rows) => {
-          if (err) reject(new Error(this.#params.redact(err.message), { cause: err }));
+          if (err) reject(new Error(this.params.redact(err.message), { cause: err }));
           else resolve({ statement: statement as RowStatement, rows });
         },
       });

@@ -1,4 +1,3 @@
-import type { CallNode } from "../../expr/value-nodes.js";
 import { Dialect } from "../../compile/dialect.js";
 
 /** Snowflake: https://docs.snowflake.com/en/sql-reference */
@@ -7,6 +6,7 @@ export class SnowflakeDialect extends Dialect {
 
   protected readonly typeNames = SNOWFLAKE_TYPES;
   protected readonly timestampTypes = { naive: "TIMESTAMP_NTZ", zoned: "TIMESTAMP_TZ" };
+  protected override readonly functionNames = { contains: "CONTAINS", starts_with: "STARTSWITH", ends_with: "ENDSWITH" };
   protected override readonly decimalKeyword = "NUMBER";
 
   override timestampLiteral(text: string, zone: string | null): string {
@@ -18,15 +18,6 @@ export class SnowflakeDialect extends Dialect {
     return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
   }
 
-  override call(node: CallNode, args: ReadonlyArray<string>): string {
-    const [a, b] = args;
-    switch (node.fn) {
-      case "contains": return `CONTAINS(${a}, ${b})`;
-      case "starts_with": return `STARTSWITH(${a}, ${b})`;
-      case "ends_with": return `ENDSWITH(${a}, ${b})`;
-      default: return super.call(node, args);
-    }
-  }
 
   override dayOfWeek(arg: string): string {
     return `CAST(DAYOFWEEK(${arg}) AS ${this.typeName("int32")})`;

@@ -49,27 +49,25 @@ export function buildGraph(spec: ProjectSpec, problems: ProblemList, positions: 
   const children = new Map<string, string[]>();
   const broken = new Set<string>();
   for (const name of models.keys()) children.set(name, []);
+  // The names of one kind of input a model uses that exist; the others are reported.
+  const known = (name: string, uses: ModelSpec["refs"], names: ReadonlyMap<string, unknown>, kind: "ref" | "source", other: ReadonlyMap<string, unknown>): Set<string> => {
+    const found = new Set<string>();
+    for (const u of uses) {
+      if (names.has(u.name)) {
+        found.add(u.name);
+        continue;
+      }
+      broken.add(name);
+      const hint = closestMatch(u.name, names.keys());
+      const otherKind = kind === "ref" ? "source" : "ref";
+      const isOther = other.has(u.name) ? ` ('${u.name}' is a ${kind === "ref" ? "source" : "model"}: use ${otherKind}('${u.name}'))` : "";
+      problems.add(positions.pos(u.at), `unknown ${kind} '${u.name}'${hint ? ` (did you mean '${hint}'?)` : ""}${isOther}`);
+    }
+    return found;
+  };
   for (const [name, m] of models) {
-    const ps = new Set<string>();
-    for (const r of m.refs) {
-      if (models.has(r.name)) ps.add(r.name);
-      else {
-        broken.add(name);
-        const hint = closestMatch(r.name, models.keys());
-        const isSource = sources.has(r.name) ? ` ('${r.name}' is a source: use source('${r.name}'))` : "";
-        problems.add(positions.pos(r.at), `unknown ref '${r.name}'${hint ? ` (did you mean '${hint}'?)` : ""}${isSource}`);
-      }
-    }
-    const ss = new Set<string>();
-    for (const s of m.sources) {
-      if (sources.has(s.name)) ss.add(s.name);
-      else {
-        broken.add(name);
-        const hint = closestMatch(s.name, sources.keys());
-        const isModel = models.has(s.name) ? ` ('${s.name}' is a model: use ref('${s.name}'))` : "";
-        problems.add(positions.pos(s.at), `unknown source '${s.name}'${hint ? ` (did you mean '${hint}'?)` : ""}${isModel}`);
-      }
-    }
+    const ps = known(name, m.refs, models, "ref", sources);
+    const ss = known(name, m.sources, sources, "source", models);
     parents.set(name, [...ps].sort());
     sourcesOf.set(name, [...ss].sort());
     for (const p of ps) children.get(p)!.push(name);

@@ -1,6 +1,7 @@
 /**
  * Evaluates a parsed selection over the project DAG: on the spec's graph, before any
- * model is resolved, unless it asks what only resolving tells (`profile:`, `state:`).
+ * model is resolved, unless it asks what only resolving tells (`state:`, and `profile:`
+ * when a model's engine is decided by running it).
  * Linear in the size of the graph per atom (each graph walk visits a model once).
  */
 import { closestMatch } from "../../expr/errors.js";
@@ -43,13 +44,14 @@ export function parseSelection(options: { readonly select?: string | ReadonlyArr
 }
 
 /**
- * Whether the selection asks what only resolving tells: a model's engine (`profile:`:
- * a model without a declared profile runs where its expression says) or its
- * comparison with a previous build (`state:`: its definition hash covers the vars it read).
+ * What the selection asks beyond names, tags, paths, sources and kinds: models' engines
+ * (`profile:`: the spec tells them unless a model runs code to decide, see
+ * spec-profiles.ts) and the comparison with a previous build (`state:`: a model's
+ * definition hash covers the values of the vars it read, which only resolving tells).
  */
-export function needsResolvedModels(selection: Selection): boolean {
+export function selectionNeeds(selection: Selection): { readonly profile: boolean; readonly state: boolean } {
   const atoms = [...(selection.select ?? []), ...(selection.exclude ?? [])].flat();
-  return atoms.some((a) => a.method === "profile" || a.method === "state");
+  return { profile: atoms.some((a) => a.method === "profile"), state: atoms.some((a) => a.method === "state") };
 }
 
 /** The selected model names, in dependency order. */
@@ -60,13 +62,13 @@ export function selectModels(graph: SelectionGraph, selection: Selection): strin
 }
 
 /**
- * The selection view of a project's graph. `resolved` adds what resolving tells (each
- * model's engine, the comparison with a previous build); without it, a selection that
- * `needsResolvedModels` cannot be evaluated.
+ * The selection view of a project's graph. `known` adds each model's engine and the
+ * comparison with a previous build (from the resolved project, or the engines from the
+ * spec); without it, a selection that `selectionNeeds` them cannot be evaluated.
  */
 export function graphSelection(
   graph: ProjectGraph,
-  resolved: { readonly profile: (name: string) => string; readonly state: SelectionGraph["state"] } | null,
+  known: { readonly profile: (name: string) => string; readonly state: SelectionGraph["state"] } | null,
 ): SelectionGraph {
   return {
     names: graph.order,
@@ -76,8 +78,8 @@ export function graphSelection(
       const m = graph.models.get(n)!;
       return { tags: m.tags, file: m.file, sources: graph.sourcesOf.get(n) ?? [], kind: m.kind };
     },
-    profile: resolved?.profile ?? null,
-    state: resolved?.state ?? null,
+    profile: known?.profile ?? null,
+    state: known?.state ?? null,
   };
 }
 
@@ -135,7 +137,7 @@ function matches(graph: SelectionGraph, atom: SelectorAtom): Set<string> {
     case "profile": {
       const g = glob(value);
       const profile = graph.profile;
-      if (!profile) throw new Error(`'${atom.text}' needs the resolved models (see needsResolvedModels)`);
+      if (!profile) throw new Error(`'${atom.text}' needs the models' profiles (see selectionNeeds)`);
       test = (n) => g(profile(n));
       break;
     }

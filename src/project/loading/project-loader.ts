@@ -8,7 +8,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Profile } from "../../backends/connections.js";
-import { type ParamValue, isEnvOnly } from "../../backends/env-refs.js";
+import type { ParamValue } from "../../backends/env-refs.js";
 import { NAME, type ModelFile } from "../model-kinds/model-kind.js";
 import { kindForFile } from "../model-kinds/model-kinds.js";
 import { ProblemList } from "../project-errors.js";
@@ -19,9 +19,6 @@ import { SpecPositions } from "./spec-positions.js";
 import { YamlLocator } from "./yaml-locate.js";
 
 export const PROJECT_DIR = "xorq_project";
-
-/** Keys whose values must come from the environment (SPEC: no secrets in profiles.yaml). */
-const SECRET_KEY = /pass(word)?|secret|token|private_?key|credentials?$|api_?key/i;
 
 /** Reads every file of the project; returns the spec and the problems found. */
 export async function loadProjectSpec(location: ProjectLocation, cache: ParseCache): Promise<{ spec: ProjectSpec; problems: ProblemList; positions: SpecPositions }> {
@@ -87,11 +84,6 @@ function loadProfiles(location: ProjectLocation, reader: FileReader): Profile[] 
     for (const [k, v] of Object.entries(rest)) {
       if (typeof v === "object" && v !== null) {
         problems.add(locator.pos(["profiles", name, k]), `profile '${name}': '${k}' must be a string, number or boolean`);
-        continue;
-      }
-      if (SECRET_KEY.test(k) && !isEnvOnly(v)) {
-        problems.add(locator.pos(["profiles", name, k]),
-          `profile '${name}': '${k}' holds a literal value; secrets come from the environment: ${k}: "\${env:${name.toUpperCase()}_${k.toUpperCase()}}"`);
         continue;
       }
       params[k] = v;

@@ -33,6 +33,12 @@ export interface ModelKind<S extends ModelSpecBase> {
    * is what `parse` hashed: say there what it covers.
    */
   cacheable(spec: S, engines: { readonly connections: Connections; readonly defaultProfile: string }): boolean;
+  /**
+   * The profile the model runs in as the spec tells it (what resolving would say), or
+   * null when only resolving can tell (a TS model without a declared one). `input` gives
+   * an input's profile the same way.
+   */
+  specProfile(spec: S, env: { readonly defaultProfile: string; input(ref: { readonly kind: "ref" | "source"; readonly name: string }): string | null }): string | null;
   /** Resolved one at a time in DAG order (the model runs code that may open connections, whose default names follow the order they open in). */
   readonly serial: boolean;
 }

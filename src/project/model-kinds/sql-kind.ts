@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256, stableStringify } from "../../expr/canonical.js";
-import type { BackendRef, RelationNode, SqlNode } from "../../expr/relation-nodes.js";
+import type { BackendRef, SqlNode } from "../../expr/relation-nodes.js";
 import { sqlProbe } from "../../expr/sources.js";
 import { Table, contextOf, mergeContexts } from "../../expr/table.js";
 import { type FileReader, type Obj, addValidationErrors, asObj } from "../loading/file-reader.js";
@@ -34,6 +34,8 @@ export const SQL_KIND: ModelKind<SqlModelSpec> = {
   serial: false,
   parse: parseSqlModel,
   resolve: resolveSql,
+  // The query runs in the declared profile, else the default one.
+  specProfile: (spec, { defaultProfile }) => spec.profile ?? defaultProfile,
   cacheable(spec, { connections, defaultProfile }) {
     const profile = connections.profile(spec.profile ?? defaultProfile);
     return inMemoryDuckDB(profile?.params ?? null, profile?.kind);

@@ -33,6 +33,8 @@ export const TS_KIND: ModelKind<TsModelSpec> = {
   parse: loadTsFile,
   resolve: resolveTs,
   cacheable: () => true,
+  // Without a declared profile, the engine is whatever the build function's expression reads from.
+  specProfile: (spec) => spec.profile,
 };
 
 /** `ref("x")`, `source('x')`, `ctx.ref(\`x\`)` written literally in a TS model: its inputs, found without running it. */

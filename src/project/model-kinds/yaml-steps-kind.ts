@@ -37,6 +37,13 @@ export const YAML_STEPS_KIND: ModelKind<YamlStepsModelSpec> = {
   },
   resolve: resolveSteps,
   cacheable: () => true,
+  // The declared profile wins; else the last into_backend step's, else where `from` runs
+  // (joins and unions move their other tables into it).
+  specProfile(spec, env) {
+    if (spec.profile !== null) return spec.profile;
+    const hops = spec.steps.filter((s) => "into_backend" in s);
+    return hops.length > 0 ? String(hops[hops.length - 1]!["into_backend"]) : env.input(spec.from);
+  },
 };
 
 function stepsSpec(base: Omit<YamlStepsModelSpec, "kind" | "from" | "steps" | "refs" | "sources" | "definitionHash">, v: Obj, reader: FileReader): YamlStepsModelSpec | null {

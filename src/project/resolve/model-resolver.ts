@@ -62,20 +62,6 @@ export interface ResolvedModel {
   readonly schema: Schema;
 }
 
-interface ResolveContext {
-  readonly location: ProjectLocation;
-  readonly positions: SpecPositions;
-  readonly config: ProjectConfig;
-  readonly vars: Readonly<Record<string, unknown>>;
-  readonly graph: ProjectGraph;
-  readonly connections: Connections;
-  readonly schemas: SchemaCache;
-  readonly resolved: ResolveCache;
-  readonly problems: ProblemList;
-  readonly sources: Map<string, ResolvedSource>;
-  readonly models: Map<string, ResolvedModel>;
-}
-
 /** What resolving is given: the spec's graph, the engines, target/'s caches and where problems go. */
 export interface ResolveInputs {
   readonly location: ProjectLocation;
@@ -87,6 +73,11 @@ export interface ResolveInputs {
   readonly resolved: ResolveCache;
   readonly problems: ProblemList;
   readonly positions: SpecPositions;
+}
+
+interface ResolveContext extends ResolveInputs {
+  readonly sources: Map<string, ResolvedSource>;
+  readonly models: Map<string, ResolvedModel>;
 }
 
 /**
@@ -308,9 +299,9 @@ function modelKey(ctx: ResolveContext, spec: ModelSpec, varNames: ReadonlyArray<
 }
 
 /**
- * Whether a model may be served by the resolve cache (see resolve-cache.ts): YAML steps
- * and TS models always may (what they read besides their inputs is checked on their
- * nodes, `rememberModel`), SQL models when their engine is an in-memory DuckDB.
+ * Whether a model may be served by the resolve cache (see resolve-cache.ts): its kind
+ * says (`ModelKind.cacheable`); what a model reads besides its inputs is checked on its
+ * nodes when it is remembered (`rememberModel`).
  */
 function cacheable(ctx: ResolveContext, spec: ModelSpec): boolean {
   return kindOf(spec).cacheable(spec, { connections: ctx.connections, defaultProfile: ctx.config.defaultProfile });
