@@ -123,14 +123,16 @@ export function docsSelector(): DocsSelector {
       if (atom.children > 0) for (const n of walk(base, (m) => m.children, atom.children)) out.add(n);
       return out;
     };
-    const terms = text.trim().split(/\s+/).filter((t) => t !== "");
+    // Parsed whole before anything is evaluated, as `parseSelector`: a typo is reported first.
+    const terms = text.trim().split(/\s+/).filter((t) => t !== "").map((term) =>
+      term.split(",").map((a) => {
+        if (a === "") throw new Error(`empty selector in '${term}' (a comma joins two selectors)`);
+        return parseAtom(a);
+      }),
+    );
     const out = new Set<string>();
     for (const term of terms) {
-      const sets = term.split(",").map((a) => {
-        if (a === "") throw new Error(`empty selector in '${term}' (a comma joins two selectors)`);
-        return evaluateAtom(parseAtom(a));
-      });
-      const [first, ...rest] = sets;
+      const [first, ...rest] = term.map(evaluateAtom);
       for (const n of first ?? []) if (rest.every((s) => s.has(n))) out.add(n);
     }
     return out;
