@@ -231,8 +231,9 @@ export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & 
       drawnNodes.set(id, node);
     }
     viewport.append(edgeLayer, nodeLayer);
+    // dagre gives an empty graph no size.
     const size = g.graph();
-    fit(size.width ?? 100, size.height ?? 100);
+    if (ids.length > 0) fit(size.width ?? 100, size.height ?? 100);
     highlight();
     const count = ids.filter((id) => byId.get(id)!.type === "model").length;
     if (!status.classList.contains("error")) status.textContent = note ?? `${count} of ${models.length} models`;

@@ -202,7 +202,9 @@ async function lineageOf(root: RelationNode, inputModels: ReadonlyMap<string, st
 }
 
 function runResult(row: RunResultRow, hash: string): DocsPage["run"] {
-  return { status: row.status, rows: row.rows ?? null, ms: row.ms, message: row.message ?? null, current: row.hash === hash };
+  // run_results.json holds the short hash, as the run printed it.
+  const current = row.hash === hash || row.hash === shortHashOf(hash);
+  return { status: row.status, rows: row.rows ?? null, ms: row.ms, message: row.message ?? null, current };
 }
 
 async function readText(file: string): Promise<string> {

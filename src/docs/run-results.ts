@@ -8,6 +8,7 @@ import { join } from "node:path";
 
 export interface RunResultRow {
   readonly name: string;
+  /** The short hash (12 digits) of the version that ran. */
   readonly hash: string;
   readonly status: string;
   readonly rows: number | null;
