@@ -16,8 +16,8 @@ import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { DocsIndex } from "../src/docs/docs-model.js";
 import { describeLive } from "./helpers/live.js";
-import { tempDir, xorq } from "./helpers/project.js";
-import { REPO, exampleCopy, readIndex } from "./docs-helpers.js";
+import { tempDir, writeFiles, xorq } from "./helpers/project.js";
+import { HOPS, REPO, exampleCopy, readIndex } from "./docs-helpers.js";
 
 const ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
@@ -130,6 +130,22 @@ describeLive("the docs site in headless Chromium", ["XORQ_CHROMIUM"], () => {
       mkdirSync(join(REPO, "docs"), { recursive: true });
       copyFileSync(shot, join(REPO, "docs", "docs-example.png"));
     }
+    await page.close();
+  });
+
+  it("colours nodes by engine and marks the hop between engines", async () => {
+    const project = tempDir();
+    writeFiles(project, HOPS);
+    expect((await xorq(project, ["docs", "generate"])).code).toBe(0);
+    const { page, problems } = await openSite(join(project, "target", "docs"));
+    const fill = (id: string) => page.getAttribute(`#dag g.node[data-id="${id}"] > rect`, "fill");
+    expect(await fill("model.big_orders")).toBe(await fill("source.orders"));
+    expect(await fill("model.total")).not.toBe(await fill("model.big_orders"));
+    expect(await page.$$eval("#dag path.edge.hop", (p) => p.length)).toBe(1);
+    expect(await page.textContent("#dag .hop-label")).toBe("⇄ local → warehouse");
+    expect(await page.$$eval('#dag g.node[data-id="model.total"] .badge text', (t) => t.map((x) => x.textContent))).toEqual(["YAML", "hop×1"]);
+    expect(await page.$$eval("#legend .engine", (e) => e.map((x) => x.textContent))).toEqual(["local", "warehouse"]);
+    expect(problems).toEqual([]);
     await page.close();
   });
 

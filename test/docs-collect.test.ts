@@ -12,7 +12,8 @@ import type { DocsPage } from "../src/docs/docs-model.js";
 import { type InputOf, lineageGraphs } from "../src/docs/lineage-graph.js";
 import type { LineageJsonNode, LineageJsonRef } from "../src/lineage/lineage-render.js";
 import { xorqInProcess } from "./helpers/cli.js";
-import { exampleCopy, readIndex, readPage } from "./docs-helpers.js";
+import { HOPS, exampleCopy, readIndex, readPage } from "./docs-helpers.js";
+import { tempDir, writeFiles } from "./helpers/project.js";
 
 let project: string;
 let site: string;
@@ -170,6 +171,25 @@ describe("column lineage", () => {
     expect(graph.nodes.at(-1)!.more).toEqual({ model: "orders_enriched", column: "revenue" });
     // A page not loaded yet is asked for.
     expect(lineageGraphs().build("revenue_by_month", "revenue", root, () => undefined, 100).missing).toEqual(["orders_enriched"]);
+  });
+});
+
+describe("engines", () => {
+  it("colours by profile, marks the edge where rows move to another engine, and shows each segment's SQL", async () => {
+    const dir = tempDir();
+    writeFiles(dir, HOPS);
+    expect((await xorqInProcess(dir, ["docs", "generate"])).code).toBe(0);
+    const hops = readIndex(join(dir, "target", "docs"));
+    expect(hops.engines.map((e) => e.name)).toEqual(["local", "warehouse"]);
+    expect(hops.edges).toEqual([
+      { from: "source.orders", to: "model.big_orders", hop: null },
+      { from: "model.big_orders", to: "model.total", hop: "local → warehouse" },
+    ]);
+    expect(hops.nodes.map((n) => `${n.id} ${n.engine} ${n.hops}`)).toEqual(["model.big_orders local 0", "model.total warehouse 1", "source.orders local 0"]);
+    const segments = readPage(join(dir, "target", "docs"), hops, "model.total").segments;
+    expect(segments.map((s) => [s.profile, s.name.startsWith("_xorq_hop_") ? "hop" : s.name])).toEqual([["local", "hop"], ["warehouse", "result"]]);
+    expect(segments[0]!.sql).toBe('SELECT * FROM "big_orders"');
+    expect(segments[1]!.sql).toContain(`FROM "${segments[0]!.name}"`);
   });
 });
 

@@ -35,3 +35,13 @@ export function readPage(site: string, index: DocsIndex, id: string): DocsPage {
   if (!node) throw new Error(`no node ${id} in the index`);
   return scriptJson(join(site, node.page)) as DocsPage;
 }
+
+/** Two engines (both embedded DuckDB, so no server is needed): `total` runs in `warehouse` over `big_orders` from `local`. */
+export const HOPS: Readonly<Record<string, string>> = {
+  "xorq_project/project.yaml": "name: hops\ndefault_profile: local\n",
+  "xorq_project/profiles.yaml": 'profiles:\n  local: { kind: duckdb, path: ":memory:" }\n  warehouse: { kind: duckdb, path: ":memory:" }\n',
+  "xorq_project/data/orders.csv": "id,amount\n1,10\n2,20\n3,3\n",
+  "xorq_project/sources/shop.yaml": "sources:\n  - name: orders\n    read_csv: data/orders.csv\n",
+  "xorq_project/models/big_orders.yaml": "name: big_orders\nfrom: source('orders')\nsteps:\n  - filter: \"amount > 5\"\n",
+  "xorq_project/models/total.yaml": "name: total\nprofile: warehouse\nfrom: ref('big_orders')\nsteps:\n  - agg:\n      total: \"sum(amount)\"\n",
+};
