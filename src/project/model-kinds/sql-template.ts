@@ -155,3 +155,41 @@ export function renderKeepingVars(
   }
   return out;
 }
+
+/**
+ * The CTE names a query defines itself (`with orders as (…), x (a, b) as (…)`), lower-cased.
+ * Found on the query's text, so only names written literally count (a name made by a
+ * template expression cannot be seen before rendering, and dbt projects do not make them).
+ */
+export function definedCteNames(query: string): Set<string> {
+  const out = new Set<string>();
+  const cte = /(?:\bwith(?:\s+recursive)?|,)\s*(?:"([^"]+)"|([A-Za-z_][\w$]*))\s*(?:\([^()]*\)\s*)?as\s*(?:not\s+)?(?:materialized\s*)?\(/gi;
+  for (let m = cte.exec(query); m; m = cte.exec(query)) out.add((m[1] ?? m[2]!).toLowerCase());
+  return out;
+}
+
+/**
+ * The names a SQL model's inputs are visible under in its query: a model's or source's
+ * own name, so existing queries (and their hashes) stay as written; `source__name` when a
+ * model of that name is an input too; and `ref__name` / `source__name` when the query
+ * defines a CTE of that name itself (dbt's style guide: `with orders as (select * from
+ * {{ ref('orders') }})`), since the inputs are CTEs put in front of the query's own.
+ */
+export function inputNames(refs: Iterable<string>, ctes: ReadonlySet<string>): { ref(n: string): string; source(n: string): string } {
+  const refNames = new Set(refs);
+  const taken = (n: string) => ctes.has(n.toLowerCase());
+  const free = (n: string) => {
+    let out = n;
+    while (taken(out)) out += "_";
+    return out;
+  };
+  return {
+    ref: (n) => (taken(n) ? free(`ref__${n}`) : n),
+    source: (n) => (refNames.has(n) || taken(n) ? free(`source__${n}`) : n),
+  };
+}
+
+/** The literal SQL text of a parsed template (what `definedCteNames` reads). */
+export function templateText(parts: ReadonlyArray<TemplatePart>): string {
+  return parts.map((p) => (p.kind === "text" ? p.text : " _ ")).join("");
+}
