@@ -1,8 +1,10 @@
 /**
  * dbt's reference syntax in SQL models: `{{ ref('model') }}`, `{{ source('name') }}`,
  * `{{ var('name') }}` (optionally `{{ var('name', default) }}`), and YAML front matter
- * between `---` lines at the top of a `.sql` file. Only these forms are accepted (no
- * Jinja control flow), so a SQL model's inputs are known without running anything.
+ * between `---` lines at the top of a `.sql` file. This is the fast path: a model using
+ * only these forms is read without a Jinja engine (its inputs are known without running
+ * anything); a `.sql` file using more renders through MiniJinja (jinja/jinja-kind.ts), and
+ * a YAML model's `sql:` is limited to these forms.
  */
 
 export interface TemplatePos {
@@ -70,7 +72,7 @@ export function parseSqlTemplate(body: string, startLine = 1): { parts: Template
   for (let m = open.exec(body); m; m = open.exec(body)) {
     const start = m.index;
     if (m[0] !== "{{") {
-      errors.push({ message: `Jinja ${m[0] === "{%" ? "statements ({% … %})" : "comments ({# … #})"} are not supported in SQL models; use ref(), source() and var() inside {{ … }}`, pos: posAt(start) });
+      errors.push({ message: `Jinja ${m[0] === "{%" ? "statements ({% … %})" : "comments ({# … #})"} are not supported in a YAML model's sql:; write the model as a .sql file to use Jinja`, pos: posAt(start) });
       continue;
     }
     const end = body.indexOf("}}", start + 2);
@@ -82,7 +84,7 @@ export function parseSqlTemplate(body: string, startLine = 1): { parts: Template
     const inner = body.slice(start + 2, end);
     const call = CALL.exec(inner);
     if (!call) {
-      errors.push({ message: `unsupported template expression '{{${inner}}}': expected {{ ref('model') }}, {{ source('name') }} or {{ var('name') }}`, pos: posAt(start) });
+      errors.push({ message: `unsupported template expression '{{${inner}}}' in a YAML model's sql: (expected {{ ref('model') }}, {{ source('name') }} or {{ var('name') }}); write the model as a .sql file to use Jinja`, pos: posAt(start) });
     } else {
       const [, fn, , name, extra] = call;
       const pos = posAt(start);
