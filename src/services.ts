@@ -18,20 +18,16 @@
  */
 import type { RecordBatch, Table as ArrowTable } from "apache-arrow";
 import type { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
-import type { BackendResolver, ExecuteOptions, Materializer } from "./backends/executor.js";
+import type { ExecuteOptions, Materializer } from "./backends/executor.js";
 import type { CacheEvent, CacheListener } from "./cache/cache-events.js";
 import type { Table, TableRunner } from "./expr/table.js";
 
-/** What one execution adds to the services: what it is, where relative cache paths resolve, who hears its cache events. */
+/** What one execution adds to the services: where relative cache paths resolve, who hears its cache events. */
 export interface ExecutionScope {
-  /** What is being run (e.g. a model's name), named in error messages. */
-  readonly label?: string;
   /** Relative cache `path`s resolve against this directory (default: the working directory). */
   readonly baseDir?: string;
   /** Hears this execution's cache events only (the services' sinks hear every execution's). */
   readonly onCacheEvent?: CacheListener;
-  /** Opens connections for engines the expression's context does not hold (profiles). */
-  readonly resolveBackend?: BackendResolver;
 }
 
 export class Services implements TableRunner {
@@ -51,8 +47,13 @@ export class Services implements TableRunner {
     return () => this.#cacheListeners.delete(listener);
   }
 
-  /** The executor's options for one execution of `table` through these services. */
-  async executeOptions(table: Table, scope: ExecutionScope = {}): Promise<ExecuteOptions> {
+  /**
+   * The executor's options for one execution of `table` through these services, and
+   * what to call when it ends. The execution gets a connection of its own to the local
+   * engine (made when first needed): one DuckDB connection runs one statement stream, so
+   * executions that run at once must not share one (they did, and read empty results).
+   */
+  async #execution(table: Table, scope: ExecutionScope): Promise<{ options: ExecuteOptions; end: () => Promise<void> }> {
     // Caching is built in: a `cache` node is served from its storage or computed and stored.
     this.#materializers ??= import("./cache/cache-materializer.js").then((m) => [m.createCacheMaterializer()]);
     const own = scope.onCacheEvent;
@@ -60,27 +61,37 @@ export class Services implements TableRunner {
       own?.(e);
       for (const l of this.#cacheListeners) l(e);
     };
-    return {
+    let local: Promise<DuckDBBackend> | null = null;
+    const options: ExecuteOptions = {
       context: table.context,
-      localEngine: () => this.localEngine(),
+      localEngine: () => (local ??= this.localEngine().then((engine) => engine.fork())),
       materializers: await this.#materializers,
       onCacheEvent: report,
-      ...(scope.label === undefined ? {} : { label: scope.label }),
       ...(scope.baseDir === undefined ? {} : { baseDir: scope.baseDir }),
-      ...(scope.resolveBackend === undefined ? {} : { resolveBackend: scope.resolveBackend }),
     };
+    return { options, end: async () => void (await (await local)?.close()) };
   }
 
   /** Runs `table`; the result has exactly `table.schema()`'s columns and types. */
-  async execute(table: Table, scope?: ExecutionScope): Promise<ArrowTable> {
+  async execute(table: Table, scope: ExecutionScope = {}): Promise<ArrowTable> {
     const { executeToTable } = await import("./backends/executor.js");
-    return executeToTable(table.node, await this.executeOptions(table, scope));
+    const { options, end } = await this.#execution(table, scope);
+    try {
+      return await executeToTable(table.node, options);
+    } finally {
+      await end();
+    }
   }
 
   /** Runs `table` and yields its rows as Arrow record batches, without holding them all. */
-  async *stream(table: Table, scope?: ExecutionScope): AsyncGenerator<RecordBatch> {
+  async *stream(table: Table, scope: ExecutionScope = {}): AsyncGenerator<RecordBatch> {
     const { executeStream } = await import("./backends/executor.js");
-    yield* executeStream(table.node, await this.executeOptions(table, scope));
+    const { options, end } = await this.#execution(table, scope);
+    try {
+      yield* executeStream(table.node, options);
+    } finally {
+      await end();
+    }
   }
 
   /** Closes the local engine if it was opened; using the services again opens a new one. */

@@ -2,7 +2,7 @@
  * Project artifacts that import their upstream models' artifacts by hash (issue 8):
  * linear in size, runnable from builds/ and from the catalog, byte-identical on
  * rebuild, and a clear error when an imported artifact is missing. Real DuckDB, the
- * CLI as a user runs it (build first: `npx tsc -p tsconfig.json`).
+ * CLI in-process (build first: `npx tsc -p tsconfig.json`).
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -13,7 +13,8 @@ import { importClosure, readArtifactGraph } from "../src/artifacts/artifact-grap
 import { fromGraph, nodeHash, toGraph } from "../src/expr/canonical.js";
 import { exprToYaml, yamlText } from "../src/expr/yaml.js";
 import { loadProject } from "../src/project/project.js";
-import { tempDir, writeFiles, xorq } from "./helpers/project.js";
+import { xorqInProcess as xorq } from "./helpers/cli.js";
+import { tempDir, writeFiles } from "./helpers/project.js";
 
 const ORDERS = [
   "order_id,customer_id,region,amount",

@@ -1,34 +1,33 @@
 /**
  * `xorq run` reporting computed / cached per model, and `xorq cache ls | clear | prune`,
- * on the duckdb template project, through the built CLI (dist/, built by `npm test`).
+ * on the duckdb template project, through the built CLI (dist/, built by `npm test`)
+ * run in-process.
  */
-import { execFileSync, spawnSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as xo from "../src/index.js";
-
-const CLI = new URL("../dist/cli/main.js", import.meta.url).pathname;
+import { runCli } from "./helpers/cli.js";
 
 describe("xorq cache and run on a project", () => {
   const dir = mkdtempSync(join(tmpdir(), "xorq-cache-cli-"));
   const project = join(dir, "shop");
   const cacheDir = join(dir, "cache");
   const parquet = join(cacheDir, "parquet");
-  const env = { ...process.env, XORQ_CACHE_DIR: cacheDir };
-  const xorq = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: project, env, encoding: "utf8" });
-  const ok = (...args: string[]) => {
-    const r = xorq(...args);
-    expect(r.status, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`).toBe(0);
+  const env = { XORQ_CACHE_DIR: cacheDir };
+  const xorq = (...args: string[]) => runCli(args, project, env);
+  const ok = async (...args: string[]) => {
+    const r = await xorq(...args);
+    expect(r.exitCode, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`).toBe(0);
     return r.stdout;
   };
   /** model name -> status, from `xorq run --json` events. */
   const statuses = (out: string) =>
     Object.fromEntries(out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).filter((e) => e.event === "model_finished").map((e) => [e.name, e.status]));
 
-  beforeAll(() => {
-    execFileSync(process.execPath, [CLI, "init", project], { env });
+  beforeAll(async () => {
+    expect((await runCli(["init", project], dir, env)).exitCode).toBe(0);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -36,21 +35,21 @@ describe("xorq cache and run on a project", () => {
   const rowCounts = (out: string) =>
     Object.fromEntries(out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).filter((e) => e.event === "model_finished").map((e) => [e.name, e.rows]));
 
-  it("reports each cached model as computed, then cached, then computed again after its source changed", () => {
-    const firstOut = ok("run", "--json");
+  it("reports each cached model as computed, then cached, then computed again after its source changed", async () => {
+    const firstOut = await ok("run", "--json");
     const first = statuses(firstOut);
     // A cached model's rows are counted from its entry without reading it: the same count as computing it.
     expect(Object.values(rowCounts(firstOut)).every((n) => typeof n === "number" && n > 0)).toBe(true);
-    expect(rowCounts(ok("run", "--json"))).toEqual(rowCounts(firstOut));
+    expect(rowCounts(await ok("run", "--json"))).toEqual(rowCounts(firstOut));
     expect(first.clean_orders).toBe("computed");
     expect(first.top_customers).toBe("computed");
-    const second = statuses(ok("run", "--json"));
+    const second = statuses(await ok("run", "--json"));
     expect(second.clean_orders).toBe("cached");
     expect(second.top_customers).toBe("cached");
     // The CSV behind clean_orders changes: its modification_time key changes.
     const later = new Date(Date.now() + 10_000);
     utimesSync(join(project, "xorq_project", "data", "orders.csv"), later, later);
-    const third = statuses(ok("run", "--json"));
+    const third = statuses(await ok("run", "--json"));
     expect(third.clean_orders).toBe("computed");
     expect(third.top_customers).toBe("cached"); // a snapshot: its first result stays
   });
@@ -59,27 +58,27 @@ describe("xorq cache and run on a project", () => {
     const listing = await xo.listCache(parquet);
     const byStrategy = (s: string) => listing.entries.filter((e) => e.metadata?.strategy === s);
     expect(byStrategy("modification_time").length).toBeGreaterThanOrEqual(2);
-    const ls = ok("cache", "ls");
+    const ls = await ok("cache", "ls");
     for (const e of listing.entries) expect(ls).toContain(e.key.slice(0, 12));
-    expect(JSON.parse(ok("cache", "ls", "--json")).entries).toHaveLength(listing.entries.length);
+    expect(JSON.parse(await ok("cache", "ls", "--json")).entries).toHaveLength(listing.entries.length);
 
     // The older clean_orders entry was computed from the CSV before it changed: prune drops it.
-    const dry = ok("cache", "prune", "--dry-run");
+    const dry = await ok("cache", "prune", "--dry-run");
     expect(dry).toMatch(/would remove\s+superseded/);
     expect((await xo.listCache(parquet)).entries).toHaveLength(listing.entries.length);
-    const pruned = JSON.parse(ok("cache", "prune", "--json")).removed as Array<{ reason: string }>;
+    const pruned = JSON.parse(await ok("cache", "prune", "--json")).removed as Array<{ reason: string }>;
     expect(pruned.length).toBeGreaterThan(0);
     expect(pruned.every((r) => r.reason === "superseded")).toBe(true);
     const after = await xo.listCache(parquet);
     const inputs = after.entries.map((e) => e.metadata!.input);
     expect(new Set(inputs).size).toBe(inputs.length); // one entry per cached expression now
 
-    const cleared = JSON.parse(ok("cache", "clear", "--select", "top_customers", "--json")).removed as string[];
+    const cleared = JSON.parse(await ok("cache", "clear", "--select", "top_customers", "--json")).removed as string[];
     expect(cleared).toHaveLength(1);
-    expect(statuses(ok("run", "--json", "--select", "top_customers", "clean_orders"))).toMatchObject({ top_customers: "computed", clean_orders: "cached" });
+    expect(statuses(await ok("run", "--json", "--select", "top_customers", "clean_orders"))).toMatchObject({ top_customers: "computed", clean_orders: "cached" });
 
-    expect(xorq("cache", "clear", "--select", "no_such_model").status).toBe(2);
-    ok("cache", "clear");
+    expect((await xorq("cache", "clear", "--select", "no_such_model")).exitCode).toBe(2);
+    await ok("cache", "clear");
     expect(readdirSync(parquet)).toEqual([]);
   });
 

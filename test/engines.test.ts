@@ -70,11 +70,13 @@ describe("the engine registry", () => {
       const given = Object.fromEntries(engine.params.map((k) => [k, engine.secrets.includes(k) ? "${env:XORQ_SECRET}" : "${env:XORQ_VALUE:-v}"]));
       expect(validateYaml("profiles", profilesYaml(engine.kind, given), "profiles.yaml").errors, engine.kind).toEqual([]);
       for (const secret of engine.secrets) {
-        for (const literal of ["hunter2", "x${env:XORQ_SECRET}"]) {
+        for (const literal of ["hunter2", "x${env:XORQ_SECRET}", "${env:XORQ_SECRET:-hunter2}"]) {
           const errors = validateYaml("profiles", profilesYaml(engine.kind, { ...given, [secret]: literal }), "profiles.yaml").errors;
           expect(errors.map((e) => e.message).join("\n"), `${engine.kind}.${secret} = ${literal}`).toContain("a secret comes from the environment");
         }
       }
+      // An empty default (no password) is a reference, not a secret.
+      expect(validateYaml("profiles", profilesYaml(engine.kind, { ...given, ...Object.fromEntries(engine.secrets.map((k) => [k, "${env:XORQ_SECRET:-}"])) }), "profiles.yaml").errors, engine.kind).toEqual([]);
     }
   });
 

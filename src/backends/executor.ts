@@ -18,9 +18,6 @@ import type { CacheListener } from "../cache/cache-events.js";
 import { toArrowSchema } from "./arrow-types.js";
 import { type Backend, type FileReadingBackend, canReadFiles } from "./backend.js";
 
-/** Finds the open connection for a node's engine (and opens profile connections on demand). */
-export type BackendResolver = (ref: BackendRef) => Promise<Backend>;
-
 /**
  * Replaces a node by a table that already holds its rows (e.g. a cache hit), or returns
  * null to compute it. `src/cache` provides one; `Services` (src/services.ts) passes it.
@@ -29,8 +26,6 @@ export type Materializer = (node: RelationNode, run: ExecutionRun, backend: Back
 
 export interface ExecuteOptions {
   readonly context: ExprContext;
-  /** Used for nodes whose engine has no connection in the context. */
-  readonly resolveBackend?: BackendResolver;
   /** The local engine: runs expressions made only of in-memory data, reads files for engines that cannot. */
   readonly localEngine?: () => Promise<Backend>;
   readonly materializers?: ReadonlyArray<Materializer>;
@@ -68,7 +63,6 @@ export class ExecutionRun {
     }
     const open = this.options.context.backends.get(ref.name);
     if (open) return open;
-    if (this.options.resolveBackend) return this.options.resolveBackend(ref);
     throw new ExecutionError(`no connection for engine '${ref.name}' (${ref.kind}); connect it and build the expression from that connection`, null);
   }
 

@@ -56,7 +56,7 @@ async function resolveFiles(node: ReadNode, run: ExecutionRun): Promise<string[]
   const backend = await run.backendFor(node.backend);
   const reader = canReadFiles(backend) ? backend : await run.localEngine();
   if (!WILDCARD.test(node.path)) {
-    for (const base of [process.cwd(), ...(await searchPath(reader))]) {
+    for (const base of [process.cwd(), ...(await searchPath(reader, run.options.baseDir))]) {
       const candidate = resolve(base, node.path);
       if ((await statOrNull(candidate)) !== null) return [candidate];
     }
@@ -67,14 +67,15 @@ async function resolveFiles(node: ReadNode, run: ExecutionRun): Promise<string[]
 }
 
 /**
- * DuckDB's `file_search_path`, read once per connection profile: it is set when the
- * connection opens (a project sets it to its root), and a query per key would cost more
- * than all the stat calls.
+ * DuckDB's `file_search_path`, read once per connection profile and base directory: it
+ * is set when the connection opens (a project sets it to its root, so two projects'
+ * `local` profiles differ by it), and a query per key would cost more than all the stat
+ * calls.
  */
 const searchPaths = new Map<string, Promise<string[]>>();
 
-function searchPath(reader: FileReadingBackend): Promise<string[]> {
-  const id = `${reader.ref.name}\u0000${stableStringify(reader.ref.params)}`;
+function searchPath(reader: FileReadingBackend, baseDir: string | undefined): Promise<string[]> {
+  const id = `${baseDir ?? ""}\u0000${reader.ref.name}\u0000${stableStringify(reader.ref.params)}`;
   let dirs = searchPaths.get(id);
   if (!dirs) {
     dirs = column(reader, "SELECT current_setting('file_search_path') AS p").then((v) =>

@@ -15,7 +15,7 @@ import type * as Errors from "../../src/cli/errors.js";
 /**
  * Loaded by Node's own loader (`require` of an ES module), out of reach of vitest's
  * module runner: the CLI's modules then load as they do in the `xorq` process, so the
- * module hooks that import a project's TypeScript models (src/project/ts-loader.ts)
+ * module hooks that import a project's TypeScript models (src/project/model-kinds/ts-loader.ts)
  * apply; the runner would import those files itself, without the hooks.
  */
 const nativeRequire = createRequire(import.meta.url);

@@ -8,7 +8,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Profile } from "../../backends/connections.js";
-import { type ParamValue, isEnvOnly } from "../../backends/env-refs.js";
+import type { ParamValue } from "../../backends/env-refs.js";
 import { NAME, type ModelFile } from "../model-kinds/model-kind.js";
 import { kindForFile } from "../model-kinds/model-kinds.js";
 import { ProblemList } from "../project-errors.js";
@@ -22,9 +22,6 @@ import { YamlLocator } from "./yaml-locate.js";
 export const PROJECT_DIR = "xorq_project";
 /** Jinja macros every SQL model can call (dbt's `macros/`), relative to xorq_project/. */
 const MACRO_DIR = "macros";
-
-/** Keys whose values must come from the environment (SPEC: no secrets in profiles.yaml). */
-const SECRET_KEY = /pass(word)?|secret|token|private_?key|credentials?$|api_?key/i;
 
 /**
  * Reads every file of the project; returns the spec and the problems found. `vars`
@@ -108,11 +105,6 @@ function loadProfiles(location: ProjectLocation, reader: FileReader): Profile[] 
     for (const [k, v] of Object.entries(rest)) {
       if (typeof v === "object" && v !== null) {
         problems.add(locator.pos(["profiles", name, k]), `profile '${name}': '${k}' must be a string, number or boolean`);
-        continue;
-      }
-      if (SECRET_KEY.test(k) && !isEnvOnly(v)) {
-        problems.add(locator.pos(["profiles", name, k]),
-          `profile '${name}': '${k}' holds a literal value; secrets come from the environment: ${k}: "\${env:${name.toUpperCase()}_${k.toUpperCase()}}"`);
         continue;
       }
       params[k] = v;
