@@ -50,6 +50,7 @@ describe("materialization config", () => {
       "xorq_project/models/a.yaml": "from: source('orders')\nmaterialized: snapshot\n",
       "xorq_project/models/b.sql": "---\nschema: 1bad\n---\nselect * from {{ source('orders') }}\n",
       "xorq_project/models/c.ts": 'import { model } from "xorq";\nexport default model({ materialized: "tabel" as never }, ({ source }) => source("orders"));\n',
+      "xorq_project/models/d.sql": "{{ config(materialized='snapshot') }}\nselect * from {{ source('orders') }}\n",
     }, "name: shop\ndefault_profile: wh\nmaterialized: always\n");
     const r = await runCli(["ls"], root);
     expect(r.exitCode).toBe(2);
@@ -57,6 +58,7 @@ describe("materialization config", () => {
     expect(r.stderr).toMatch(/xorq_project\/models\/b\.sql:2:\d+: .*a schema name uses letters/);
     expect(r.stderr).toMatch(/xorq_project\/models\/c\.ts:2:\d+: materialized must be one of ephemeral, view, table, got 'tabel'/);
     expect(r.stderr).toMatch(/xorq_project\/project\.yaml:3:\d+: .*materialized is one of ephemeral, view, table/);
+    expect(r.stderr).toMatch(/xorq_project\/models\/d\.sql:1:1: materialized must be one of ephemeral, view, table, got 'snapshot'/);
   });
 
   it("refuses, before anything runs, a view whose expression spans engines, naming the key", async () => {
@@ -74,6 +76,7 @@ describe("materialization config", () => {
     const root = project({
       "xorq_project/models/hopped.yaml": "materialized: table\nschema: analytics\nalias: orders_copy\nfrom: source('orders')\nsteps:\n  - into_backend: local\n  - into_backend: wh\n  - filter: \"amount > 10\"\n",
       "xorq_project/models/big.ts": 'import { model, _ } from "xorq";\nexport default model({ materialized: "table" }, ({ ref }) => ref("hopped").filter(_.amount.gt(20)));\n',
+      "xorq_project/models/north.sql": "{{ config(materialized='view', schema='jinja') }}\nselect id from {{ ref('big') }} where region = 'north'\n",
     });
     const r = await runCli(["run"], root);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -81,6 +84,7 @@ describe("materialization config", () => {
     expect(r.stdout).toMatch(/created\s+big/);
     expect(await query(root, "select id from analytics.orders_copy order by id")).toEqual([{ id: 2 }, { id: 3 }]);
     expect(await query(root, "select id from main.big")).toEqual([{ id: 3 }]);
+    expect(await query(root, "select id from jinja.north")).toEqual([{ id: 3 }]);
   });
 
   it("keeps hashes and build artifacts the same with or without materialization settings", async () => {
