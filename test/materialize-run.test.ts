@@ -106,6 +106,20 @@ function materializeFlow(engineAt: (root: string) => Engine): void {
     expect(await run(["run"])).toEqual({ stg_orders: "reused", by_region: "reused", big_regions: "reused", first_order: "computed" });
   });
 
+  it("show prints a model's rows from its environment's view, or computes an ephemeral one", async () => {
+    const shown = await xorq(root, ["show", "big_regions", "--env", "ci", "--json"], { ...engine.env });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ view: "marts__ci.big_regions", rows: 1, head: [{ region: "north" }] });
+    const table = await xorq(root, ["show", "by_region", "--limit", "1"], { ...engine.env });
+    expect(table.stdout).toMatch(/region\s+total\s+n\n/);
+    expect(table.stdout).toContain("(1 of 2 rows)");
+    const ephemeral = await xorq(root, ["show", "first_order", "--json"], { ...engine.env });
+    expect(JSON.parse(ephemeral.stdout)).toMatchObject({ view: null, rows: 1, head: [{ id: "1" }] }) // int64 as a string, as `xorq run BUILD --json` prints it;
+    const missing = await xorq(root, ["show", "by_region", "--env", "nope"], { ...engine.env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("model 'by_region' has no view in environment 'nope' yet");
+  });
+
   it("recomputes a model whose source data changed (its key holds the source's change signal)", async () => {
     writeFileSync(join(root, "xorq_project/data/orders.csv"), `${ORDERS}5,west,70\n`);
     expect(await run(["run"])).toEqual({ stg_orders: "created", by_region: "created", big_regions: "created", first_order: "computed" });

@@ -15,6 +15,7 @@ export const commands: Readonly<Record<string, () => Promise<{ register: Registe
   build: () => import("./build.js"),
   run: () => import("./run.js"),
   env: () => import("./env.js"),
+  show: () => import("./show.js"),
   plan: () => import("./plan.js"),
   ls: () => import("./ls.js"),
   lineage: () => import("./lineage.js"),
