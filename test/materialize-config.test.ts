@@ -6,9 +6,9 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { queryDuckDBFile } from "./helpers/duckdb-file.js";
 import { tempDir, writeFiles } from "./helpers/project.js";
 import { fitName, environmentView, physicalName } from "../src/materialize/relation-names.js";
 import { modelSettings } from "../src/materialize/model-settings.js";
@@ -32,17 +32,7 @@ function project(files: Record<string, string>, projectYaml = "name: shop\ndefau
   return root;
 }
 
-async function query(root: string, sql: string): Promise<Array<Record<string, unknown>>> {
-  const instance = await DuckDBInstance.create(join(root, "xorq_project/wh.duckdb"));
-  try {
-    const con = await instance.connect();
-    const rows = (await con.runAndReadAll(sql)).getRowObjectsJS();
-    con.closeSync();
-    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
-  } finally {
-    instance.closeSync();
-  }
-}
+const query = (root: string, sql: string) => queryDuckDBFile(join(root, "xorq_project/wh.duckdb"), sql);
 
 describe("materialization config", () => {
   it("refuses an unknown materialization with file:line:col in YAML, SQL front matter, TS config and project.yaml", async () => {

@@ -6,10 +6,10 @@
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as xo from "../src/index.js";
+import { queryDuckDBFile } from "./helpers/duckdb-file.js";
 import { describePg } from "./helpers/postgres.js";
 import { tempDir, writeFiles, xorq } from "./helpers/project.js";
 
@@ -137,18 +137,7 @@ describe("xorq run materializes models in a DuckDB file", () => {
   materializeFlow((root) => ({
     profile: "{ kind: duckdb, path: wh.duckdb }",
     prodSchema: "main",
-    async query(sql) {
-      // A plain DuckDB client of the file, closed again before the next run opens it.
-      const instance = await DuckDBInstance.create(join(root, "xorq_project/wh.duckdb"));
-      try {
-        const con = await instance.connect();
-        const rows = (await con.runAndReadAll(sql)).getRowObjectsJS();
-        con.closeSync();
-        return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
-      } finally {
-        instance.closeSync();
-      }
-    },
+    query: (sql) => queryDuckDBFile(join(root, "xorq_project/wh.duckdb"), sql),
   }));
 });
 

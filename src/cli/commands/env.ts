@@ -7,15 +7,9 @@ import type { Command } from "commander";
 import { listEnvironments, openEngineStates, promoteEnvironment } from "../../materialize/environments.js";
 import { planMaterializations } from "../../materialize/materialize-plan.js";
 import { PROD } from "../../materialize/relation-names.js";
-import { NAME } from "../../project/model-kinds/model-kind.js";
 import { runWithServices } from "../command-services.js";
-import { UsageError } from "../errors.js";
+import { checkEnvironment } from "../environment-option.js";
 import { type ProjectCommandOptions, loadAndSelect, withProjectOptions } from "../project-options.js";
-
-function checkEnv(name: string): string {
-  if (!NAME.test(name)) throw new UsageError(`environment '${name}' must be letters, digits and '_' (not starting with a digit)`);
-  return name;
-}
 
 export function register(program: Command): void {
   const env = program.command("env").description("environments: views over the physical relations of materialized models");
@@ -52,8 +46,8 @@ export function register(program: Command): void {
       .option("--json", "print JSON events (one per model)"),
   ).action((from: string, to: string, options: ProjectCommandOptions) =>
     runWithServices(options.json, async () => {
-      checkEnv(from);
-      checkEnv(to);
+      checkEnvironment(from);
+      checkEnvironment(to);
       const { project, names } = await loadAndSelect(options);
       try {
         const plan = planMaterializations(project, to);

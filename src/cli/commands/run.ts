@@ -15,12 +15,11 @@ import { sharedBatches } from "../../catalog/catalog-results.js";
 import { catalogDir, resolveTarget } from "../../catalog/target-resolver.js";
 import { shortHashOf } from "../../expr/canonical.js";
 import { planMaterializations } from "../../materialize/materialize-plan.js";
-import { PROD } from "../../materialize/relation-names.js";
-import { NAME } from "../../project/model-kinds/model-kind.js";
 import { locateProject } from "../../project/project.js";
 import { parseVarText } from "../../project/project-vars.js";
 import type { Services } from "../../services.js";
 import { runWithServices } from "../command-services.js";
+import { environmentOf } from "../environment-option.js";
 import { UsageError } from "../errors.js";
 import { createReporter, formatMs } from "../model-reporter.js";
 import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, withProjectOptions } from "../project-options.js";
@@ -68,12 +67,11 @@ function positiveInt(text: string | undefined, flag: string, fallback: number): 
 
 async function runProject(options: RunOptions, services: Services): Promise<void> {
   if (options.output) throw new UsageError("-o FILE needs a BUILD (in a project, use --output-dir DIR)");
-  if (options.env !== undefined && !NAME.test(options.env)) throw new UsageError(`--env '${options.env}' must be letters, digits and '_' (not starting with a digit)`);
   const start = performance.now();
   const vars = Object.fromEntries(Object.entries(parseParams(options.param)).map(([k, v]) => [k, parseVarText(v)]));
   const { project, names } = await loadAndSelect(options, { vars });
   try {
-    const plan = planMaterializations(project, options.env ?? project.config.env ?? PROD);
+    const plan = planMaterializations(project, environmentOf(options.env, project.config));
     const reporter = createReporter({ json: options.json ?? false, command: "run" });
     reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
     const runs = await runModels(project, names, {

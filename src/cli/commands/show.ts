@@ -4,9 +4,8 @@
  */
 import type { Command } from "commander";
 import { showModel } from "../../materialize/show-model.js";
-import { PROD } from "../../materialize/relation-names.js";
-import { NAME } from "../../project/model-kinds/model-kind.js";
 import { runWithServices } from "../command-services.js";
+import { environmentOf } from "../environment-option.js";
 import { UsageError } from "../errors.js";
 import { loadAndSelect } from "../project-options.js";
 import { formatTable } from "../table-format.js";
@@ -31,11 +30,10 @@ export function register(program: Command): void {
       runWithServices(options.json, async (services) => {
         const limit = Number(options.limit ?? "20");
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got '${options.limit}'`);
-        if (options.env !== undefined && !NAME.test(options.env)) throw new UsageError(`--env '${options.env}' must be letters, digits and '_' (not starting with a digit)`);
         const { project, names } = await loadAndSelect({ project: options.project, select: [name] }, { resolve: "selected" });
         try {
           if (!names.includes(name)) throw new UsageError(`no model named '${name}'`);
-          const rows = await showModel(project, name, options.env ?? project.config.env ?? PROD, limit, services);
+          const rows = await showModel(project, name, environmentOf(options.env, project.config), limit, services);
           if (options.json) {
             const head = rows.head.toArray().map((r) => r.toJSON());
             process.stdout.write(`${JSON.stringify({ event: "result", model: name, view: rows.view, rows: rows.total, head }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
