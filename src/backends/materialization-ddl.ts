@@ -112,8 +112,18 @@ export class MaterializationDdl {
     ];
   }
 
+  /**
+   * A statement that makes concurrent writers of the environments (other processes) wait
+   * for each other inside a transaction, or null when the engine needs none (DuckDB: one
+   * writing process per database file).
+   */
+  lockEnvironments(): string | null {
+    return null;
+  }
+
   /** Statements that must take effect together (a view swap and its state row). */
   atomically(statements: ReadonlyArray<string>): string[] {
-    return this.transactionalDdl ? ["BEGIN", ...statements, "COMMIT"] : [...statements];
+    const lock = this.lockEnvironments();
+    return this.transactionalDdl ? ["BEGIN", ...(lock === null ? [] : [lock]), ...statements, "COMMIT"] : [...statements];
   }
 }

@@ -22,8 +22,13 @@ export class EngineState {
 
   /** Creates the physical schema and the state table when missing, then reads both: three metadata queries per engine and run. */
   static async load(backend: Backend, ddl: MaterializationDdl): Promise<EngineState> {
-    await backend.run(ddl.createSchema(PHYSICAL_SCHEMA));
-    await backend.run(ddl.createStateTable(stateTable()));
+    const ensure = async () => {
+      await backend.run(ddl.createSchema(PHYSICAL_SCHEMA));
+      await backend.run(ddl.createStateTable(stateTable()));
+    };
+    // Two first runs at once: PostgreSQL's IF NOT EXISTS can still fail on the other's
+    // concurrent create (a unique violation in its catalog); the second try finds it made.
+    await ensure().catch(ensure);
     const relations = await physicalRelations(backend, ddl);
     const schema: Schema = STATE_COLUMNS.map(([name, type]) => ({ name, type }));
     const rows = (await rowsOf(backend, ddl.readState(stateTable()), schema)).map(

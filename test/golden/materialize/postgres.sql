@@ -20,6 +20,8 @@ CREATE SCHEMA IF NOT EXISTS "marts";
 
 BEGIN;
 
+SELECT pg_advisory_xact_lock(2020569713);
+
 DROP VIEW IF EXISTS "marts"."orders_by_region";
 
 CREATE VIEW "marts"."orders_by_region" AS SELECT * FROM "xorq_physical"."marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e";
@@ -33,6 +35,8 @@ COMMIT;
 CREATE SCHEMA IF NOT EXISTS "marts__ci";
 
 BEGIN;
+
+SELECT pg_advisory_xact_lock(2020569713);
 
 DROP VIEW IF EXISTS "marts__ci"."orders_by_region";
 
@@ -48,6 +52,8 @@ CREATE TABLE "xorq_physical"."_xorq_tmp_5f3a9c0e1b2d4f6a8c0e_0a1b2c3d" AS
 SELECT 'south' AS region, 4 AS n;
 
 BEGIN;
+
+SELECT pg_advisory_xact_lock(2020569713);
 
 DELETE FROM "xorq_physical"."marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e";
 
