@@ -73,7 +73,8 @@ function materializeFlow(engineAt: (root: string) => Engine): void {
     expect(physical).toContain("_xorq_environments");
     expect(physical.filter((n) => /^(main|public|marts)__\w+__[0-9a-f]{20}$/.test(String(n)))).toHaveLength(3);
     expect(await sorted(`select table_name from information_schema.tables where table_name = 'first_order'`)).toEqual([]);
-    const results = JSON.parse(readFileSync(join(root, "target/run_results.json"), "utf8")) as { results: Array<{ name: string; rows: number | null; relation?: string }> };
+    const results = JSON.parse(readFileSync(join(root, "target/run_results.json"), "utf8")) as { env: string; results: Array<{ name: string; rows: number | null; relation?: string }> };
+    expect(results.env).toBe("prod");
     expect(results.results.find((r) => r.name === "by_region")).toMatchObject({ rows: 2, relation: "marts.by_region" });
   });
 

@@ -280,14 +280,15 @@ async function* keeping(batches: AsyncIterable<arrow.RecordBatch>, into: arrow.R
   }
 }
 
-/** Writes `target/run_results.json`: status, rows and time per model. */
-export async function writeRunResults(project: Project, results: ReadonlyArray<ModelFinished>, elapsedMs: number): Promise<void> {
+/** Writes `target/run_results.json`: status, rows and time per model (and the environment, when models were materialized). */
+export async function writeRunResults(project: Project, results: ReadonlyArray<ModelFinished>, elapsedMs: number, env: string | null = null): Promise<void> {
   await writeFileAtomic(
     join(targetDir(project), "run_results.json"),
     jsonText({
       tool_version: toolVersion(),
       project: project.config.name,
       elapsed_ms: Math.round(elapsedMs),
+      ...(env === null ? {} : { env }),
       results: results.map((r) => ({
         name: r.name,
         hash: r.hash,

@@ -86,7 +86,7 @@ async function runProject(options: RunOptions, services: Services): Promise<void
     });
     const results = runs.map((r) => r.result);
     const elapsed = performance.now() - start;
-    await writeRunResults(project, results, elapsed);
+    await writeRunResults(project, results, elapsed, plan.models.size > 0 ? plan.env : null);
     const counts: Record<string, number> = {};
     for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
     await reporter.summary(`run: ${countLine(counts, plan.models.size > 0 ? ["created", "reused", "computed", "cached", "error", "skipped"] : ["computed", "cached", "error", "skipped"])} in ${formatMs(elapsed)}`, counts);
