@@ -425,7 +425,11 @@ export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & 
       picture.append(node);
     }
     const note = graph.truncated ? el("p", { class: "hint" }, `Drawn up to ${LINEAGE_BUDGET} nodes: choose a ▸ node to follow it upstream.`) : null;
-    box.replaceChildren(el("h3", {}, `Lineage of ${column}`), ...(note ? [note] : []), el("div", { class: "lineage-scroll" }, picture));
+    const scroller = el("div", { class: "lineage-scroll" }, picture);
+    box.replaceChildren(el("h3", {}, `Lineage of ${column}`), ...(note ? [note] : []), scroller);
+    // A wide tree opens with its root (the chosen column) in view.
+    const top = graph.nodes[0];
+    if (top) scroller.scrollLeft = g.node(top.key).x - scroller.clientWidth / 2;
   };
 
   /** Opens `id`'s page (and the lineage of `column`, when given). */
