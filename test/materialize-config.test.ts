@@ -86,6 +86,11 @@ describe("materialization config", () => {
     expect(JSON.parse(after.stdout)[0].hash).toBe(JSON.parse(before.stdout)[0].hash);
     const rebuilt = await runCli(["build"], root);
     expect(rebuilt.stdout).toMatch(/unchanged\s+clean/);
+    // A build artifact stays portable: running one materializes nothing.
+    const hash = JSON.parse(after.stdout)[0].hash.slice(0, 12) as string;
+    const refused = await runCli(["run", hash, "--env", "ci"], root);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("--env: project mode only");
   });
 
   it("in an in-memory DuckDB, each run creates its relations again (the database starts empty)", async () => {

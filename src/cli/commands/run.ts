@@ -99,6 +99,9 @@ async function runProject(options: RunOptions, services: Services): Promise<void
 async function runBuild(build: string, options: RunOptions, services: Services): Promise<void> {
   const format = options.output ? formatOf(options.output) : null;
   if (options.output && !format) throw new UsageError(`-o ${options.output}: use a .parquet, .csv, .json or .arrow file`);
+  // An artifact runs anywhere from its own files: it materializes nothing.
+  const projectOnly = [options.env !== undefined && "--env", options.fullRefresh && "--full-refresh", options.failFast && "--fail-fast"].filter(Boolean);
+  if (projectOnly.length > 0) throw new UsageError(`${projectOnly.join(", ")}: project mode only (a BUILD is run, not materialized)`);
   const root = await locateProject({ project: options.project }).then((l) => l.root, () => null);
   const target = await resolveTarget(build, { projectRoot: root, catalog: options.catalog });
   const params = parseParams(options.param);
