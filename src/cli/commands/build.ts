@@ -75,8 +75,8 @@ async function addToCatalog(built: ReadonlyArray<{ name: string; dir: string }>,
   const catalog = await Catalog.open(catalogDir({ catalog: options.catalog, projectRoot }));
   for (const b of built) {
     const added = await catalog.add(b.dir, { alias: options.alias });
-    const line = `${added.added ? "added to" : "already in"} the catalog: ${added.hash} (${b.name})${added.alias ? `, alias ${added.alias.name}` : ""}`;
-    process.stdout.write(options.json ? `${JSON.stringify({ event: "catalog_add", name: b.name, hash: added.hash, added: added.added, alias: added.alias?.name ?? null })}\n` : `${line}\n`);
+    const line = `${added.added ? "added to" : added.updated ? "updated in" : "already in"} the catalog: ${added.hash} (${b.name})${added.alias ? `, alias ${added.alias.name}` : ""}`;
+    process.stdout.write(options.json ? `${JSON.stringify({ event: "catalog_add", name: b.name, hash: added.hash, added: added.added, updated: added.updated, alias: added.alias?.name ?? null })}\n` : `${line}\n`);
   }
 }
 

@@ -86,14 +86,15 @@ export function register(program: Command): void {
 
   catalog
     .command("add")
-    .description("add a build artifact (builds/<hash>); adding one that is there already is a no-op")
+    .description("add a build artifact (builds/<hash>) with copies of the local files it reads; adding the same files again is a no-op, other files under the same hash update the entry")
     .argument("<build>", "a build directory")
     .option("--alias <name>", "also point this alias at it")
-    .action(async (build: string, opts: { alias?: string }, cmd: Command) => {
-      const r = await (await open(cmd.optsWithGlobals())).add(build, { alias: opts.alias });
+    .option("--no-relocate-reads", "copy the artifact as it is, without the files it reads")
+    .action(async (build: string, opts: { alias?: string; relocateReads: boolean }, cmd: Command) => {
+      const r = await (await open(cmd.optsWithGlobals())).add(build, { alias: opts.alias, relocateReads: opts.relocateReads });
       const model = r.model ? ` (model ${r.model})` : "";
       const imports = r.imported.length > 0 ? ` with the ${r.imported.length} artifact${r.imported.length === 1 ? "" : "s"} it imports` : "";
-      print(r.added ? `added ${r.hash}${model}${imports}` : `${r.hash}${model} is already in the catalog`);
+      print(r.added ? `added ${r.hash}${model}${imports}` : r.updated ? `updated ${r.hash}${model}: its files differed${imports}` : `${r.hash}${model} is already in the catalog`);
       if (r.alias) print(r.alias.changed ? `alias ${r.alias.name} -> ${r.hash}${r.alias.previous ? ` (was ${r.alias.previous})` : ""}` : `alias ${r.alias.name} already points to ${r.hash}`);
     });
 
