@@ -50,7 +50,12 @@ export interface ArtifactRequest {
   readonly imports?: ArtifactImports;
   /** Writes memtables/ with its local engine (default: the default services). */
   readonly services?: Services;
+  /** With `relocateReads`: the file to carry for a read (by short node hash), when it is not at its path (see `relocateReadsIn`). */
+  readonly readFile?: ReadLocator;
 }
+
+/** Where the file of a read is, when not at its recorded path; null for its path. */
+export type ReadLocator = (read: { readonly node: string; readonly path: string }) => string | null;
 
 export type ArtifactStatus = "built" | "unchanged" | "relocated";
 
@@ -99,7 +104,7 @@ async function hasRelocatedReads(dir: string): Promise<boolean> {
 }
 
 interface DeferredReadsDoc {
-  readonly reads?: ReadonlyArray<Readonly<Record<string, Json>> & { readonly path: string; readonly format: string; readonly relocated?: string }>;
+  readonly reads?: ReadonlyArray<Readonly<Record<string, Json>> & { readonly node: string; readonly path: string; readonly format: string; readonly relocated?: string }>;
   readonly tables?: Json;
 }
 
@@ -120,9 +125,11 @@ function unrelocated(doc: DeferredReadsDoc): string[] {
  * so the artifact runs on another machine; reads already relocated, globs and URLs stay
  * as they are. `dir` must be an artifact being written (a temporary directory): the
  * build writer and the catalog, which relocates what it adds (as Xorq does since its
- * #2070), both go through here, so their files are the same. Returns the paths copied.
+ * #2070), both go through here, so their files are the same. `locate` names the file of a
+ * read that is elsewhere (an entry's copy, for an expression composed of entries).
+ * Returns the paths copied.
  */
-export async function relocateReadsIn(dir: string, baseDir: string): Promise<string[]> {
+export async function relocateReadsIn(dir: string, baseDir: string, locate: ReadLocator = () => null): Promise<string[]> {
   const doc = await readDeferredReads(dir);
   const copied: string[] = [];
   const reads = [];
@@ -131,7 +138,7 @@ export async function relocateReadsIn(dir: string, baseDir: string): Promise<str
       reads.push(r);
       continue;
     }
-    const abs = isAbsolute(r.path) ? r.path : resolve(baseDir, r.path);
+    const abs = locate(r) ?? (isAbsolute(r.path) ? r.path : resolve(baseDir, r.path));
     if (!existsSync(abs)) throw new Error(`cannot carry the read of '${r.path}' in the artifact: no file ${abs}`);
     const name = `${await fileSha256(abs)}${extname(r.path) || `.${r.format}`}`;
     mkdirSync(join(dir, "reads"), { recursive: true });
@@ -166,7 +173,7 @@ async function fill(tmp: string, req: ArtifactRequest, own: OwnNodes, facts: Exp
   writeFileSync(join(tmp, "sql.yaml"), yaml(imported ? { segments, imports: imported.byName } : { segments }));
 
   writeFileSync(join(tmp, "deferred_reads.yaml"), yaml({ reads: facts.reads, tables: facts.tables }));
-  if (req.relocateReads) await relocateReadsIn(tmp, req.baseDir);
+  if (req.relocateReads) await relocateReadsIn(tmp, req.baseDir, req.readFile);
 
   const profiles: Record<string, Record<string, unknown>> = {};
   for (const b of whole.backends) profiles[b.name] = { kind: b.kind, ...b.params };

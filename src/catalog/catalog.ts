@@ -14,7 +14,9 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, r
 import { dirname, join, resolve } from "node:path";
 import { artifactImports, importClosure, importDir } from "../artifacts/artifact-graph.js";
 import { findProject } from "../project/loading/project-loader.js";
+import type { Table } from "../expr/table.js";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
+import type { AddExprOptions, CatalogExpr, EntryEngines, GetOptions } from "./catalog-exprs.js";
 import { CatalogError } from "./catalog-error.js";
 import { CatalogGit } from "./catalog-git.js";
 import { withCatalogLock } from "./catalog-lock.js";
@@ -118,6 +120,8 @@ const queues = new Map<string, Promise<unknown>>();
 export class Catalog {
   readonly dir: string;
   readonly git: CatalogGit;
+  /** The engines of the entries `get` opened, shared by profile. */
+  #engines: EntryEngines | null = null;
 
   private constructor(dir: string, git: CatalogGit) {
     this.dir = dir;
@@ -298,12 +302,17 @@ export class Catalog {
    * changed) its artifact files are replaced in one commit (a stored result stays: the
    * change signals it records say whether it is still fresh). The alias moves either way.
    *
-   * The artifacts it imports (siblings of `buildDir`, see `artifact-graph.ts`) are
+   * `source` is a build directory, or an expression (written as a build first, see
+   * `catalog-exprs.ts`; `name` is its model name).
+   *
+   * The artifacts it imports (siblings of the build directory, see `artifact-graph.ts`) are
    * added with it, each as an entry of its own, in the same commit, so every entry
    * runs from the catalog alone. An entry present has its imports present (`remove`
    * refuses to break that), so the walk stops at entries the catalog holds.
    */
-  add(buildDir: string, options: AddOptions = {}): Promise<AddResult> {
+  add(source: string | Table, options: AddOptions & Omit<AddExprOptions, keyof AddOptions> = {}): Promise<AddResult> {
+    if (typeof source !== "string") return import("./catalog-exprs.js").then((m) => m.addCatalogExpr(this, source, options));
+    const buildDir = source;
     return this.#exclusive(async () => {
       const info = readArtifactInfo(buildDir);
       if (options.alias !== undefined) checkAliasName(options.alias);
@@ -366,6 +375,24 @@ export class Catalog {
       const commit = await this.git.commit(message, paths);
       return { hash: info.hash, model: info.model, added: existing === null, updated: existing !== null, imported, alias: alias && { ...alias, commit }, commit };
     });
+  }
+
+  /**
+   * An entry (alias or hash) as an expression: `(await catalog.get("sales")).expr()`
+   * runs from the catalog alone and composes with other entries' expressions (see
+   * `catalog-exprs.ts`). The engines it opens stay open until `close()`.
+   */
+  async get(ref: string, options: GetOptions = {}): Promise<CatalogExpr> {
+    const { EntryEngines, openCatalogExpr } = await import("./catalog-exprs.js");
+    this.#engines ??= new EntryEngines();
+    return openCatalogExpr(this, ref, this.#engines, options);
+  }
+
+  /** Closes the engines that `get` opened. */
+  async close(): Promise<void> {
+    const engines = this.#engines;
+    this.#engines = null;
+    await engines?.close();
   }
 
   /** Points an alias at an entry (by hash prefix or another alias); the old target stays in history. */
