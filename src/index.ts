@@ -76,6 +76,7 @@ export { Catalog } from "./catalog/catalog.js";
 export type { CatalogEntry, AliasInfo, AliasLogRecord, CommitInfo, AddOptions, AddResult } from "./catalog/catalog.js";
 export { CatalogExpr } from "./catalog/catalog-exprs.js";
 export type { GetOptions, AddExprOptions } from "./catalog/catalog-exprs.js";
+export type { SearchQuery, SearchHit } from "./catalog/catalog-search.js";
 export type { PullResult, PushResult, AliasConflict } from "./catalog/catalog-sync.js";
 export { CatalogError } from "./catalog/catalog-error.js";
 export { catalogLookup, storeResult, loadResult, sharedResult } from "./catalog/catalog-results.js";

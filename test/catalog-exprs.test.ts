@@ -112,3 +112,36 @@ describe("catalog.get(alias).expr() and catalog.add(expr)", () => {
     }
   });
 });
+
+describe("catalog.search and xorq catalog search", () => {
+  it("finds entries by text, column, model and tag, all criteria together", async () => {
+    const { dir, catalog } = await clone("search");
+    try {
+      const orders = (await catalog.get(hashes["stg_orders"]!, { baseDir: dir })).expr();
+      const added = await catalog.add(orders.groupBy("status").agg({ n: _.count() }), { alias: "by_status", name: "orders_by_status", tags: ["ops", "daily"], description: "Orders per status." });
+      const hashesOf = async (q: Parameters<Catalog["search"]>[0]) => (await catalog.search(q)).map((h) => h.hash);
+      expect(await hashesOf({})).toHaveLength(4);
+      expect(await hashesOf({ column: "CUSTOMER_ID" })).toEqual([hashes["customers_clean"], hashes["stg_orders"]].sort());
+      expect(await hashesOf({ model: "by_region" })).toEqual([hashes["by_region"]]);
+      expect(await hashesOf({ tag: "ops" })).toEqual([added.hash]);
+      expect(await hashesOf({ text: "per status" })).toEqual([added.hash]);
+      expect(await hashesOf({ text: "segment" })).toEqual([hashes["by_region"]]); // a column name
+      expect(await hashesOf({ text: "custom", column: "name" })).toEqual([hashes["customers_clean"]]); // an alias, and a column
+      expect(await hashesOf({ tag: "ops", column: "customer_id" })).toEqual([]);
+      const hit = (await catalog.search({ tag: "daily" }))[0]!;
+      expect(hit).toMatchObject({ model: "orders_by_status", aliases: ["by_status"], tags: ["ops", "daily"], description: "Orders per status." });
+      expect(hit.schema.map((f) => f.name)).toEqual(["status", "n"]);
+
+      const cli = await xorq(dir, ["catalog", "--catalog", "catalog", "search", "--column", "customer_id"]);
+      expect(cli.code).toBe(0);
+      expect(cli.stdout.split("\n")[0]).toMatch(/^HASH\s+MODEL\s+ALIASES\s+COLUMNS$/);
+      expect(cli.stdout).toContain("customers");
+      expect(cli.stdout).not.toContain("by_region");
+      const json = JSON.parse((await xorq(dir, ["catalog", "--catalog", "catalog", "search", "status", "--tag", "ops", "--json"])).stdout) as Array<{ hash: string; tags: string[] }>;
+      expect(json).toEqual([expect.objectContaining({ hash: added.hash, tags: ["ops", "daily"] })]);
+      expect((await xorq(dir, ["catalog", "--catalog", "catalog", "search", "nothing-like-this"])).stdout.trim()).toBe("no entry matches");
+    } finally {
+      await catalog.close();
+    }
+  });
+});

@@ -38,6 +38,9 @@ export interface ArtifactRequest {
   readonly table: Table;
   readonly model: string | null;
   readonly project: string | null;
+  /** Recorded in metadata.json when given (what `catalog search` finds an entry by). */
+  readonly tags?: ReadonlyArray<string>;
+  readonly description?: string;
   /** The project's profiles (for engines named only by cache policies). */
   readonly profiles?: ReadonlyArray<Profile>;
   /** Where relative read paths resolve (xorq_project/), for `relocateReads`. */
@@ -200,6 +203,8 @@ async function fill(tmp: string, req: ArtifactRequest, own: OwnNodes, facts: Exp
     schema: node.schema,
     profiles: Object.keys(sortedProfiles),
     vars: whole.vars,
+    ...(req.description === undefined ? {} : { description: req.description }),
+    ...(req.tags === undefined ? {} : { tags: [...req.tags] }),
   };
   writeFileSync(join(tmp, "metadata.json"), jsonText(metadata));
 }

@@ -125,6 +125,9 @@ function entryProfiles(dir: string): Profile[] {
 export interface AddExprOptions extends AddOptions {
   /** Recorded as the entry's model name. */
   readonly name?: string;
+  /** Recorded in the entry's metadata.json, for `catalog.search`. */
+  readonly tags?: ReadonlyArray<string>;
+  readonly description?: string;
   /** Writes the expression's in-memory tables (default: the default services). */
   readonly services?: Services;
 }
@@ -139,6 +142,8 @@ export async function addCatalogExpr(catalog: Catalog, table: Table, options: Ad
       table: new Table(node, table.context),
       model: options.name ?? null,
       project: null,
+      ...(options.tags === undefined ? {} : { tags: options.tags }),
+      ...(options.description === undefined ? {} : { description: options.description }),
       baseDir: resolve(options.baseDir ?? process.cwd()),
       relocateReads: options.relocateReads !== false,
       readFile: (read) => copies.get(read.node) ?? null,

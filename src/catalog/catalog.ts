@@ -17,6 +17,7 @@ import { findProject } from "../project/loading/project-loader.js";
 import type { Table } from "../expr/table.js";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
 import type { AddExprOptions, CatalogExpr, EntryEngines, GetOptions } from "./catalog-exprs.js";
+import type { SearchHit, SearchQuery } from "./catalog-search.js";
 import { CatalogError } from "./catalog-error.js";
 import { CatalogGit } from "./catalog-git.js";
 import { withCatalogLock } from "./catalog-lock.js";
@@ -386,6 +387,12 @@ export class Catalog {
     const { EntryEngines, openCatalogExpr } = await import("./catalog-exprs.js");
     this.#engines ??= new EntryEngines();
     return openCatalogExpr(this, ref, this.#engines, options);
+  }
+
+  /** The entries that match every criterion given (see `catalog-search.ts`). */
+  async search(query: SearchQuery = {}): Promise<SearchHit[]> {
+    const { searchCatalog } = await import("./catalog-search.js");
+    return searchCatalog(this, query);
   }
 
   /** Closes the engines that `get` opened. */

@@ -134,6 +134,25 @@ export function register(program: Command): void {
     });
 
   catalog
+    .command("search")
+    .description("entries matching every criterion: TEXT (in hash, model, aliases, description, tags, columns), --column, --model, --tag")
+    .argument("[text]", "case-insensitive text to look for")
+    .option("--column <name>", "a column of the result")
+    .option("--model <name>", "the model name")
+    .option("--tag <tag>", "a tag the entry was built with")
+    .option("--json", "print JSON")
+    .action(async (text: string | undefined, opts: { column?: string; model?: string; tag?: string }, cmd: Command) => {
+      const options = cmd.optsWithGlobals<CatalogOptions>();
+      const hits = await (await open(options)).search({ text, column: opts.column, model: opts.model, tag: opts.tag });
+      if (options.json) return printJson(hits.map((h) => ({ ...entryJson(h), schema: h.schema, tags: h.tags, description: h.description })));
+      if (hits.length === 0) return print("no entry matches");
+      print(columns([
+        ["HASH", "MODEL", "ALIASES", "COLUMNS"],
+        ...hits.map((h) => [h.hash, h.model ?? "-", h.aliases.join(",") || "-", h.schema.map((f) => f.name).join(",")]),
+      ]));
+    });
+
+  catalog
     .command("list-aliases")
     .description("every alias and the entry it points to")
     .option("--json", "print JSON")
