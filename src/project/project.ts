@@ -136,7 +136,7 @@ export async function readProject(options: LoadOptions = {}, session?: LoadSessi
   const target = join(location.root, "target");
   const parsed = session?.parse ? session.parse.successor() : ParseCache.open(join(target, "parse_cache.json"));
   if (session?.parse && session.changed) parsed.trustAllBut(session.changed, `${PROJECT_DIR}/`);
-  const { spec, problems, positions } = await loadProjectSpec(location, parsed);
+  const { spec, problems, positions } = await loadProjectSpec(location, parsed, options.vars);
   return specStage(spec, problems, positions, parsed, options.vars, session);
 }
 

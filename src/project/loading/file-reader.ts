@@ -3,6 +3,7 @@
  * validated against its schema, every problem collected with file:line:col.
  */
 import { relative, sep } from "node:path";
+import type { JinjaProject } from "../model-kinds/jinja/jinja-project.js";
 import type { ProblemList } from "../project-errors.js";
 import type { SpecPositions } from "./spec-positions.js";
 import type { ParseCache, ParsedFile } from "./parse-cache.js";
@@ -15,6 +16,11 @@ export interface FileReader {
   readonly problems: ProblemList;
   /** Positions for the problems found while loading. */
   readonly positions: SpecPositions;
+}
+
+/** What a model kind reads its files with: a `FileReader`, and what Jinja SQL models render with (macros, docs, vars, profiles). */
+export interface ModelReader extends FileReader {
+  readonly jinja: JinjaProject;
 }
 
 /**

@@ -12,33 +12,54 @@ import type { ParamValue } from "../../backends/env-refs.js";
 import { NAME, type ModelFile } from "../model-kinds/model-kind.js";
 import { kindForFile } from "../model-kinds/model-kinds.js";
 import { ProblemList } from "../project-errors.js";
+import { loadJinjaProject } from "./jinja-loader.js";
 import type { CacheDefaults, ModelSpec, ProjectConfig, ProjectLocation, ProjectSpec, SourceSpec, SpecPos } from "../project-spec.js";
-import { type FileReader, asObj, readYaml, relativeTo, strList } from "./file-reader.js";
+import { type FileReader, type ModelReader, asObj, readYaml, relativeTo, strList } from "./file-reader.js";
 import type { ParseCache } from "./parse-cache.js";
 import { SpecPositions } from "./spec-positions.js";
 import { YamlLocator } from "./yaml-locate.js";
 
 export const PROJECT_DIR = "xorq_project";
+/** Jinja macros every SQL model can call (dbt's `macros/`), relative to xorq_project/. */
+const MACRO_DIR = "macros";
 
-/** Reads every file of the project; returns the spec and the problems found. */
-export async function loadProjectSpec(location: ProjectLocation, cache: ParseCache): Promise<{ spec: ProjectSpec; problems: ProblemList; positions: SpecPositions }> {
+/**
+ * Reads every file of the project; returns the spec and the problems found. `vars`
+ * overrides project vars (`-p`): Jinja models render with them at load.
+ */
+export async function loadProjectSpec(
+  location: ProjectLocation,
+  cache: ParseCache,
+  vars: Readonly<Record<string, unknown>> = {},
+): Promise<{ spec: ProjectSpec; problems: ProblemList; positions: SpecPositions }> {
   const problems = new ProblemList();
   const display = relativeTo(location.root);
-  const reader: FileReader = { cache, display, problems, positions: new SpecPositions(location.root) };
-  const profiles = loadProfiles(location, reader);
-  const loaded = loadConfig(location, reader);
+  const files: FileReader = { cache, display, problems, positions: new SpecPositions(location.root) };
+  const profiles = loadProfiles(location, files);
+  const loaded = loadConfig(location, files);
   // No default_profile: the first profile of profiles.yaml.
   const config = loaded && loaded.defaultProfile === "" ? { ...loaded, defaultProfile: profiles[0]?.name ?? "" } : loaded;
   if (config && profiles.length > 0 && !profiles.some((p) => p.name === config.defaultProfile)) {
-    problems.add(reader.positions.pos(config.at), `default_profile '${config.defaultProfile}' is not a profile in profiles.yaml (profiles: ${profiles.map((p) => p.name).join(", ")})`);
+    problems.add(files.positions.pos(config.at), `default_profile '${config.defaultProfile}' is not a profile in profiles.yaml (profiles: ${profiles.map((p) => p.name).join(", ")})`);
   }
   const fallbackConfig: ProjectConfig = config ?? {
     name: basename(location.root), defaultProfile: profiles[0]?.name ?? "local", vars: {}, cache: {},
     modelPaths: ["models"], sourcePaths: ["sources"], at: { file: `${PROJECT_DIR}/project.yaml`, line: 1, col: 1 },
   };
+  const [macroDir, modelDirs] = await Promise.all([
+    listFiles(join(location.projectDir, MACRO_DIR)),
+    Promise.all(fallbackConfig.modelPaths.map((p) => listFiles(resolve(location.projectDir, p)))),
+  ]);
+  const modelFiles = modelDirs.flat();
+  const jinja = await loadJinjaProject({
+    macroFiles: macroDir.filter((f) => f.endsWith(".sql")),
+    docFiles: [...macroDir, ...modelFiles].filter((f) => f.endsWith(".md")),
+    display, vars: { ...fallbackConfig.vars, ...vars }, profiles, problems, defaultProfile: fallbackConfig.defaultProfile,
+  });
+  const reader: ModelReader = { ...files, jinja };
   const [sources, models] = await Promise.all([
     loadSources(location, fallbackConfig, reader),
-    loadModels(location, fallbackConfig, reader),
+    loadModels(location, modelFiles, reader),
   ]);
   return { spec: { location, config: fallbackConfig, profiles, sources, models }, problems, positions: reader.positions };
 }
@@ -151,10 +172,9 @@ async function loadSources(location: ProjectLocation, config: ProjectConfig, rea
   return out;
 }
 
-async function loadModels(location: ProjectLocation, config: ProjectConfig, reader: FileReader): Promise<ModelSpec[]> {
+async function loadModels(location: ProjectLocation, paths: ReadonlyArray<string>, reader: ModelReader): Promise<ModelSpec[]> {
   const inProject = relativeTo(location.projectDir);
-  const files = (await Promise.all(config.modelPaths.map((p) => listFiles(resolve(location.projectDir, p)))))
-    .flat()
+  const files = paths
     .flatMap((path) => {
       const kind = kindForFile(path);
       return kind ? [{ path, kind }] : [];

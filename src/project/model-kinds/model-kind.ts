@@ -6,7 +6,7 @@
  */
 import type { Connections } from "../../backends/connections.js";
 import type { CachePolicyLike, Table } from "../../expr/table.js";
-import type { FileReader, Obj } from "../loading/file-reader.js";
+import type { FileReader, ModelReader, Obj } from "../loading/file-reader.js";
 import { strList } from "../loading/file-reader.js";
 import type { SpecPositions } from "../loading/spec-positions.js";
 import type { ProblemList, SourcePos } from "../project-errors.js";
@@ -23,7 +23,7 @@ export interface ModelKind<S extends ModelSpecBase> {
    * file:line:col to `reader.problems`; null when the file has one that leaves no model.
    * A YAML file may declare a model of another kind (`sql:`), so any spec may come back.
    */
-  parse(file: ModelFile, reader: FileReader): ModelSpec | null | Promise<ModelSpec | null>;
+  parse(file: ModelFile, reader: ModelReader): ModelSpec | null | Promise<ModelSpec | null>;
   /** The model's expression, its inputs resolved; null when a problem was reported. */
   resolve(spec: S, env: ResolveEnv): Table | null | Promise<Table | null>;
   /**

@@ -3,18 +3,20 @@
  * the resolver dispatches on the spec's `kind`. A new kind is one file implementing
  * `ModelKind` (model-kind.ts), one line here and its spec in the `ModelSpec` union.
  */
+import { JINJA_KIND, type JinjaModelSpec } from "./jinja/jinja-kind.js";
 import type { ModelKind } from "./model-kind.js";
 import { SQL_KIND, type SqlModelSpec } from "./sql-kind.js";
 import { TS_KIND, type TsModelSpec } from "./ts-kind.js";
 import { YAML_STEPS_KIND, type YamlStepsModelSpec } from "./yaml-steps-kind.js";
 
-export type ModelSpec = YamlStepsModelSpec | SqlModelSpec | TsModelSpec;
+export type ModelSpec = YamlStepsModelSpec | SqlModelSpec | JinjaModelSpec | TsModelSpec;
 
 export type ModelKindName = ModelSpec["kind"];
 
 export const MODEL_KINDS: { readonly [K in ModelKindName]: ModelKind<Extract<ModelSpec, { kind: K }>> } = {
   yaml: YAML_STEPS_KIND,
   sql: SQL_KIND,
+  jinja: JINJA_KIND,
   ts: TS_KIND,
 };
 

@@ -11,15 +11,17 @@ import { sha256, stableStringify } from "../../expr/canonical.js";
 import type { BackendRef, SqlNode } from "../../expr/relation-nodes.js";
 import { sqlProbe } from "../../expr/sources.js";
 import { Table, contextOf, mergeContexts } from "../../expr/table.js";
-import { type FileReader, type Obj, addValidationErrors, asObj } from "../loading/file-reader.js";
+import { type FileReader, type ModelReader, type Obj, addValidationErrors, asObj } from "../loading/file-reader.js";
 import { positionInString } from "../loading/yaml-locate.js";
 import { validateYaml } from "../loading/validate.js";
 import { ProjectError, type SourcePos } from "../project-errors.js";
 import type { InputUse, ModelSpecBase, SpecPos, YamlPos } from "../project-spec.js";
 import { SchemaCache } from "../resolve/schema-cache.js";
 import { type ModelFile, type ModelKind, type ResolveEnv, checkModelName, commonConfig, inMemoryDuckDB, jsonable } from "./model-kind.js";
-import { type TemplateError, type TemplatePart, type TemplatePos, parseSqlTemplate, renderKeepingVars, renderSqlTemplate, splitFrontMatter } from "./sql-template.js";
+import { type TemplateError, type TemplatePart, type TemplatePos, definedCteNames, inputNames, parseSqlTemplate, renderKeepingVars, renderSqlTemplate, splitFrontMatter, templateText } from "./sql-template.js";
 import { hopTo } from "./yaml-steps.js";
+import { parseJinjaModel } from "./jinja/jinja-kind.js";
+import type { ModelSpec } from "./model-kinds.js";
 
 export interface SqlModelSpec extends ModelSpecBase {
   readonly kind: "sql";
@@ -51,6 +53,8 @@ interface ParsedSqlFile {
   readonly definitionHash: string;
   readonly inputs: ReadonlyArray<{ readonly kind: "ref" | "source"; readonly name: string; readonly pos: TemplatePos }>;
   readonly errors: ReadonlyArray<TemplateError>;
+  /** The body uses more Jinja than ref/source/var: the Jinja kind renders it (on every load). */
+  readonly jinja: boolean;
 }
 
 function parseSqlText(f: ModelFile, reader: FileReader, text: string): ParsedSqlFile | null {
@@ -67,6 +71,9 @@ function parseSqlText(f: ModelFile, reader: FileReader, text: string): ParsedSql
     config = asObj(value);
   }
   const { parts, errors } = parseSqlTemplate(split.body, split.bodyLine);
+  // The fast path: the subset parser reads ref/source/var without an engine. Anything it
+  // rejects is Jinja (or a Jinja error, which MiniJinja then reports, once).
+  if (errors.length > 0) return { config, frontMatterLine: split.frontMatterLine, bodyLine: split.bodyLine, definitionHash: "", inputs: [], errors: [], jinja: true };
   return {
     config,
     frontMatterLine: split.frontMatterLine,
@@ -74,12 +81,19 @@ function parseSqlText(f: ModelFile, reader: FileReader, text: string): ParsedSql
     definitionHash: sha256(stableStringify({ sql: split.body })),
     inputs: parts.flatMap((p) => (p.kind === "ref" || p.kind === "source" ? [{ kind: p.kind, name: p.name, pos: p.pos }] : [])),
     errors,
+    jinja: false,
   };
 }
 
-function parseSqlModel(f: ModelFile, reader: FileReader): SqlModelSpec | null {
-  const sql = reader.cache.read(f.path, f.file, "sql-model", (text) => parseSqlText(f, reader, text)).data;
+function parseSqlModel(f: ModelFile, reader: ModelReader): ModelSpec | null {
+  const read = reader.cache.read(f.path, f.file, "sql-model", (text) => parseSqlText(f, reader, text));
+  const sql = read.data;
   if (sql === null) return null;
+  if (sql.jinja) {
+    const split = splitFrontMatter(read.text());
+    if ("error" in split) return null;
+    return parseJinjaModel(f, reader, { config: sql.config, frontMatterLine: sql.frontMatterLine, body: split.body, bodyLine: split.bodyLine });
+  }
   for (const e of sql.errors) reader.problems.add({ file: f.file, ...e.pos }, e.message);
   const v = sql.config ?? {};
   const keys: YamlPos | null = sql.config ? { file: f.file, yaml: [], frontMatterLine: sql.frontMatterLine } : null;
@@ -124,10 +138,9 @@ function templateOf(env: ResolveEnv, spec: SqlModelSpec): ReadonlyArray<Template
   return "error" in split ? [] : parseSqlTemplate(split.body, split.bodyLine).parts;
 }
 
-/** The name an input is visible under in a SQL model: its own, unless a source and a model share it. */
-function sqlInputNames(spec: SqlModelSpec): { ref(n: string): string; source(n: string): string } {
-  const refs = new Set(spec.refs.map((r) => r.name));
-  return { ref: (n) => n, source: (n) => (refs.has(n) ? `source__${n}` : n) };
+/** The names a SQL model's inputs are visible under (see `inputNames`). */
+function sqlInputNames(spec: SqlModelSpec, template: ReadonlyArray<TemplatePart>): { ref(n: string): string; source(n: string): string } {
+  return inputNames(spec.refs.map((r) => r.name), definedCteNames(templateText(template)));
 }
 
 async function resolveSql(spec: SqlModelSpec, env: ResolveEnv): Promise<Table | null> {
@@ -135,8 +148,8 @@ async function resolveSql(spec: SqlModelSpec, env: ResolveEnv): Promise<Table | 
   if (profile === null) return null;
   const { vars } = env;
   const backend = env.connections.get(profile);
-  const names = sqlInputNames(spec);
   const template = templateOf(env, spec);
+  const names = sqlInputNames(spec, template);
   const inputs = new Map<string, Table>();
   for (const part of template) {
     if (part.kind === "ref") inputs.set(names.ref(part.name), hopTo(env.input(part), backend));
@@ -147,8 +160,29 @@ async function resolveSql(spec: SqlModelSpec, env: ResolveEnv): Promise<Table | 
     }
   }
   const query = normalizeSql(renderSqlTemplate(template, names, vars));
-  const entries = [...inputs.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-  const probe = sqlProbe(backend.dialect, query, entries.map(([n, t]) => [n, t.schema()] as const));
+  const usesVars = template.some((p) => p.kind === "var");
+  // The template (refs rendered, vars kept) lets `xorq run BUILD -p` change a var's value.
+  const varTemplate = usesVars
+    ? {
+        vars: jsonable(Object.fromEntries(template.flatMap((p) => (p.kind === "var" ? [[p.name, p.name in vars ? vars[p.name] : p.fallback]] : [])))) as SqlNode["vars"],
+        template: normalizeSql(renderKeepingVars(template, names)),
+      }
+    : {};
+  return sqlQueryTable(env, { profile, query, inputs, body: bodyPos(env, spec), extra: varTemplate });
+}
+
+/**
+ * A SQL query over named inputs as a table in `profile`: its schema asked of the engine
+ * (through the schema cache on an in-memory DuckDB), a compile error reported at `body`.
+ * What every SQL-writing kind resolves to.
+ */
+export async function sqlQueryTable(
+  env: ResolveEnv,
+  q: { readonly profile: string; readonly query: string; readonly inputs: ReadonlyMap<string, Table>; readonly body: SourcePos; readonly extra?: Pick<SqlNode, "vars" | "template"> },
+): Promise<Table | null> {
+  const backend = env.connections.get(q.profile);
+  const entries = [...q.inputs.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  const probe = sqlProbe(backend.dialect, q.query, entries.map(([n, t]) => [n, t.schema()] as const));
   let schema;
   try {
     const cacheable = backend.ref.kind === "duckdb" && (backend.ref.params["path"] ?? ":memory:") === ":memory:";
@@ -157,23 +191,16 @@ async function resolveSql(spec: SqlModelSpec, env: ResolveEnv): Promise<Table | 
       : await backend.querySchema(probe);
   } catch (e) {
     if (e instanceof ProjectError) throw e;
-    env.problems.add(bodyPos(env, spec), `SQL does not compile in ${profile} (${backend.ref.kind}): ${(e as Error).message.split("\n")[0]}`);
+    env.problems.add(q.body, `SQL does not compile in ${q.profile} (${backend.ref.kind}): ${(e as Error).message.split("\n")[0]}`);
     return null;
   }
-  const usesVars = template.some((p) => p.kind === "var");
   const node: SqlNode = {
     kind: "sql",
-    query,
+    query: q.query,
     inputs: entries.map(([n, t]) => [n, t.node] as const),
     backend: backend.ref as BackendRef,
     schema,
-    // The template (refs rendered, vars kept) lets `xorq run BUILD -p` change a var's value.
-    ...(usesVars
-      ? {
-          vars: jsonable(Object.fromEntries(template.flatMap((p) => (p.kind === "var" ? [[p.name, p.name in vars ? vars[p.name] : p.fallback]] : [])))) as SqlNode["vars"],
-          template: normalizeSql(renderKeepingVars(template, names)),
-        }
-      : {}),
+    ...(q.extra ?? {}),
   };
   return new Table(node, mergeContexts(contextOf(backend), ...entries.map(([, t]) => t.context)));
 }

@@ -1,8 +1,10 @@
 /**
  * dbt's reference syntax in SQL models: `{{ ref('model') }}`, `{{ source('name') }}`,
  * `{{ var('name') }}` (optionally `{{ var('name', default) }}`), and YAML front matter
- * between `---` lines at the top of a `.sql` file. Only these forms are accepted (no
- * Jinja control flow), so a SQL model's inputs are known without running anything.
+ * between `---` lines at the top of a `.sql` file. This is the fast path: a model using
+ * only these forms is read without a Jinja engine (its inputs are known without running
+ * anything); a `.sql` file using more renders through MiniJinja (jinja/jinja-kind.ts), and
+ * a YAML model's `sql:` is limited to these forms.
  */
 
 export interface TemplatePos {
@@ -70,7 +72,7 @@ export function parseSqlTemplate(body: string, startLine = 1): { parts: Template
   for (let m = open.exec(body); m; m = open.exec(body)) {
     const start = m.index;
     if (m[0] !== "{{") {
-      errors.push({ message: `Jinja ${m[0] === "{%" ? "statements ({% … %})" : "comments ({# … #})"} are not supported in SQL models; use ref(), source() and var() inside {{ … }}`, pos: posAt(start) });
+      errors.push({ message: `Jinja ${m[0] === "{%" ? "statements ({% … %})" : "comments ({# … #})"} are not supported in a YAML model's sql:; write the model as a .sql file to use Jinja`, pos: posAt(start) });
       continue;
     }
     const end = body.indexOf("}}", start + 2);
@@ -82,7 +84,7 @@ export function parseSqlTemplate(body: string, startLine = 1): { parts: Template
     const inner = body.slice(start + 2, end);
     const call = CALL.exec(inner);
     if (!call) {
-      errors.push({ message: `unsupported template expression '{{${inner}}}': expected {{ ref('model') }}, {{ source('name') }} or {{ var('name') }}`, pos: posAt(start) });
+      errors.push({ message: `unsupported template expression '{{${inner}}}' in a YAML model's sql: (expected {{ ref('model') }}, {{ source('name') }} or {{ var('name') }}); write the model as a .sql file to use Jinja`, pos: posAt(start) });
     } else {
       const [, fn, , name, extra] = call;
       const pos = posAt(start);
@@ -154,4 +156,42 @@ export function renderKeepingVars(
     else if (p.kind === "var") out += `{{ var('${p.name}'${p.hasFallback ? `, ${JSON.stringify(p.fallback)}` : ""}) }}`;
   }
   return out;
+}
+
+/**
+ * The CTE names a query defines itself (`with orders as (…), x (a, b) as (…)`), lower-cased.
+ * Found on the query's text, so only names written literally count (a name made by a
+ * template expression cannot be seen before rendering, and dbt projects do not make them).
+ */
+export function definedCteNames(query: string): Set<string> {
+  const out = new Set<string>();
+  const cte = /(?:\bwith(?:\s+recursive)?|,)\s*(?:"([^"]+)"|([A-Za-z_][\w$]*))\s*(?:\([^()]*\)\s*)?as\s*(?:not\s+)?(?:materialized\s*)?\(/gi;
+  for (let m = cte.exec(query); m; m = cte.exec(query)) out.add((m[1] ?? m[2]!).toLowerCase());
+  return out;
+}
+
+/**
+ * The names a SQL model's inputs are visible under in its query: a model's or source's
+ * own name, so existing queries (and their hashes) stay as written; `source__name` when a
+ * model of that name is an input too; and `ref__name` / `source__name` when the query
+ * defines a CTE of that name itself (dbt's style guide: `with orders as (select * from
+ * {{ ref('orders') }})`), since the inputs are CTEs put in front of the query's own.
+ */
+export function inputNames(refs: Iterable<string>, ctes: ReadonlySet<string>): { ref(n: string): string; source(n: string): string } {
+  const refNames = new Set(refs);
+  const taken = (n: string) => ctes.has(n.toLowerCase());
+  const free = (n: string) => {
+    let out = n;
+    while (taken(out)) out += "_";
+    return out;
+  };
+  return {
+    ref: (n) => (taken(n) ? free(`ref__${n}`) : n),
+    source: (n) => (refNames.has(n) || taken(n) ? free(`source__${n}`) : n),
+  };
+}
+
+/** The literal SQL text of a parsed template (what `definedCteNames` reads). */
+export function templateText(parts: ReadonlyArray<TemplatePart>): string {
+  return parts.map((p) => (p.kind === "text" ? p.text : " _ ")).join("");
 }

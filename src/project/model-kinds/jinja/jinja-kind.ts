@@ -1,0 +1,137 @@
+/**
+ * The Jinja SQL model kind: a `.sql` model using more of Jinja than `{{ ref() }}`,
+ * `{{ source() }}` and `{{ var() }}` (which the SQL kind reads without an engine): `{% set
+ * %}`, `{% for %}`, `{# #}`, macros, dbt's context (dbt-context.ts). The SQL kind hands
+ * such files here (`parseJinjaModel`), so this kind claims no file ending of its own.
+ *
+ * The model is rendered at load time, as dbt parses: that is how its refs and sources are
+ * known before anything resolves. Its definition hash covers the rendered SQL, so editing
+ * a macro changes exactly the models whose SQL the edit changes, and a var or environment
+ * variable the template reads is in the hash through what it rendered. Rendering happens
+ * on every load (the parse cache keeps the file's front matter only): the SQL depends on
+ * the macro files, vars and environment too.
+ */
+import { sha256, stableStringify } from "../../../expr/canonical.js";
+import type { Table } from "../../../expr/table.js";
+import type { ModelReader, Obj } from "../../loading/file-reader.js";
+import type { SourcePos } from "../../project-errors.js";
+import type { InputUse, ModelSpecBase, SpecPos, YamlPos } from "../../project-spec.js";
+import { type ModelFile, type ModelKind, type ResolveEnv, checkModelName, commonConfig, inMemoryDuckDB } from "../model-kind.js";
+import { normalizeSql, sqlQueryTable } from "../sql-kind.js";
+import { definedCteNames, inputNames } from "../sql-template.js";
+import { hopTo } from "../yaml-steps.js";
+import { positionOf } from "./jinja-project.js";
+
+export interface JinjaModelSpec extends ModelSpecBase {
+  readonly kind: "jinja";
+  /** The rendered SQL, each input under the name it is visible by (`inputs`). */
+  readonly query: string;
+  readonly inputs: ReadonlyArray<{ readonly kind: "ref" | "source"; readonly name: string; readonly visible: string }>;
+  /** Where the SQL body starts (engine errors point here). */
+  readonly body: SourcePos;
+  /** The profile it was rendered for (dbt's `target`). */
+  readonly renderedFor: string;
+  /**
+   * `config(...)` keys the project does not act on (yet): materialized, schema, alias,
+   * unique_key, …, kept as the model's metadata.
+   */
+  readonly meta: Readonly<Record<string, unknown>>;
+  /** The vars the render read, with the values it read. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** What `log()` was given while rendering. */
+  readonly logs: ReadonlyArray<string>;
+}
+
+export const JINJA_KIND: ModelKind<JinjaModelSpec> = {
+  // `.sql` files reach this kind through the SQL kind (see above).
+  extensions: [],
+  serial: false,
+  parse: () => null,
+  resolve: resolveJinja,
+  specProfile: (spec, { defaultProfile }) => spec.profile ?? defaultProfile,
+  cacheable(spec, { connections, defaultProfile }) {
+    const profile = connections.profile(spec.profile ?? defaultProfile);
+    return inMemoryDuckDB(profile?.params ?? null, profile?.kind);
+  },
+};
+
+/** Keys of `config()` that every kind declares (front matter's keys). */
+const COMMON_KEYS = new Set(["name", "description", "tags", "profile", "cache"]);
+
+/** A `.sql` file the SQL kind found Jinja in: its validated front matter and its body. */
+export interface JinjaSqlFile {
+  readonly config: Obj | null;
+  readonly frontMatterLine: number;
+  readonly body: string;
+  readonly bodyLine: number;
+}
+
+export function parseJinjaModel(f: ModelFile, reader: ModelReader, sql: JinjaSqlFile): JinjaModelSpec | null {
+  const front = sql.config ?? {};
+  const keys: YamlPos | null = sql.config ? { file: f.file, yaml: [], frontMatterLine: sql.frontMatterLine } : null;
+  const name = front["name"] === undefined ? f.defaultName : String(front["name"]);
+  const at: SpecPos = keys && front["name"] !== undefined ? { ...keys, yaml: ["name"] } : { file: f.file, line: 1, col: 1 };
+  checkModelName(reader, name, at);
+  const render = (profile: string) => reader.jinja.render({ name, file: f.file, body: sql.body, bodyLine: sql.bodyLine, profile });
+  const declared = front["profile"] === undefined ? null : String(front["profile"]);
+  let profile = declared ?? reader.jinja.defaultProfile;
+  let out = render(profile);
+  // `config(profile=…)` picks the engine the model renders for: render again for it.
+  if (out && "text" in out && typeof out.record.config["profile"] === "string" && out.record.config["profile"] !== profile) {
+    profile = out.record.config["profile"];
+    out = render(profile);
+  }
+  if (out === null) return null;
+  if ("error" in out) {
+    reader.problems.add(out.error.pos, out.error.message);
+    return null;
+  }
+  const { record } = out;
+  const config: Obj = { ...front, ...record.config };
+  const ctes = definedCteNames(out.text);
+  const names = inputNames(record.inputs.filter((i) => i.kind === "ref").map((i) => i.name), ctes);
+  const inputs = record.inputs.map((i) => ({ kind: i.kind, name: i.name, visible: i.kind === "ref" ? names.ref(i.name) : names.source(i.name) }));
+  let query = out.text;
+  record.inputs.forEach((i, n) => (query = query.replaceAll(i.token, inputs[n]!.visible)));
+  query = normalizeSql(query);
+  const use = (kind: "ref" | "source"): InputUse[] =>
+    record.inputs.filter((i) => i.kind === kind).map((i) => {
+      const pos = positionOf(sql.body, i.call);
+      return { name: i.name, at: pos ? { file: f.file, line: sql.bodyLine + pos.line - 1, col: pos.col } : { file: f.file, line: sql.bodyLine, col: 1 } };
+    });
+  return {
+    name,
+    file: f.projectFile,
+    ...commonConfig(config),
+    at,
+    keys,
+    kind: "jinja",
+    query,
+    inputs,
+    body: { file: f.file, line: sql.bodyLine, col: 1 },
+    renderedFor: profile,
+    meta: Object.fromEntries(Object.entries(record.config).filter(([k]) => !COMMON_KEYS.has(k))),
+    vars: record.vars,
+    logs: record.logs,
+    refs: use("ref"),
+    sources: use("source"),
+    definitionHash: sha256(stableStringify({ jinja: query })),
+  };
+}
+
+async function resolveJinja(spec: JinjaModelSpec, env: ResolveEnv): Promise<Table | null> {
+  const profile = env.profile();
+  if (profile === null) return null;
+  // Read through `env.vars`, so the resolve cache's key holds them; a value other than the
+  // one rendered means the spec was loaded with other vars than it is resolved with.
+  for (const [n, v] of Object.entries(spec.vars)) {
+    if (stableStringify(env.vars[n] ?? null) !== stableStringify(v ?? null)) {
+      env.problems.add(spec.body, `var '${n}' is ${stableStringify(env.vars[n] ?? null)} but the model was rendered with ${stableStringify(v ?? null)}: load the project with the vars it runs with`);
+      return null;
+    }
+  }
+  const backend = env.connections.get(profile);
+  const inputs = new Map<string, Table>();
+  for (const i of spec.inputs) inputs.set(i.visible, hopTo(env.input(i), backend));
+  return sqlQueryTable(env, { profile, query: spec.query, inputs, body: spec.body });
+}
