@@ -14,6 +14,7 @@ import type { Backend } from "./backends/backend.js";
 import { DuckDBBackend, type DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
 import { type ReadOptions, deferredRead, sqlQuery } from "./expr/sources.js";
 import type { Table } from "./expr/table.js";
+import { iris } from "./examples/iris.js";
 import { penguins } from "./examples/penguins.js";
 import { defaultConnection } from "./default-connection.js";
 
@@ -129,4 +130,6 @@ export function sql(
   return sqlQuery(first, second as string, third);
 }
 
-export const examples = { penguins };
+/** Example tables shipped with the package (as in Xorq's `xo.examples`), offline: `await xo.examples.iris.fetch()`. */
+export const examples = { penguins, iris };
+export type { ExampleTable } from "./examples/example-table.js";
