@@ -55,6 +55,16 @@ describe("catalog entries that carry their reads", () => {
       expect(existsSync(join(mate, "shop.duckdb"))).toBe(true);
       expect(git(join(mate, "cat"), "status", "--porcelain")).toBe("");
       expect((await xorq(mate, ["catalog", "--catalog", "cat", "pull"])).code).toBe(0);
+      // The run stored its result (the entry had none), signed by the content of the copy it read.
+      expect(git(join(mate, "cat"), "log", "-1", "--format=%s").trim()).toBe(`store result of ${hash} (model totals): 2 rows`);
+      const signals = (JSON.parse(readFileSync(join(mate, "cat", "entries", hash, "result.json"), "utf8")) as { signals: Record<string, string> }).signals;
+      expect(Object.keys(signals)).toEqual([expect.stringMatching(/^copy:[0-9a-f]{64}$/)]);
+      // Served from there next time (a lineage of the alias works from here too).
+      rmSync(join(mate, "shop.duckdb"));
+      expect((await xorq(mate, ["run", "totals", "--catalog", "cat", "-o", "again.json"])).code).toBe(0);
+      expect(rowsIn(join(mate, "again.json"))).toEqual([["north", 40], ["south", 20]]);
+      expect(existsSync(join(mate, "shop.duckdb"))).toBe(false); // served, so no engine was opened
+      expect((await xorq(mate, ["lineage", "totals", "--catalog", "cat"])).stdout).toContain("Read:data/sales.csv");
     } finally {
       rmSync(mate, { recursive: true, force: true });
     }

@@ -113,13 +113,10 @@ export async function openCatalogExpr(catalog: Catalog, ref: string, engines: En
   // Its own connections are never opened (they are lazy): the handle's shared ones replace them.
   await opened.close();
   const backends = new Map<string, Backend>();
-  for (const profile of entryProfiles(join(catalog.dir, ENTRIES_DIR, hash))) backends.set(profile.name, engines.backend(profile, { baseDir, services }));
+  for (const { ref } of opened.table.context.backends.values()) {
+    backends.set(ref.name, engines.backend({ name: ref.name, kind: ref.kind, params: ref.params }, { baseDir, services }));
+  }
   return new CatalogExpr(hash, alias, opened.metadata, new Table(opened.table.node, { backends, memtables: opened.table.context.memtables }));
-}
-
-function entryProfiles(dir: string): Profile[] {
-  const doc = YAML.parse(readFileSync(join(dir, "profiles.yaml"), "utf8")) as { profiles?: Record<string, Record<string, string | number | boolean>> } | null;
-  return Object.entries(doc?.profiles ?? {}).map(([name, { kind, ...params }]) => ({ name, kind: String(kind), params }));
 }
 
 export interface AddExprOptions extends AddOptions {
