@@ -91,5 +91,12 @@ describe("catalog entries that carry their reads", () => {
     const bare = await xorq(project, ["catalog", "add", `builds/${hash}`, "--no-relocate-reads"]);
     expect(bare.stdout).toContain(`updated ${hash} (model totals): its files differed`);
     expect(existsSync(join(project, "catalog", "entries", hash, "reads"))).toBe(false);
+    // A read whose file is gone cannot be carried: said, with the way out, and nothing changes.
+    rmSync(join(project, "xorq_project", "data", "sales.csv"));
+    const gone = await xorq(project, ["catalog", "add", `builds/${hash}`]);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain("cannot carry the read of 'data/sales.csv' in the artifact: no file");
+    expect(gone.stderr).toContain("catalog add --no-relocate-reads");
+    expect(git(join(project, "catalog"), "status", "--porcelain")).toBe("");
   });
 });

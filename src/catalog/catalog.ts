@@ -337,7 +337,13 @@ export class Catalog {
           cpSync(dir, tmp, { recursive: true });
           for (const f of RESULT_FILES) rmSync(join(tmp, f), { force: true });
           // Imported here: the writer (and what it loads) is needed only when adding.
-          if (options.relocateReads !== false) await (await import("../artifacts/artifact-writer.js")).relocateReadsIn(tmp, baseDir);
+          if (options.relocateReads !== false) {
+            try {
+              await (await import("../artifacts/artifact-writer.js")).relocateReadsIn(tmp, baseDir);
+            } catch (e) {
+              throw new CatalogError(`${(e as Error).message} (to add the artifact without the files it reads: catalog add --no-relocate-reads)`);
+            }
+          }
         }
       } catch (e) {
         discard();

@@ -27,7 +27,8 @@ interface BuildOptions extends ProjectCommandOptions {
 export function register(program: Command): void {
   withProjectOptions(program.command("build"))
     .description("resolve the project, hash every model and write builds/<hash>/ for each selected model that has none")
-    .option("--relocate-reads", "copy the local files each expression reads into its artifact (reads/<content hash>.<ext>)")
+    .option("--relocate-reads", "copy the local files each expression reads into its artifact (reads/<content hash>.<ext>; the default for a script build)")
+    .option("--no-relocate-reads", "with FILE: leave the reads as they are (relative paths then resolve where the artifact runs)")
     .option("--catalog <dir>", "also add what was built to this catalog (see xorq catalog)")
     .option("--alias <name>", "with one selected model: point this catalog alias at its build")
     .option("--json", "print JSON events (one per line)")
