@@ -221,6 +221,19 @@ describe("cache keys follow the sources' change signals", () => {
       await pcon.close();
     }
   });
+
+  it("ships iris next to penguins, fetched into the default DuckDB when no connection is given", async () => {
+    const iris = await xo.examples.iris.fetch();
+    expect(iris.schema().map((f) => f.name)).toEqual(["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]);
+    const bySpecies = await iris.groupBy("species").agg({ n: _.count(), petal: _.petal_length.mean() }).orderBy("species").execute();
+    expect(bySpecies.toArray().map((r) => [r.species, Number(r.n), Math.round(Number(r.petal) * 1000) / 1000])).toEqual([
+      ["Setosa", 50, 1.462],
+      ["Versicolor", 50, 4.26],
+      ["Virginica", 50, 5.552],
+    ]);
+    // The expression names the table, not the file: its hash does not depend on where the package is.
+    expect(iris.node).toMatchObject({ kind: "table", name: "iris", backend: { name: "local" } });
+  });
 });
 
 describe("cache entries are written atomically", () => {
