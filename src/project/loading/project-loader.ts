@@ -13,9 +13,11 @@ import { NAME, type ModelFile } from "../model-kinds/model-kind.js";
 import { kindForFile } from "../model-kinds/model-kinds.js";
 import { ProblemList } from "../project-errors.js";
 import { loadJinjaProject } from "./jinja-loader.js";
+import { applyProperties, loadPropertiesFile, splitPropertiesFiles } from "./properties-files.js";
 import type { Materialized } from "../model-kinds/model-definition.js";
 import type { CacheDefaults, FolderDefaults, ModelSpec, ProjectConfig, ProjectLocation, ProjectSpec, SourceSpec, SpecPos } from "../project-spec.js";
 import { type FileReader, type ModelReader, type Obj, asObj, readYaml, relativeTo, strList } from "./file-reader.js";
+import { declaredTests } from "../../testing/test-declarations.js";
 import type { ParseCache } from "./parse-cache.js";
 import { SpecPositions } from "./spec-positions.js";
 import { YamlLocator } from "./yaml-locate.js";
@@ -51,17 +53,18 @@ export async function loadProjectSpec(
     listFiles(join(location.projectDir, MACRO_DIR)),
     Promise.all(fallbackConfig.modelPaths.map((p) => listFiles(resolve(location.projectDir, p)))),
   ]);
-  const modelFiles = modelDirs.flat();
+  const [propertyFiles, modelFiles] = splitPropertiesFiles(modelDirs.flat());
   const jinja = await loadJinjaProject({
     macroFiles: macroDir.filter((f) => f.endsWith(".sql")),
     docFiles: [...macroDir, ...modelFiles].filter((f) => f.endsWith(".md")),
     display, vars: { ...fallbackConfig.vars, ...vars }, profiles, problems, defaultProfile: fallbackConfig.defaultProfile,
   });
   const reader: ModelReader = { ...files, jinja };
-  const [sources, models] = await Promise.all([
+  const [declaredSources, declaredModels] = await Promise.all([
     loadSources(location, fallbackConfig, reader),
     loadModels(location, modelFiles, reader),
   ]);
+  const { sources, models } = applyProperties(propertyFiles.flatMap((path) => loadPropertiesFile(path, reader)), declaredSources, declaredModels, reader);
   return { spec: { location, config: fallbackConfig, profiles, sources, models }, problems, positions: reader.positions };
 }
 
@@ -180,6 +183,7 @@ async function loadSources(location: ProjectLocation, config: ProjectConfig, rea
         read: fmt ? { format: fmt, path: String(s[`read_${fmt}`]), options: asObj(s["options"]) as Record<string, string | number | boolean> } : null,
         table: s["table"] === undefined ? null : String(s["table"]),
         description: s["description"] === undefined ? null : String(s["description"]),
+        ...declaredTests(s),
         at,
         keys: { file, yaml: ["sources", j] },
       });
