@@ -63,3 +63,26 @@ async function writeTestResults(project: Project, results: ReadonlyArray<TestRes
     }),
   );
 }
+
+/**
+ * What `xorq run` checks each model with (`RunOptions.check`): the model's
+ * error-severity tests, run (or served from the cache) once it has run; a failing one
+ * is the model's failure. `save` keeps the results for the next run.
+ */
+export async function modelChecks(project: Project, names: ReadonlyArray<string>, services: Services): Promise<{ check: (name: string) => Promise<string | null>; save: () => Promise<void> }> {
+  const tests = buildDataTests(project, names).filter((t) => t.of.kind === "model" && t.severity === "error");
+  const cache = await TestCache.open(targetDir(project));
+  // One test at a time across models: they share the project's connections.
+  let queue: Promise<unknown> = Promise.resolve();
+  const check = (name: string): Promise<string | null> => {
+    const mine = tests.filter((t) => t.of.name === name);
+    if (mine.length === 0) return Promise.resolve(null);
+    const done = queue.then(() => runDataTests(project, mine, { services, cache }));
+    queue = done.catch(() => undefined);
+    return done.then((results) => {
+      const bad = results.filter((r) => r.status === "fail" || r.status === "error");
+      return bad.length === 0 ? null : `tests failed: ${bad.map((r) => (r.status === "error" ? `${r.name} (${r.message})` : `${r.name} (${r.failures} ${r.failures === 1 ? "row" : "rows"})`)).join(", ")}`;
+    });
+  };
+  return { check, save: () => cache.save() };
+}
