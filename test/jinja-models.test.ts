@@ -125,7 +125,6 @@ describe("dbt's context functions", () => {
       {
         ...one("f_ref", "select count(*) as v from {{ ref('stg_orders') }} {# jinja #}"),
         ...one("f_source", "select count(*) as v from {{ source('orders') }} {# jinja #}"),
-        ...one("f_source2", "select count(*) as v from {{ source('shop', 'customers') }}"),
         ...one("f_var", "select {{ var('min_amount') }} as v, {{ var('missing', 7) }} as w {# jinja #}"),
         ...one("f_env_var", "select '{{ env_var('XORQ_JINJA_TEST') }}' as v, '{{ env_var('XORQ_JINJA_UNSET', 'dflt') }}' as w"),
         ...one("f_config", "{{ config(materialized='table', tags=['from_config'], unique_key='id', alias='x') }}select 1 as v"),
@@ -152,7 +151,6 @@ describe("dbt's context functions", () => {
 
   it("ref('m') reads the model", async () => expect(await value("f_ref")).toEqual({ v: 19 }));
   it("source('name') reads the source", async () => expect(await value("f_source")).toEqual({ v: 40 }));
-  it("source('src', 'table') reads the table", async () => expect(await value("f_source2")).toEqual({ v: 7 }));
   it("var('x') and var('x', default)", async () => expect(await value("f_var")).toEqual({ v: 100, w: 7 }));
   it("env_var('X') and env_var('X', default)", async () => expect(await value("f_env_var")).toEqual({ v: "from-env", w: "dflt" }));
   it("this is the model", async () => expect(await value("f_this")).toEqual({ v: "f_this" }));

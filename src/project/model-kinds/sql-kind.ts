@@ -140,7 +140,7 @@ function templateOf(env: ResolveEnv, spec: SqlModelSpec): ReadonlyArray<Template
 
 /** The names a SQL model's inputs are visible under (see `inputNames`). */
 function sqlInputNames(spec: SqlModelSpec, template: ReadonlyArray<TemplatePart>): { ref(n: string): string; source(n: string): string } {
-  return inputNames(spec.refs.map((r) => r.name), definedCteNames(templateText(template)));
+  return inputNames(spec.refs.map((r) => r.name), spec.sources.map((s) => s.name), definedCteNames(templateText(template)));
 }
 
 async function resolveSql(spec: SqlModelSpec, env: ResolveEnv): Promise<Table | null> {

@@ -9,6 +9,7 @@
  * A callback must never throw (a JS exception inside MiniJinja wrecks its WASM instance):
  * a problem is recorded and the callback returns a value the template can go on with.
  */
+import { sourceTableName } from "../model-kind.js";
 import { crossDbMacros } from "./cross-db-macros.js";
 
 export interface TemplateTarget {
@@ -82,7 +83,7 @@ export function dbtContext(input: ContextInput): { globals: Record<string, unkno
         fail("source() takes a source's name: source('raw_orders') or source('ecom', 'raw_orders')", "source(");
         return "";
       }
-      return useInput("source", typeof b === "string" ? b : a, `source('${a}'`);
+      return useInput("source", typeof b === "string" ? sourceTableName(a, b) : a, `source('${a}'`);
     },
     var: (...args: unknown[]) => {
       const [name, fallback] = args.map(plain);

@@ -89,7 +89,8 @@ export function parseJinjaModel(f: ModelFile, reader: ModelReader, sql: JinjaSql
   const { record } = out;
   const config: Obj = { ...front, ...record.config };
   const ctes = definedCteNames(out.text);
-  const names = inputNames(record.inputs.filter((i) => i.kind === "ref").map((i) => i.name), ctes);
+  const of = (kind: "ref" | "source") => record.inputs.filter((i) => i.kind === kind).map((i) => i.name);
+  const names = inputNames(of("ref"), of("source"), ctes);
   const inputs = record.inputs.map((i) => ({ kind: i.kind, name: i.name, visible: i.kind === "ref" ? names.ref(i.name) : names.source(i.name) }));
   let query = out.text;
   record.inputs.forEach((i, n) => (query = query.replaceAll(i.token, inputs[n]!.visible)));
