@@ -128,6 +128,7 @@ describe("dbt's context functions", () => {
         ...one("f_var", "select {{ var('min_amount') }} as v, {{ var('missing', 7) }} as w {# jinja #}"),
         ...one("f_env_var", "select '{{ env_var('XORQ_JINJA_TEST') }}' as v, '{{ env_var('XORQ_JINJA_UNSET', 'dflt') }}' as w"),
         ...one("f_config", "{{ config(materialized='table', tags=['from_config'], unique_key='id', alias='x') }}select 1 as v"),
+        ...one("f_disabled", "{{ config(enabled=false) }}select 1 as v"),
         ...one("f_this", "select '{{ this }}' as v {# jinja #}"),
         ...one("f_is_incremental", "select {% if is_incremental() %}1{% else %}0{% endif %} as v"),
         ...one("f_target", "select '{{ target.name }}|{{ target.type }}|{{ target.schema }}' as v"),
@@ -165,6 +166,10 @@ describe("dbt's context functions", () => {
     const ls = JSON.parse((await xorqInProcess(dir, ["ls", "--select", "tag:from_config", "--output", "json"], ENV)).stdout) as Array<{ name: string }>;
     expect(ls.map((m) => m.name)).toEqual(["f_config"]);
     expect(await value("f_config")).toEqual({ v: 1 });
+    // config(enabled=false) leaves the model out, as in dbt.
+    const all = JSON.parse((await xorqInProcess(dir, ["ls", "--output", "json"], ENV)).stdout) as Array<{ name: string }>;
+    expect(all.map((m) => m.name)).not.toContain("f_disabled");
+    expect(all.map((m) => m.name)).toContain("f_this");
   });
 });
 

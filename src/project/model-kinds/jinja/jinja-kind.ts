@@ -43,7 +43,8 @@ export interface JinjaModelSpec extends ModelSpecBase {
 }
 
 export const JINJA_KIND: ModelKind<JinjaModelSpec> = {
-  // `.sql` files reach this kind through the SQL kind (see above).
+  // No file ending of its own: `.sql` files reach this kind through the SQL kind, which
+  // hands it those that need Jinja (`parseJinjaModel`), so the loader never calls `parse`.
   extensions: [],
   serial: false,
   parse: () => null,
@@ -56,7 +57,7 @@ export const JINJA_KIND: ModelKind<JinjaModelSpec> = {
 };
 
 /** Keys of `config()` that every kind declares (front matter's keys). */
-const COMMON_KEYS = new Set(["name", "description", "tags", "profile", "cache"]);
+const COMMON_KEYS = new Set(["name", "description", "tags", "profile", "cache", "enabled"]);
 
 /** A `.sql` file the SQL kind found Jinja in: its validated front matter and its body. */
 export interface JinjaSqlFile {
@@ -87,6 +88,8 @@ export function parseJinjaModel(f: ModelFile, reader: ModelReader, sql: JinjaSql
     return null;
   }
   const { record } = out;
+  // dbt's `config(enabled=false)`: the file declares no model.
+  if (record.config["enabled"] === false) return null;
   const config: Obj = { ...front, ...record.config };
   const ctes = definedCteNames(out.text);
   const of = (kind: "ref" | "source") => record.inputs.filter((i) => i.kind === kind).map((i) => i.name);
