@@ -5,6 +5,9 @@
 // Environment:
 //   PGHOST (+PGPORT)   if set and reachable, that server is used as-is.
 //   XORQ_TEST_NO_PG=1  skip PostgreSQL entirely, just run vitest.
+//   XORQ_CHROMIUM      the Chromium the browser test drives (default: Debian's chromium,
+//                      installed with apt-get when missing and running as root or with
+//                      sudo; without it the browser test says it was skipped).
 //   XORQ_TEST_CMD      (debugging) shell command run instead of vitest, with the same env
 //                      and the extra args appended, e.g.
 //                      XORQ_TEST_CMD="psql -c 'select version()'" node scripts/test.mjs
@@ -148,6 +151,31 @@ function cleanup() {
   log("stopped PostgreSQL and removed its temp dir");
 }
 
+/** Debian's Chromium for the docs browser test: XORQ_CHROMIUM, else on PATH, else installed with apt-get if we may. */
+async function findChromium() {
+  if (process.env.XORQ_CHROMIUM) return process.env.XORQ_CHROMIUM;
+  const onPath = () => (process.env.PATH ?? "").split(path.delimiter).flatMap((d) => ["chromium", "chromium-browser"].map((n) => path.join(d, n))).find(isExe);
+  let found = onPath();
+  if (found) return found;
+  let wrap;
+  if (isRoot) wrap = (c) => ["env", ["DEBIAN_FRONTEND=noninteractive", ...c]];
+  else if (spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0) wrap = (c) => ["sudo", ["-n", "env", "DEBIAN_FRONTEND=noninteractive", ...c]];
+  if (!wrap || spawnSync("sh", ["-c", "command -v apt-get"], { stdio: "ignore" }).status !== 0) {
+    log("Chromium not found and cannot be installed here (not root, or no apt-get): the browser test will be skipped");
+    return null;
+  }
+  log("Chromium not found, installing it with apt-get ...");
+  try {
+    for (const c of [["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]]) await must(...wrap(c), { capture: false });
+  } catch (err) {
+    log(`installing Chromium failed (${err.message}): the browser test will be skipped`);
+    return null;
+  }
+  found = onPath();
+  if (!found) log("Chromium was installed but is not on PATH: the browser test will be skipped");
+  return found ?? null;
+}
+
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
     // First signal: let the running child wind down (vitest also gets Ctrl-C from the tty),
@@ -171,6 +199,9 @@ async function main() {
     if (PGHOST) log(`PGHOST=${PGHOST}:${PGPORT} is not reachable, starting a throwaway cluster`);
     env = { ...env, ...(await startCluster()), XORQ_TEST_PG: "1" };
   }
+
+  const chromium = await findChromium();
+  if (chromium) env.XORQ_CHROMIUM = chromium;
 
   const vitest = path.join(root, "node_modules", ".bin", "vitest");
   if (!XORQ_TEST_CMD && !isExe(vitest)) throw new Error(`${vitest} not found; run npm ci first`);

@@ -15,6 +15,7 @@ import { DuckDBBackend, type DuckDBOptions } from "./backends/duckdb/duckdb-back
 import { type ReadOptions, deferredRead, sqlQuery } from "./expr/sources.js";
 import type { Table } from "./expr/table.js";
 import { penguins } from "./examples/penguins.js";
+import { defaultConnection } from "./default-connection.js";
 
 export { _ } from "./expr/deferred.js";
 export type { Underscore } from "./expr/deferred.js";
@@ -77,6 +78,9 @@ export type { PullResult, PushResult, AliasConflict } from "./catalog/catalog-sy
 export { CatalogError } from "./catalog/catalog-error.js";
 export { catalogLookup, storeResult, loadResult } from "./catalog/catalog-results.js";
 export { resolveTarget, catalogDir } from "./catalog/target-resolver.js";
+export { build } from "./script-build.js";
+export type { BuildExprOptions } from "./script-build.js";
+export { defaultConnection } from "./default-connection.js";
 
 let inMemoryCount = 0;
 
@@ -96,19 +100,29 @@ export function connect(options: DuckDBOptions = {}): DuckDBBackend {
 
 export const duckdb = { connect };
 
-/** A parquet file, read lazily by `con` (DuckDB). */
-export function deferredReadParquet(path: string, con: Backend, options: ReadOptions = {}): Promise<Table> {
+/** A parquet file, read lazily by `con` (default: the embedded DuckDB of unconnected expressions, see `defaultConnection`). */
+export function deferredReadParquet(path: string, con: Backend = defaultConnection(), options: ReadOptions = {}): Promise<Table> {
   return deferredRead(con, "parquet", path, options);
 }
 
-/** A CSV file, read lazily by `con` (DuckDB); types are sniffed from the file. */
-export function deferredReadCsv(path: string, con: Backend, options: ReadOptions = {}): Promise<Table> {
+/** A CSV file, read lazily by `con` (default as for `deferredReadParquet`); types are sniffed from the file. */
+export function deferredReadCsv(path: string, con: Backend = defaultConnection(), options: ReadOptions = {}): Promise<Table> {
   return deferredRead(con, "csv", path, options);
 }
 
-/** A SQL query in `con`, over other expressions visible to it by name. */
-export function sql(con: Backend, query: string, inputs: Readonly<Record<string, Table>> = {}): Promise<Table> {
-  return sqlQuery(con, query, inputs);
+/**
+ * A SQL query in `con`, over other expressions visible to it by name. Without a
+ * connection (`sql(query, inputs)`), the query runs in the default embedded DuckDB.
+ */
+export function sql(con: Backend, query: string, inputs?: Readonly<Record<string, Table>>): Promise<Table>;
+export function sql(query: string, inputs?: Readonly<Record<string, Table>>): Promise<Table>;
+export function sql(
+  first: Backend | string,
+  second?: string | Readonly<Record<string, Table>>,
+  third: Readonly<Record<string, Table>> = {},
+): Promise<Table> {
+  if (typeof first === "string") return sqlQuery(defaultConnection(), first, (second ?? {}) as Readonly<Record<string, Table>>);
+  return sqlQuery(first, second as string, third);
 }
 
 export const examples = { penguins };

@@ -456,6 +456,27 @@ describe("the catalog in xorq build and run (shared memory)", () => {
     expect(rowsOf(await loadResult(catalog, "totals"))).toEqual([{ region: "north", total: 40 }, { region: "south", total: 20 }]);
     // Second run: served from the catalog.
     expect(await events()).toEqual([["big", "computed", 2, null], ["totals", "cached", 2, "result from the catalog"]]);
+    expect(JSON.parse(readFileSync(join(catalog.dir, "entries", hash!, "result.json"), "utf8"))).toMatchObject({ rows: 2 });
+
+    // Never stale: every amount times 10 keeps the hash, but the stored result is not served.
+    write("xorq_project/data/sales.csv", "region,amount\nnorth,100\nsouth,200\nnorth,300\n");
+    expect(await events()).toEqual([
+      ["big", "computed", 3, null],
+      ["totals", "computed", 2, "inputs changed (read data/sales.csv), result stored in the catalog"],
+    ]);
+    expect(rowsOf(await loadResult(catalog, "totals"))).toEqual([{ region: "north", total: 400 }, { region: "south", total: 200 }]);
+    expect(subjects(catalog.dir)[0]).toBe(`store result of ${hash} (model totals): 2 rows`);
+    expect(await events()).toEqual([["big", "computed", 3, null], ["totals", "cached", 2, "result from the catalog"]]);
+
+    // Offline: a fresh result is served; a stale one is refused, with what changed.
+    const offline = (args: string[] = []) => runCli(["run", "--catalog", "catalog", "--offline", "--select", "totals", ...args], project);
+    expect((await offline()).exitCode).toBe(0);
+    write("xorq_project/data/sales.csv", "region,amount\nnorth,1\n");
+    const refused = await offline(["--json"]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toContain("--offline: the stored result of " + hash + " (model totals) is stale: its inputs changed since it was computed (read data/sales.csv); run without --offline to compute it");
+    expect(rowsOf(await loadResult(catalog, "totals"))).toEqual([{ region: "north", total: 400 }, { region: "south", total: 200 }]);
+    expect(await runCli(["run", "--offline"], project)).toMatchObject({ exitCode: 2, stderr: expect.stringContaining("--offline goes with --catalog DIR") });
     // Without --catalog, nothing is looked up.
     const plain = await runCli(["run", "--json"], project);
     expect(plain.stdout).not.toContain("catalog");

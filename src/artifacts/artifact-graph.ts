@@ -9,15 +9,18 @@
  * directory. (profiles.yaml and metadata.json describe the whole expression already.)
  * Each artifact is read once however many paths reach it.
  *
+ * Every artifact read is verified against its hash (`verifyExprDoc`): an edited
+ * expr.yaml must not run under the hash it no longer has.
+ *
  * ```ts
  * const { graph } = readArtifactGraph("builds/3f2a9c1b7d4e");
  * const node = fromGraph(graph);
  * ```
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import YAML from "yaml";
-import type { ExprGraph, Json } from "../expr/canonical.js";
+import { type ExprGraph, type Json, sha256, shortHashOf, stableStringify } from "../expr/canonical.js";
 
 /** A problem with the artifact or the command's arguments; exit code 2. */
 export class ArtifactError extends Error {
@@ -76,6 +79,49 @@ export function readExprDoc(dir: string): ArtifactExprDoc {
   return doc;
 }
 
+/**
+ * Checks an artifact's expr.yaml against its hash: each node's key must be the hash of
+ * its content (so an edited value, path or input reference shows wherever it is, at no
+ * more cost than hashing the nodes), and the root must be `expected`, the hash the
+ * artifact is known by (its metadata.json's, or its importer's reference). A node is
+ * hashed from exactly what expr.yaml holds for it (`canonicalNode` in canonical.ts).
+ */
+export function verifyExprDoc(dir: string, doc: ArtifactExprDoc, expected: { readonly hash: string; readonly from: string }): void {
+  const file = join(dir, "expr.yaml");
+  for (const [id, node] of Object.entries(doc.nodes)) {
+    const actual = sha256(stableStringify(node));
+    if (actual !== id) {
+      throw new ArtifactError(
+        `${file}: node ${shortHashOf(id)} does not match its content (which hashes to ${shortHashOf(actual)}): the artifact was edited or damaged; build it again`,
+      );
+    }
+  }
+  if (!(doc.root in doc.nodes)) throw new ArtifactError(`${file}: the root ${shortHashOf(doc.root)} is not one of its nodes`);
+  if (doc.root !== expected.hash) {
+    throw new ArtifactError(
+      `${file} holds the expression ${shortHashOf(doc.root)}, but ${expected.from} says ${shortHashOf(expected.hash)}: the artifact was edited or damaged; build it again`,
+    );
+  }
+}
+
+/** The hash an artifact directory is known by: metadata.json's, which a 12-hex directory name must agree with. */
+function declaredHash(dir: string): { hash: string; from: string } {
+  const file = join(dir, "metadata.json");
+  let hash: unknown;
+  try {
+    hash = (JSON.parse(readText(dir, "metadata.json")) as { hash?: unknown }).hash;
+  } catch (e) {
+    if (e instanceof ArtifactError) throw e;
+    throw new ArtifactError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof hash !== "string" || !/^[0-9a-f]{64}$/.test(hash)) throw new ArtifactError(`${file}: 'hash' must be a sha256 hex digest`);
+  const name = basename(dir);
+  if (/^[0-9a-f]{12}$/.test(name) && name !== shortHashOf(hash)) {
+    throw new ArtifactError(`${file} says the artifact is ${shortHashOf(hash)}, but its directory is named ${name}: the artifact was moved or damaged`);
+  }
+  return { hash, from: file };
+}
+
 /** The directory of an artifact `dir` imports: its sibling named by the short hash. */
 export function importDir(dir: string, short: string): string {
   if (!/^[0-9a-f]{12}$/.test(short)) throw new ArtifactError(`${join(dir, "expr.yaml")}: imported artifact '${short}' is not a 12-hex hash`);
@@ -115,29 +161,33 @@ interface DeferredReads {
   readonly reads?: ReadonlyArray<{ readonly node: string; readonly relocated?: string }>;
 }
 
-/** Reads an artifact and, recursively, what it imports, into one expression graph. */
+/**
+ * Reads an artifact and, recursively, what it imports, into one expression graph; each
+ * artifact is verified against the hash it is known by (`verifyExprDoc`).
+ */
 export function readArtifactGraph(dir: string, options: ReadGraphOptions = {}): ArtifactGraph {
   const nodes: NodeMap = {};
   const dirs: string[] = [];
   const seen = new Set<string>();
   let root: string | null = null;
-  const visit = (at: string): void => {
+  const visit = (at: string, expected: { hash: string; from: string }): void => {
     seen.add(at);
     dirs.push(at);
     const doc = readExprDoc(at);
+    verifyExprDoc(at, doc, expected);
     root ??= doc.root;
     const own = options.relocate ? relocateReads(doc.nodes, at) : doc.nodes;
     for (const [id, n] of Object.entries(own)) {
       nodes[id] ??= n;
     }
-    for (const short of Object.values(doc.imports ?? {}).sort()) {
+    for (const [full, short] of Object.entries(doc.imports ?? {}).sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const target = importDir(at, short);
       if (seen.has(target)) continue;
       if (!existsSync(join(target, "expr.yaml"))) throw missingImport(at, short);
-      visit(target);
+      visit(target, { hash: full, from: `the imports of ${join(at, "expr.yaml")}` });
     }
   };
-  visit(dir);
+  visit(dir, declaredHash(dir));
   return { graph: { root: root!, nodes }, dirs };
 }
 

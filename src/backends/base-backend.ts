@@ -65,7 +65,7 @@ export abstract class ConfiguredBackend<Options extends { readonly name?: string
     super();
     this.options = options;
     const name = options.name ?? engine.kind;
-    this.params = new ConnectionParams(engine.kind, name, options, engine.params, engine.secrets);
+    this.params = new ConnectionParams(engine.kind, name, options, engine.params, engine.secrets, engine.settingTypes);
     this.ref = { name, kind: engine.kind as BackendKind, params: this.params.recorded };
   }
 }

@@ -7,6 +7,34 @@
 import { type ParamValue, isEnvOnly, resolveEnv } from "./env-refs.js";
 import { redact } from "./secrets.js";
 
+/** What a setting's value must be once the environment is read (a setting without one is free text). */
+export type SettingType = "port";
+
+const SETTING_TYPES: Readonly<Record<SettingType, { readonly what: string; readonly ok: (text: string) => boolean }>> = {
+  port: { what: "a port number (1-65535)", ok: (t) => /^[0-9]{1,5}$/.test(t) && Number(t) >= 1 && Number(t) <= 65535 },
+};
+
+/**
+ * The first setting whose value (after `${env:…}` substitution) is not of its type, as
+ * a message showing what the profile wrote and what it gave; null when all are. An
+ * empty value means "not given" and is not checked.
+ */
+export function settingProblem(
+  written: Readonly<Record<string, ParamValue>>,
+  resolved: Readonly<Record<string, ParamValue | undefined>>,
+  types: Readonly<Partial<Record<string, SettingType>>>,
+): string | null {
+  for (const [key, type] of Object.entries(types)) {
+    const value = resolved[key];
+    if (value === undefined || value === "" || type === undefined) continue;
+    const text = String(value);
+    if (SETTING_TYPES[type].ok(text)) continue;
+    const source = String(written[key]) === text ? "" : ` (from ${String(written[key])})`;
+    return `${key} must be ${SETTING_TYPES[type].what}, got '${text}'${source}`;
+  }
+  return null;
+}
+
 /** Settings as the driver takes them: text, with "" (e.g. an unset `${env:X:-}`) meaning "not given". */
 export type ResolvedParams = Readonly<Record<string, string | undefined>>;
 
@@ -17,14 +45,23 @@ export class ConnectionParams {
   readonly #kind: string;
   readonly #name: string;
   readonly #secrets: ReadonlyArray<string>;
+  readonly #types: Readonly<Partial<Record<string, SettingType>>>;
   /** Secret values of the last resolution, for scrubbing driver messages. */
   #used: string[] = [];
 
   /** `options` are a backend's `connect()` options; only `keys` are read from them. */
-  constructor(kind: string, name: string, options: object, keys: ReadonlyArray<string>, secrets: ReadonlyArray<string>) {
+  constructor(
+    kind: string,
+    name: string,
+    options: object,
+    keys: ReadonlyArray<string>,
+    secrets: ReadonlyArray<string>,
+    types: Readonly<Partial<Record<string, SettingType>>> = {},
+  ) {
     this.#kind = kind;
     this.#name = name;
     this.#secrets = secrets;
+    this.#types = types;
     const recorded: Record<string, ParamValue> = {};
     const literal: Record<string, string> = {};
     for (const key of keys) {
@@ -37,7 +74,10 @@ export class ConnectionParams {
     this.#literalSecrets = literal;
   }
 
-  /** Every setting with the environment read now; throws "cannot connect to <kind> '<name>': …" naming missing variables. */
+  /**
+   * Every setting with the environment read now; throws "cannot connect to <kind>
+   * '<name>': …" naming missing variables or a value that is not of its setting's type.
+   */
   resolve(): ResolvedParams {
     let resolved: Record<string, ParamValue>;
     try {
@@ -45,6 +85,8 @@ export class ConnectionParams {
     } catch (e) {
       throw new Error(`cannot connect to ${this.#kind} '${this.#name}': ${(e as Error).message}`);
     }
+    const problem = settingProblem(this.recorded, resolved, this.#types);
+    if (problem) throw new Error(`cannot connect to ${this.#kind} '${this.#name}': ${problem}`);
     const out: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(resolved)) out[k] = v === "" ? undefined : String(v);
     Object.assign(out, this.#literalSecrets);

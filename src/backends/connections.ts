@@ -13,6 +13,7 @@ import { canReadFiles } from "./backend.js";
 import type { DuckDBBackend } from "./duckdb/duckdb-backend.js";
 import type { EngineDefinition, OpenOptions } from "./engine.js";
 import { type BackendKind, availableKinds, engineFor } from "./engines.js";
+import { settingProblem } from "./connection-params.js";
 import { MissingEnvError, type ParamValue, resolveEnv } from "./env-refs.js";
 
 export type { OpenOptions };
@@ -69,6 +70,8 @@ export async function openBackend(profile: Profile, options: ConnectionsOptions)
     if (!(e instanceof MissingEnvError)) throw e;
     throw profileError(profile, `profile '${profile.name}' needs ${e.message}`, options);
   }
+  const problem = settingProblem(profile.params, params, engine.settingTypes);
+  if (problem) throw profileError(profile, `${engine.kind} profile '${profile.name}': ${problem}`, options);
   return engine.open(profileRef(profile), params, options);
 }
 
@@ -169,7 +172,7 @@ export class Connections {
   #reader: DuckDBBackend | null = null;
   readonly #fileReader = async (): Promise<FileReadingBackend> => {
     const { DuckDBBackend } = await import("./duckdb/duckdb-backend.js");
-    return (this.#reader ??= new DuckDBBackend({ name: "_xorq_file_reader", config: { file_search_path: this.#options.baseDir } }));
+    return (this.#reader ??= new DuckDBBackend({ name: "_xorq_file_reader", baseDir: this.#options.baseDir }));
   };
 
   constructor(profiles: Iterable<Profile>, options: ConnectionsOptions) {
@@ -220,7 +223,7 @@ export class Connections {
 
   #lazy(profile: Profile, open: () => Promise<Backend>): LazyBackend {
     const ref = profileRef(profile);
-    const { dialect } = engineOf(profile, this.#options);
+    const dialect = engineOf(profile, this.#options).dialect.withFileBase(this.#options.baseDir);
     return dialect.readsFiles ? new LazyFileBackend(ref, dialect, open) : new LazyBackend(ref, dialect, open, this.#fileReader);
   }
 

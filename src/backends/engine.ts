@@ -6,6 +6,7 @@
 import type { Dialect } from "../compile/dialect.js";
 import type { BackendRef } from "../expr/relation-nodes.js";
 import type { Backend } from "./backend.js";
+import type { SettingType } from "./connection-params.js";
 import type { ParamValue } from "./env-refs.js";
 
 export interface OpenOptions {
@@ -24,6 +25,8 @@ export interface EngineDefinition {
   readonly required: ReadonlyArray<string>;
   /** The settings that are secrets: profiles hold them only as `${env:…}` references. */
   readonly secrets: ReadonlyArray<string>;
+  /** The settings that are not free text, checked once `${env:…}` is read (a port must be a number). */
+  readonly settingTypes: Readonly<Partial<Record<string, SettingType>>>;
   /** Its backends implement `fork()` (independent connections for parallel work). */
   readonly forks: boolean;
   /**

@@ -74,7 +74,7 @@ const signalsByRun = new WeakMap<ExecutionRun, Map<string, Promise<unknown>>>();
  * of files and tables, so a key costs one signal per distinct source, however deep the
  * caches nest and however many SQL models lie between them.
  */
-async function sourceSignals(root: RelationNode, run: ExecutionRun): Promise<Array<readonly [string, unknown]>> {
+export async function sourceSignals(root: RelationNode, run: ExecutionRun): Promise<Array<readonly [string, unknown]>> {
   let signals = signalsByRun.get(run);
   if (!signals) signalsByRun.set(run, (signals = new Map()));
   const out: Array<readonly [string, unknown]> = [];

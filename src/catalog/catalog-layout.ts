@@ -8,6 +8,7 @@
  *   entries/<hash>/...        # a verbatim copy of builds/<hash>/ (expr.yaml, metadata.json, ...);
  *                             # the artifacts it imports are entries too (siblings)
  *   entries/<hash>/result.parquet   # the stored result, when one was stored
+ *   entries/<hash>/result.json      # the change signals of its inputs when it was computed
  *   aliases/<name>            # one line: the 12-hex hash the alias points to
  * ```
  */
@@ -18,6 +19,8 @@ export const ALIASES_DIR = "aliases";
 export const MARKER_FILE = "catalog.json";
 export const README_FILE = "README.md";
 export const RESULT_FILE = "result.parquet";
+/** Beside the stored result: the change signals of its inputs when it was computed (see `catalog-results.ts`). */
+export const RESULT_SIGNALS_FILE = "result.json";
 /** The branch every catalog uses, locally and on its remote. */
 export const BRANCH = "main";
 export const REMOTE = "origin";
@@ -61,6 +64,7 @@ change is one commit, so \`git log\` is its history.
 | \`entries/<hash>/\` | a verbatim copy of a build artifact \`builds/<hash>/\`: \`expr.yaml\`, \`sql.yaml\`, \`deferred_reads.yaml\`, \`profiles.yaml\`, \`metadata.json\`, \`memtables/\` |
 | \`imports:\` in \`entries/<hash>/expr.yaml\` | the upstream artifacts (node hash -> entry hash) the expression refers to instead of copying their nodes; each is an entry of its own, added in the same commit, so an entry is self-contained together with the entries it imports |
 | \`entries/<hash>/result.parquet\` | the stored result of the expression, when one was stored (then \`xorq run\` with this catalog serves it instead of recomputing) |
+| \`entries/<hash>/result.json\` | the change signals of the result's inputs (files, tables) when it was computed: it is served only while they still match, else recomputed and stored again |
 | \`aliases/<name>\` | one line: the hash the alias points to |
 
 ## Collaboration

@@ -381,22 +381,30 @@ export class Catalog {
   }
 
   /**
-   * Writes a file into an entry and commits it (used to store results). `write` gets a
-   * temporary path in the entry's directory; it is renamed into place after it returns.
+   * Writes files into an entry (a `null` writer removes the file) and commits them
+   * together (used to store results). Each writer gets a temporary path in the entry's
+   * directory; the files are renamed into place after every writer returned, so a
+   * failure leaves the entry as it was.
    */
-  async addEntryFile(hash: string, name: string, message: string, write: (tmpPath: string) => Promise<void>): Promise<string> {
+  async addEntryFiles(hash: string, files: Readonly<Record<string, ((tmpPath: string) => Promise<void>) | null>>, message: string): Promise<string> {
     return this.#exclusive(async () => {
       await this.#ensureClean();
       const dir = join(this.dir, entryPath(hash));
       if (!existsSync(dir)) throw new CatalogError(`${hash} is not in the catalog at ${this.dir}`);
-      const tmp = join(dir, `.${name}.tmp`);
+      const names = Object.keys(files).sort();
+      const written = names.filter((name) => files[name] !== null);
+      const tmp = (name: string) => join(dir, `.${name}.tmp`);
       try {
-        await write(tmp);
-        renameSync(tmp, join(dir, name));
+        for (const name of written) await files[name]!(tmp(name));
+        for (const name of names) {
+          if (written.includes(name)) renameSync(tmp(name), join(dir, name));
+          else rmSync(join(dir, name), { force: true });
+        }
       } finally {
-        rmSync(tmp, { force: true });
+        for (const name of written) rmSync(tmp(name), { force: true });
       }
-      return this.git.commit(message, [`${entryPath(hash)}/${name}`]);
+      // The entry was clean (checked above), so its directory holds exactly these changes.
+      return this.git.commit(message, [entryPath(hash)]);
     });
   }
 

@@ -8,10 +8,10 @@
  * through order-preserving nodes (filter, limit, distinct, pass-through projections,
  * hops and caches) and are applied again where needed, finally on the outermost query.
  */
-import { shortHash } from "../expr/canonical.js";
+import { nodeHash, shortHash } from "../expr/canonical.js";
 import type { RelationOf, ValueOf } from "../expr/node-kinds.js";
 import { type RelationNode, type RelationNodeKind, backendOf } from "../expr/relation-nodes.js";
-import { columnsOf, type SortKey, type ValueNode, type ValueNodeKind } from "../expr/value-nodes.js";
+import { type AggregateNode, columnsOf, type SortKey, type ValueNode, type ValueNodeKind } from "../expr/value-nodes.js";
 import { type Dialect, UnsupportedError } from "./dialect.js";
 
 export interface CompileOptions {
@@ -32,8 +32,8 @@ export function memtableName(node: RelationOf<"memtable">): string {
 }
 
 /** The table name a hop's rows are written to in the target engine. */
-export function hopTableName(node: RelationNode): string {
-  return `_xorq_hop_${shortHash(node)}`;
+export function hopTableName(node: RelationOf<"into_backend">): string {
+  return node.name ?? `_xorq_hop_${shortHash(node)}`;
 }
 
 /** The table a file is loaded into, in an engine that cannot read files itself. */
@@ -46,7 +46,8 @@ export function readTableName(node: RelationOf<"read">): string {
  * nothing: it compiles as its input, in the same query.
  */
 export function isPassThroughHop(node: RelationOf<"into_backend">): boolean {
-  return (backendOf(node.input)?.name ?? node.backend.name) === node.backend.name;
+  // A named hop always lands in its table, even from the same engine: the user asked for it.
+  return node.name === undefined && (backendOf(node.input)?.name ?? node.backend.name) === node.backend.name;
 }
 
 interface Compiled {
@@ -77,6 +78,8 @@ class QueryCompiler {
   readonly #options: CompileOptions;
   readonly #ctes: string[] = [];
   readonly #compiled = new Map<RelationNode, Compiled>();
+  /** Hop tables read so far, with the hash of the input each holds. */
+  readonly #hops = new Map<string, string>();
 
   constructor(dialect: Dialect, options: CompileOptions) {
     this.#dialect = dialect;
@@ -151,6 +154,23 @@ class QueryCompiler {
     return (QueryCompiler.#VALUE[node.kind] as ValueRule<ValueNodeKind>)(this, node, aliases, windowed);
   }
 
+  /** A hop's table, checked to hold one input: two named hops may not share a name. */
+  #hopTable(node: RelationOf<"into_backend">): string {
+    const table = hopTableName(node);
+    const hash = nodeHash(node.input);
+    const earlier = this.#hops.get(table);
+    if (earlier !== undefined && earlier !== hash) {
+      throw new UnsupportedError(`two different inputs are moved into the table '${table}' of ${this.#dialect.name}: give each intoBackend() its own name`);
+    }
+    this.#hops.set(table, hash);
+    return table;
+  }
+
+  /** An aggregate, evaluated as a window over `over` (a window specification) unless it is null. */
+  #aggregate(node: AggregateNode, aliases: ReadonlyArray<string | null>, over: string | null): string {
+    return this.#dialect.aggregate(node.fn, node.arg ? this.#value(node.arg, aliases, false) : null, node.type, over);
+  }
+
   /** A leaf kind as a SELECT (when it is the root's only node). */
   #selectLeaf(node: RelationNode): Selected {
     const leaf = this.#leaf(node)!;
@@ -177,7 +197,7 @@ class QueryCompiler {
     sort: null,
     limit: null,
     sql: null,
-    into_backend: (c, n) => (isPassThroughHop(n) ? c.#ref(n.input) : { from: c.#q(hopTableName(n)), order: c.#carriedOrder(n) }),
+    into_backend: (c, n) => (isPassThroughHop(n) ? c.#ref(n.input) : { from: c.#q(c.#hopTable(n)), order: c.#carriedOrder(n) }),
     cache: (c, n) => c.#ref(n.input),
   };
 
@@ -299,21 +319,16 @@ class QueryCompiler {
       const branches = n.branches.map((b) => `WHEN ${sub(b.when)} THEN ${sub(b.then)}`).join(" ");
       return `CASE ${branches} ELSE ${sub(n.otherwise)} END`;
     },
-    aggregate: (c, n, aliases, windowed) => {
-      const text = c.#dialect.aggregate(n.fn, n.arg ? c.#value(n.arg, aliases, false) : null, n.type);
-      return windowed ? `${text} OVER ()` : text;
-    },
+    aggregate: (c, n, aliases, windowed) => c.#aggregate(n, aliases, windowed ? "" : null),
     window: (c, n, aliases) => {
       const inner = (x: ValueNode) => c.#value(x, aliases, false);
-      let fn: string;
-      if (n.fn === "aggregate") fn = inner(n.aggregate!);
-      else if (n.fn === "lag" || n.fn === "lead") fn = `${n.fn.toUpperCase()}(${n.args.map(inner).join(", ")})`;
-      else fn = `${n.fn.toUpperCase()}()`;
       const parts: string[] = [];
       if (n.partitionBy.length > 0) parts.push(`PARTITION BY ${n.partitionBy.map(inner).join(", ")}`);
       if (n.orderBy.length > 0) parts.push(`ORDER BY ${c.#orderBy(n.orderBy, aliases)}`);
-      const over = `${fn} OVER (${parts.join(" ")})`;
-      return n.fn === "row_number" || n.fn === "rank" || n.fn === "dense_rank" ? `CAST(${over} AS ${c.#dialect.typeName(n.type)})` : over;
+      const spec = parts.join(" ");
+      if (n.fn === "aggregate") return c.#aggregate(n.aggregate!, aliases, spec);
+      if (n.fn === "lag" || n.fn === "lead") return `${n.fn.toUpperCase()}(${n.args.map(inner).join(", ")}) OVER (${spec})`;
+      return `CAST(${n.fn.toUpperCase()}() OVER (${spec}) AS ${c.#dialect.typeName(n.type)})`;
     },
   };
 }

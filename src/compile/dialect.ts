@@ -39,6 +39,8 @@ export abstract class Dialect {
   protected abstract readonly timestampTypes: { readonly naive: string; readonly zoned: string };
   /** Functions the engine spells `NAME(arg, ...)` where the default rendering differs. */
   protected readonly functionNames: Readonly<Partial<Record<CallNode["fn"], string>>> = {};
+  /** `COUNT(DISTINCT x) OVER (...)` is valid SQL for the engine. */
+  protected readonly distinctWindowAggregates: boolean = true;
   /** The keyword of DECIMAL(p,s). */
   protected readonly decimalKeyword: string = "DECIMAL";
 
@@ -70,6 +72,19 @@ export abstract class Dialect {
     return zone ? `CAST(${this.stringLiteral(text)} AS ${this.typeName(`timestamp('${zone}')`)})` : `TIMESTAMP ${this.stringLiteral(text)}`;
   }
 
+  /**
+   * The dialect for connections whose relative file paths resolve against `dir` (a
+   * project's folder): only a dialect that reads files has paths to resolve.
+   */
+  withFileBase(_dir: string): Dialect {
+    return this;
+  }
+
+  /** The path the engine is given for a read's path (for engines that read files). */
+  filePath(path: string): string {
+    return path;
+  }
+
   /** The FROM item that reads a file, for engines that can. */
   readFile(format: ReadFormat, _path: string, _options: Readonly<Record<string, string | number | boolean>>): string {
     throw new UnsupportedError(`${this.name} cannot read ${format} files directly; the file is loaded through DuckDB`);
@@ -96,25 +111,34 @@ export abstract class Dialect {
     return `(${left} % ${right})`;
   }
 
-  aggregate(fn: AggregateFn, arg: string | null, resultType: DataType): string {
+  /**
+   * An aggregate call; `over` is the window specification when it is evaluated as a
+   * window (`""` for the whole table). The window goes inside any cast the engine
+   * needs: `CAST(SUM(x) OVER (...) AS BIGINT)`, since `CAST(...) OVER` is not SQL.
+   */
+  aggregate(fn: AggregateFn, arg: string | null, resultType: DataType, over: string | null = null): string {
+    const w = (call: string) => (over === null ? call : `${call} OVER (${over})`);
+    if (fn === "count_distinct" && over !== null && !this.distinctWindowAggregates) {
+      throw new UnsupportedError(`${this.name} cannot count distinct values over a window (nunique().over(...)); group by and join instead`);
+    }
     switch (fn) {
       case "count_star":
-        return "COUNT(*)";
+        return w("COUNT(*)");
       case "count":
-        return `COUNT(${arg})`;
+        return w(`COUNT(${arg})`);
       case "count_distinct":
-        return `COUNT(DISTINCT ${arg})`;
+        return w(`COUNT(DISTINCT ${arg})`);
       case "sum":
         // Engines widen integer sums differently (DuckDB: int128, PostgreSQL: numeric).
-        return isInteger(resultType) ? `CAST(SUM(${arg}) AS ${this.typeName(resultType)})` : `SUM(${arg})`;
+        return isInteger(resultType) ? `CAST(${w(`SUM(${arg})`)} AS ${this.typeName(resultType)})` : w(`SUM(${arg})`);
       case "mean":
-        return `CAST(AVG(${arg}) AS ${this.typeName("float64")})`;
+        return `CAST(${w(`AVG(${arg})`)} AS ${this.typeName("float64")})`;
       case "min":
-        return `MIN(${arg})`;
+        return w(`MIN(${arg})`);
       case "max":
-        return `MAX(${arg})`;
+        return w(`MAX(${arg})`);
       case "any_value":
-        return `ANY_VALUE(${arg})`;
+        return w(`ANY_VALUE(${arg})`);
     }
   }
 

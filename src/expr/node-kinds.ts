@@ -76,7 +76,7 @@ export const RELATION_FIELDS = {
   sort: { input: "relation", keys: "sort_keys", schema: "data" },
   limit: { input: "relation", limit: "data", offset: "data", schema: "data" },
   sql: { query: "data", inputs: "named_relations", backend: "data", schema: "data", vars: "data", template: "data" },
-  into_backend: { input: "relation", backend: "data", schema: "data" },
+  into_backend: { input: "relation", backend: "data", name: "data", schema: "data" },
   cache: { input: "relation", policy: "data", schema: "data" },
 } as const satisfies { readonly [K in RelationNodeKind]: KindFields<RelationOf<K>> };
 

@@ -153,6 +153,8 @@ export interface IntoBackendNode {
   readonly kind: "into_backend";
   readonly input: RelationNode;
   readonly backend: BackendRef;
+  /** The temporary table the rows land in, when the user named it (else one named after the hash). */
+  readonly name?: string;
   readonly schema: Schema;
 }
 

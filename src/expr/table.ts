@@ -16,6 +16,7 @@ import { deepFreeze, nodeHash, shortHash, toGraph } from "./canonical.js";
 import {
   type BackendRef,
   type CachePolicy,
+  type IntoBackendNode,
   type JoinHow,
   type JoinOutput,
   type RelationNode,
@@ -286,12 +287,18 @@ export class Table {
     return this.limit(n);
   }
 
-  /** Moves the rows into another engine; what follows runs there. */
-  intoBackend(backend: Backend): Table {
-    return new Table(
-      { kind: "into_backend", input: this.node, backend: backend.ref, schema: this.node.schema },
-      mergeContexts(this.context, contextOf(backend)),
-    );
+  /**
+   * Moves the rows into another engine; what follows runs there. With a `name`, the rows
+   * land in a temporary table of that name, which the SQL that follows reads (and which
+   * is dropped when the run ends); the name is part of the expression and its hash.
+   *
+   * ```ts
+   * pgOrders.intoBackend(duck, "orders_local").filter(_.amount.gt(10));
+   * ```
+   */
+  intoBackend(backend: Backend, name?: string): Table {
+    const node: IntoBackendNode = { kind: "into_backend", input: this.node, backend: backend.ref, schema: this.node.schema };
+    return new Table(name === undefined ? node : { ...node, name: hopName(name) }, mergeContexts(this.context, contextOf(backend)));
   }
 
   /** Stores this sub-expression's result under a key and reuses it (see `xo.ParquetCache` and friends). */
@@ -444,4 +451,17 @@ function buildJoin(left: Table, right: Table, on: JoinOn, options: JoinOptions):
 /** A user callback, as opposed to a value (`_.count` is a function too, but a value). */
 function isPlainFunction<F extends (...args: never[]) => unknown>(x: unknown): x is F {
   return typeof x === "function" && !(UNWRAP_VALUE in x);
+}
+
+/**
+ * A hop's table name as the user gave it: a plain identifier every engine accepts as a
+ * temporary table's name unquoted (PostgreSQL keeps 63 bytes of a name), and not one of
+ * the names the tool generates for its own tables.
+ */
+function hopName(name: string): string {
+  if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) {
+    throw new ExpressionError(`intoBackend(): the table name must be a plain identifier (letters, digits, _; at most 63), got ${JSON.stringify(name)}`);
+  }
+  if (name.toLowerCase().startsWith("_xorq_")) throw new ExpressionError(`intoBackend(): table names starting with _xorq_ are the tool's own, got '${name}'`);
+  return name;
 }

@@ -14,8 +14,8 @@ import { join } from "node:path";
 import * as arrow from "apache-arrow";
 import { toArrowSchema } from "../backends/arrow-types.js";
 import type { Backend } from "../backends/backend.js";
-import type { Catalog, CatalogEntry } from "../catalog/catalog.js";
-import { catalogResultFor, storeResult } from "../catalog/catalog-results.js";
+import type { Catalog } from "../catalog/catalog.js";
+import { type SharedResult, sharedResult } from "../catalog/catalog-results.js";
 import type { CacheEvent } from "../cache/cache-events.js";
 import { nodeHash, shortHash, shortHashOf } from "../expr/canonical.js";
 import { Table } from "../expr/table.js";
@@ -40,6 +40,8 @@ export interface RunOptions {
    * from it (status cached); a model whose entry has none stores what it computed.
    */
   readonly catalog?: Catalog;
+  /** With `catalog`: serve stored results only; a model whose result is missing or stale fails instead of computing. */
+  readonly offline?: boolean;
   /** What runs the models (default: the default services). */
   readonly services?: Services;
 }
@@ -117,15 +119,15 @@ async function runOne(project: Project, name: string, mutexes: Map<string, Mutex
   const root = m.table.node;
   const hash = shortHash(root);
   const start = performance.now();
-  let entry: CatalogEntry | null = null;
+  let shared: SharedResult | null = null;
   if (catalog) {
     try {
-      const stored = await catalogResultFor(catalog, root, services);
+      shared = await sharedResult(catalog, m.table, { services, baseDir: project.location.projectDir, offline: options.offline ?? false });
+      const { stored } = shared;
       if (stored) {
         if (outputDir) await writeBatches(stored.batches, root.schema, join(outputDir, `${name}.parquet`), "parquet", services);
         return done({ event: "model_finished", name, hash, status: "cached", ms: performance.now() - start, rows: stored.numRows, message: "result from the catalog" });
       }
-      entry = await catalog.find(nodeHash(root));
     } catch (e) {
       return done({ event: "model_finished", name, hash, status: "error", ms: performance.now() - start, message: (e as Error).message });
     }
@@ -152,7 +154,7 @@ async function runOne(project: Project, name: string, mutexes: Map<string, Mutex
   try {
     const table = new Table(root, { backends, memtables: m.table.context.memtables });
     // An entry of the catalog without a result keeps the batches to store them.
-    const kept: arrow.RecordBatch[] | null = catalog && entry ? [] : null;
+    const kept: arrow.RecordBatch[] | null = shared?.entry ? [] : null;
     const batches = () => (kept ? keeping(services.stream(table, scope), kept) : services.stream(table, scope));
     let rows = 0;
     if (outputDir) {
@@ -165,10 +167,9 @@ async function runOne(project: Project, name: string, mutexes: Map<string, Mutex
     } else {
       for await (const b of batches()) rows += b.numRows;
     }
-    if (catalog && entry && kept) {
-      await storeResult(catalog, entry.hash, kept.length > 0 ? new arrow.Table(kept) : new arrow.Table(toArrowSchema(root.schema)), services);
-    }
-    const stored = kept ? { message: "result stored in the catalog" } : {};
+    if (shared && kept) await shared.store(kept.length > 0 ? new arrow.Table(kept) : new arrow.Table(toArrowSchema(root.schema)));
+    const recomputed = shared && shared.stale.length > 0 ? `inputs changed (${shared.stale.join(", ")}), ` : "";
+    const stored = kept ? { message: `${recomputed}result stored in the catalog` } : {};
     const rootHash = nodeHash(root);
     const status = cacheEvents.find((e) => e.nodeHash === rootHash)?.status === "cached" ? "cached" : "computed";
     return done({ event: "model_finished", name, hash, status, ms: performance.now() - start, rows, ...stored });

@@ -36,5 +36,17 @@ export const CASES: Record<string, () => xo.Table> = {
       low: _.select.lower(), has: _.select.contains("a"), sw: _.select.startsWith("a"), ew: _.select.endsWith("z"),
       sub: _.select.substr(2, 3), after: _.ts.gt("2024-01-01 12:00:00"), r: _.amount.round(1), il: _.select.ilike("A%"),
     }),
+  // Every aggregate the dialects wrap in a cast, windowed: the cast goes around the whole
+  // `f(x) OVER (...)` (issue 16). any_value is over one-row partitions so engines agree.
+  window_aggregates: () =>
+    orders.mutate({
+      avg_qty: _.qty.mean().over({ partitionBy: "select" }),
+      running: _.qty.sum().over({ orderBy: "id" }),
+      n: _.count().over({ partitionBy: "select" }),
+      n_qty: _.qty.count().over({ partitionBy: "select" }),
+      lo: _.amount.min().over({ partitionBy: "select" }),
+      same: _.qty.anyValue().over({ partitionBy: "id" }),
+      share: _.qty.div(_.qty.sum()),
+    }),
   offset_only_distinct_union: () => orders.select("id").union(orders.select("id"), { distinct: true }).distinct().limit(null, 5),
 };

@@ -9,6 +9,7 @@ export const bigqueryEngine: EngineDefinition = {
   params: ["project_id", "dataset", "location", "key_file"],
   required: ["project_id"],
   secrets: [],
+  settingTypes: {},
   forks: true,
   async open(ref, params) {
     const { BigQueryBackend } = await import("./bigquery-backend.js");

@@ -16,6 +16,8 @@ export class DatabricksDialect extends Dialect {
 
   protected readonly typeNames = DATABRICKS_TYPES;
   protected readonly timestampTypes = { naive: "TIMESTAMP_NTZ", zoned: "TIMESTAMP" };
+  /** Spark rejects DISTINCT in a window aggregate ("Distinct window functions are not supported"). */
+  protected override readonly distinctWindowAggregates = false;
   /** Spark's EXTRACT(SECOND) keeps the fraction; the field functions return integers. */
   protected override readonly functionNames = {
     contains: "CONTAINS", starts_with: "STARTSWITH", ends_with: "ENDSWITH",

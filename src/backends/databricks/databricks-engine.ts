@@ -9,6 +9,7 @@ export const databricksEngine: EngineDefinition = {
   params: ["host", "http_path", "token", "catalog", "schema"],
   required: ["host", "http_path", "token"],
   secrets: ["token"],
+  settingTypes: {},
   forks: true,
   async open(ref, params) {
     const { DatabricksBackend } = await import("./databricks-backend.js");

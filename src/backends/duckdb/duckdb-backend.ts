@@ -20,6 +20,11 @@ export interface DuckDBOptions {
   readonly name?: string;
   /** Extra DuckDB settings (https://duckdb.org/docs/configuration/overview). */
   readonly config?: Readonly<Record<string, string>>;
+  /**
+   * A project's folder: relative paths of deferred reads resolve against it, never the
+   * working directory; it is also DuckDB's `file_search_path`, for paths written in SQL.
+   */
+  readonly baseDir?: string;
 }
 
 /**
@@ -49,7 +54,7 @@ function schemaOf(prepared: DuckDBPreparedStatement): Schema {
  */
 export class DuckDBBackend extends BaseBackend implements FileReadingBackend {
   readonly ref: BackendRef;
-  readonly dialect = DIALECT;
+  readonly dialect: DuckDBDialect;
   readonly #opening: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }>;
   /** Connections for `probeSchema`, created on demand: as many as probes ever ran at once. */
   readonly #probes: Array<Promise<DuckDBConnection>> = [];
@@ -63,8 +68,10 @@ export class DuckDBBackend extends BaseBackend implements FileReadingBackend {
     const path = options.path ?? ":memory:";
     this.ref = { name: options.name ?? "duckdb", kind: "duckdb", params: { path } };
     this.#options = options;
+    this.dialect = options.baseDir === undefined ? DIALECT : DIALECT.withFileBase(options.baseDir);
     this.#ownsInstance = shared === undefined;
-    this.#opening = (shared ?? duckdbApi.DuckDBInstance.create(path, { ...DEFAULT_CONFIG, ...options.config })).then(async (instance) => ({
+    const searchPath: Record<string, string> = options.baseDir === undefined ? {} : { file_search_path: options.baseDir };
+    this.#opening = (shared ?? duckdbApi.DuckDBInstance.create(path, { ...DEFAULT_CONFIG, ...searchPath, ...options.config })).then(async (instance) => ({
       instance,
       connection: await instance.connect(),
     }));

@@ -9,13 +9,12 @@ export const duckdbEngine: EngineDefinition = {
   params: ["path"],
   required: [],
   secrets: [],
+  settingTypes: {},
   forks: true,
   async open(ref, params, options) {
     const raw = String(params["path"] ?? ":memory:");
     const path = raw === ":memory:" || isAbsolute(raw) ? raw : resolve(options.baseDir, raw);
-    // file_search_path makes DuckDB resolve relative read paths against the project,
-    // so a node keeps the path as written and its hash does not depend on where the project sits.
     const { DuckDBBackend } = await import("./duckdb-backend.js");
-    return new DuckDBBackend({ name: ref.name, path, config: { file_search_path: options.baseDir } });
+    return new DuckDBBackend({ name: ref.name, path, baseDir: options.baseDir });
   },
 };

@@ -10,11 +10,12 @@ export class PostgresDialect extends Dialect {
   protected readonly typeNames = POSTGRES_TYPES;
   protected readonly timestampTypes = { naive: "TIMESTAMP", zoned: "TIMESTAMPTZ" };
   protected override readonly decimalKeyword = "NUMERIC";
+  /** "Aggregate window functions ... do not allow DISTINCT": https://www.postgresql.org/docs/current/sql-expressions.html#SYNTAX-WINDOW-FUNCTIONS */
+  protected override readonly distinctWindowAggregates = false;
 
-  override aggregate(fn: AggregateFn, arg: string | null, resultType: DataType): string {
+  override aggregate(fn: AggregateFn, arg: string | null, resultType: DataType, over: string | null = null): string {
     // any_value() arrived only in PostgreSQL 16; min() is a valid "any value".
-    if (fn === "any_value") return `MIN(${arg})`;
-    return super.aggregate(fn, arg, resultType);
+    return super.aggregate(fn === "any_value" ? "min" : fn, arg, resultType, over);
   }
 
   override call(node: CallNode, args: ReadonlyArray<string>): string {

@@ -9,6 +9,7 @@ export const postgresEngine: EngineDefinition = {
   params: ["host", "port", "user", "password", "database"],
   required: [],
   secrets: ["password"],
+  settingTypes: { port: "port" },
   forks: true,
   async open(ref, params) {
     const { PostgresBackend } = await import("./postgres-backend.js");

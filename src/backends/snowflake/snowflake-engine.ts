@@ -9,6 +9,7 @@ export const snowflakeEngine: EngineDefinition = {
   params: ["account", "user", "password", "warehouse", "database", "schema", "role", "authenticator", "privateKeyPath"],
   required: ["account"],
   secrets: ["password"],
+  settingTypes: {},
   forks: true,
   async open(ref, params) {
     const { SnowflakeBackend } = await import("./snowflake-backend.js");

@@ -1,5 +1,9 @@
-/** `xorq build`: write an artifact for each selected model whose hash has none yet. */
-import { join } from "node:path";
+/**
+ * `xorq build`: write an artifact for each selected model whose hash has none yet; with
+ * FILE and `-e NAME`, outside a project as in Xorq, the artifact of the expression the
+ * script exports as NAME.
+ */
+import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import type { WatchEvent } from "../../tasks/watch.js";
 import { shortHashOf } from "../../expr/canonical.js";
@@ -16,6 +20,8 @@ interface BuildOptions extends ProjectCommandOptions {
   readonly alias?: string;
   readonly watch?: boolean;
   readonly run?: boolean;
+  readonly expr?: string;
+  readonly buildsDir?: string;
 }
 
 export function register(program: Command): void {
@@ -27,8 +33,12 @@ export function register(program: Command): void {
     .option("--json", "print JSON events (one per line)")
     .option("--watch", "build, then rebuild on every change under xorq_project/ until interrupted")
     .option("--run", "with --watch: also run the models each rebuild wrote")
-    .action((options: BuildOptions) =>
+    .argument("[file]", "a script (.ts, .mjs, .js) that exports an expression: build that instead of a project (with -e NAME)")
+    .option("-e, --expr <name>", "with FILE: the name of the exported expression")
+    .option("--builds-dir <dir>", "with FILE: where to write <hash>/ (default: builds)")
+    .action((file: string | undefined, options: BuildOptions) =>
       runWithServices(options.json, async (services) => {
+        if (file !== undefined || options.expr !== undefined || options.buildsDir !== undefined) return scriptBuild(file, options, services);
         if (options.run && !options.watch) throw new UsageError("--run goes with --watch (to build and run once: xorq run)");
         if (options.watch) return watchBuild(options, services);
         const start = performance.now();
@@ -48,20 +58,40 @@ export function register(program: Command): void {
           await reporter.summary(`build: ${line} (${names.length} of ${project.models.size} models selected) in ${formatMs(performance.now() - start)}`, counts);
           if ((counts["error"] ?? 0) > 0) process.exitCode = 1;
           if (options.catalog !== undefined || options.alias !== undefined) {
-            const { Catalog } = await import("../../catalog/catalog.js");
-            const { catalogDir } = await import("../../catalog/target-resolver.js");
-            const catalog = await Catalog.open(catalogDir({ catalog: options.catalog, projectRoot: project.location.root }));
-            for (const r of results.filter((x) => x.status !== "error")) {
-              const added = await catalog.add(join(project.location.root, "builds", r.hash), { alias: options.alias });
-              const line = `${added.added ? "added to" : "already in"} the catalog: ${added.hash} (${r.name})${added.alias ? `, alias ${added.alias.name}` : ""}`;
-              process.stdout.write(options.json ? `${JSON.stringify({ event: "catalog_add", name: r.name, hash: added.hash, added: added.added, alias: added.alias?.name ?? null })}\n` : `${line}\n`);
-            }
+            const built = results.filter((x) => x.status !== "error").map((r) => ({ name: r.name, dir: join(project.location.root, "builds", r.hash) }));
+            await addToCatalog(built, options, project.location.root);
           }
         } finally {
           await project.close();
         }
       }),
     );
+}
+
+/** Adds built artifacts to the catalog (`--catalog`, `--alias`), one line (or JSON event) each. */
+async function addToCatalog(built: ReadonlyArray<{ name: string; dir: string }>, options: BuildOptions, projectRoot: string | null): Promise<void> {
+  const { Catalog } = await import("../../catalog/catalog.js");
+  const { catalogDir } = await import("../../catalog/target-resolver.js");
+  const catalog = await Catalog.open(catalogDir({ catalog: options.catalog, projectRoot }));
+  for (const b of built) {
+    const added = await catalog.add(b.dir, { alias: options.alias });
+    const line = `${added.added ? "added to" : "already in"} the catalog: ${added.hash} (${b.name})${added.alias ? `, alias ${added.alias.name}` : ""}`;
+    process.stdout.write(options.json ? `${JSON.stringify({ event: "catalog_add", name: b.name, hash: added.hash, added: added.added, alias: added.alias?.name ?? null })}\n` : `${line}\n`);
+  }
+}
+
+/** `xorq build FILE -e NAME`: the exported expression's artifact; prints its directory. */
+async function scriptBuild(file: string | undefined, options: BuildOptions, services: Services): Promise<void> {
+  if (file === undefined || options.expr === undefined) throw new UsageError("a script build takes FILE and -e NAME (xorq build pipeline.ts -e expr)");
+  if (!/\.(ts|mjs|js)$/.test(file)) throw new UsageError(`${file}: a script build reads a .ts, .mjs or .js file`);
+  const projectFlags = [options.select && "--select", options.exclude && "--exclude", options.state && "--state", options.watch && "--watch", options.project && "--project"].filter(Boolean);
+  if (projectFlags.length > 0) throw new UsageError(`${projectFlags.join(", ")}: project options, not for a script build`);
+  const { build, importScriptExpr } = await import("../../script-build.js");
+  const expr = await importScriptExpr(file, options.expr);
+  const dir = await build(expr, { dir: options.buildsDir ?? "builds", name: options.expr, services, relocateReads: options.relocateReads ?? true });
+  const shown = relative(process.cwd(), dir).startsWith("..") ? dir : relative(process.cwd(), dir);
+  process.stdout.write(options.json ? `${JSON.stringify({ event: "built", name: options.expr, hash: dir.slice(-12), dir: resolve(dir) })}\n` : `${shown}\n`);
+  if (options.catalog !== undefined || options.alias !== undefined) await addToCatalog([{ name: options.expr, dir }], options, null);
 }
 
 /** `--watch`: prints one line (or JSON event) per rebuild until SIGINT/SIGTERM. */

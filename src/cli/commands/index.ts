@@ -19,6 +19,7 @@ export const commands: Readonly<Record<string, () => Promise<{ register: Registe
   lineage: () => import("./lineage.js"),
   catalog: () => import("./catalog.js"),
   cache: () => import("./cache.js"),
+  docs: () => import("./docs.js"),
 };
 
 /** The commands to register for `argv`: none for --version, the one it names, or all (for help and errors). */

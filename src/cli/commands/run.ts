@@ -11,7 +11,7 @@ import { formatOf, writeBatches } from "../../artifacts/data-files.js";
 import { runModels, writeRunResults } from "../../tasks/project-run.js";
 import { toArrowSchema } from "../../backends/arrow-types.js";
 import { Catalog } from "../../catalog/catalog.js";
-import { catalogResultFor } from "../../catalog/catalog-results.js";
+import { sharedBatches } from "../../catalog/catalog-results.js";
 import { catalogDir, resolveTarget } from "../../catalog/target-resolver.js";
 import { shortHashOf } from "../../expr/canonical.js";
 import { locateProject } from "../../project/project.js";
@@ -30,6 +30,7 @@ interface RunOptions extends ProjectCommandOptions {
   readonly limit?: string;
   readonly outputDir?: string;
   readonly catalog?: string;
+  readonly offline?: boolean;
 }
 
 export function register(program: Command): void {
@@ -42,9 +43,10 @@ export function register(program: Command): void {
     .option("--limit <n>", "with BUILD and no -o: rows to print", "20")
     .option("--output-dir <dir>", "project mode: write each model's rows to <dir>/<model>.parquet")
     .option("--catalog <dir>", "the catalog for aliases (default: $XORQ_CATALOG, else catalog/ at the project root); given explicitly, also shared memory: stored results are served, entries without one get theirs")
+    .option("--offline", "with --catalog: serve stored results only; a missing or stale one (its inputs changed) is an error, not a computation")
     .option("--json", "print JSON events (one per line)")
     .action((build: string | undefined, options: RunOptions) =>
-      runWithServices(options.json, (services) => (build === undefined ? runProject(options, services) : runBuild(build, options, services))),
+      runWithServices(options.json, (services) => (options.offline && !options.catalog ? Promise.reject(new UsageError("--offline goes with --catalog DIR")) : build === undefined ? runProject(options, services) : runBuild(build, options, services))),
     );
 }
 
@@ -65,6 +67,7 @@ async function runProject(options: RunOptions, services: Services): Promise<void
     reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
     const runs = await runModels(project, names, {
       catalog: options.catalog ? await Catalog.open(catalogDir({ catalog: options.catalog })) : undefined,
+      offline: options.offline ?? false,
       threads: positiveInt(options.threads, "--threads", 4),
       outputDir: options.outputDir ? resolve(options.outputDir) : undefined,
       onEvent: (e) => reporter.event(e),
@@ -91,11 +94,9 @@ async function runBuild(build: string, options: RunOptions, services: Services):
   const artifact = await openArtifact(target.dir, { vars: params, services });
   try {
     const { table } = artifact;
-    // Shared memory (explicit --catalog, no -p): a stored result is served instead of recomputed.
-    const stored = options.catalog && Object.keys(params).length === 0
-      ? await catalogResultFor(await Catalog.open(catalogDir({ catalog: options.catalog })), table.node, services)
-      : null;
-    const batches = () => stored?.batches ?? services.stream(table);
+    // Shared memory (explicit --catalog, no -p): a fresh stored result is served instead of recomputed.
+    const catalog = options.catalog && Object.keys(params).length === 0 ? await Catalog.open(catalogDir({ catalog: options.catalog })) : null;
+    const batches = () => (catalog ? sharedBatches(catalog, table, { services, hash: target.info.fullHash, offline: options.offline ?? false }) : services.stream(table));
     const start = performance.now();
     if (options.output && format) {
       const rows = await writeBatches(batches(), table.schema(), resolve(options.output), format, services);

@@ -1,0 +1,2 @@
+SELECT "id", "select", "a""b", "amount", "qty", "ts", "d", "price", CAST(AVG("qty") OVER (PARTITION BY "select") AS DOUBLE PRECISION) AS "avg_qty", CAST(SUM("qty") OVER (ORDER BY "id" ASC NULLS LAST) AS BIGINT) AS "running", COUNT(*) OVER (PARTITION BY "select") AS "n", COUNT("qty") OVER (PARTITION BY "select") AS "n_qty", MIN("amount") OVER (PARTITION BY "select") AS "lo", MIN("qty") OVER (PARTITION BY "id") AS "same", (CAST("qty" AS DOUBLE PRECISION) / CAST(SUM("qty") OVER () AS BIGINT)) AS "share"
+FROM "_xorq_mem_367287a6c30d1118"
