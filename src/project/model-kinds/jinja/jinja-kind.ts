@@ -38,6 +38,8 @@ export interface JinjaModelSpec extends ModelSpecBase {
   readonly meta: Readonly<Record<string, unknown>>;
   /** The vars the render read, with the values it read. */
   readonly vars: Readonly<Record<string, unknown>>;
+  /** The environment variables the render read (null: unset). */
+  readonly envVars: Readonly<Record<string, string | null>>;
   /** What `log()` was given while rendering. */
   readonly logs: ReadonlyArray<string>;
 }
@@ -63,17 +65,36 @@ const COMMON_KEYS = new Set(["name", "description", "tags", "profile", "cache", 
 export interface JinjaSqlFile {
   readonly config: Obj | null;
   readonly frontMatterLine: number;
-  readonly body: string;
   readonly bodyLine: number;
+  /** Content hash of the template (front matter and body). */
+  readonly templateHash: string;
+  /** The body (read only to render). */
+  readonly body: () => string;
 }
 
+/**
+ * The model a Jinja `.sql` file declares. What it renders is kept in the parse cache
+ * (under the file's name plus `#rendered`), keyed by everything a render reads: the
+ * template, the macro files, docs blocks, vars and profiles (`JinjaProject.fingerprint`);
+ * the environment variables it read are compared on every load. An unchanged project then
+ * renders nothing, and a macro edit renders every Jinja model again, once.
+ */
 export function parseJinjaModel(f: ModelFile, reader: ModelReader, sql: JinjaSqlFile): JinjaModelSpec | null {
   const front = sql.config ?? {};
   const keys: YamlPos | null = sql.config ? { file: f.file, yaml: [], frontMatterLine: sql.frontMatterLine } : null;
   const name = front["name"] === undefined ? f.defaultName : String(front["name"]);
   const at: SpecPos = keys && front["name"] !== undefined ? { ...keys, yaml: ["name"] } : { file: f.file, line: 1, col: 1 };
   checkModelName(reader, name, at);
-  const render = (profile: string) => reader.jinja.render({ name, file: f.file, body: sql.body, bodyLine: sql.bodyLine, profile });
+  const render = () => renderModel(f, reader, sql, { name, at, keys });
+  const kind = `jinja-model:${reader.jinja.fingerprint}:${sql.templateHash}`;
+  const cached = reader.cache.read(f.path, `${f.file}#rendered`, kind, render).data;
+  return cached && reader.jinja.envChanged(cached.envVars) ? render() : cached;
+}
+
+function renderModel(f: ModelFile, reader: ModelReader, sql: JinjaSqlFile, model: { name: string; at: SpecPos; keys: YamlPos | null }): JinjaModelSpec | null {
+  const front = sql.config ?? {};
+  const body = sql.body();
+  const render = (profile: string) => reader.jinja.render({ name: model.name, file: f.file, body, bodyLine: sql.bodyLine, profile });
   const declared = front["profile"] === undefined ? null : String(front["profile"]);
   let profile = declared ?? reader.jinja.defaultProfile;
   let out = render(profile);
@@ -100,15 +121,15 @@ export function parseJinjaModel(f: ModelFile, reader: ModelReader, sql: JinjaSql
   query = normalizeSql(query);
   const use = (kind: "ref" | "source"): InputUse[] =>
     record.inputs.filter((i) => i.kind === kind).map((i) => {
-      const pos = positionOf(sql.body, i.call);
+      const pos = positionOf(body, i.call);
       return { name: i.name, at: pos ? { file: f.file, line: sql.bodyLine + pos.line - 1, col: pos.col } : { file: f.file, line: sql.bodyLine, col: 1 } };
     });
   return {
-    name,
+    name: model.name,
     file: f.projectFile,
     ...commonConfig(config),
-    at,
-    keys,
+    at: model.at,
+    keys: model.keys,
     kind: "jinja",
     query,
     inputs,
@@ -116,6 +137,7 @@ export function parseJinjaModel(f: ModelFile, reader: ModelReader, sql: JinjaSql
     renderedFor: profile,
     meta: Object.fromEntries(Object.entries(record.config).filter(([k]) => !COMMON_KEYS.has(k))),
     vars: record.vars,
+    envVars: record.envVars,
     logs: record.logs,
     refs: use("ref"),
     sources: use("source"),
