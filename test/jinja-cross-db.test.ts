@@ -1,13 +1,14 @@
 /**
  * dbt's cross-database macros (`dbt.date_trunc`, `dbt.dateadd`, …): each engine's SQL side
- * by side, as dbt and its adapters write it, and the DuckDB SQL run through a Jinja model
- * (CLI in-process; build first: `npx tsc -p tsconfig.json`).
+ * by side, as dbt and its adapters write it, and the DuckDB and PostgreSQL SQL run through a
+ * Jinja model (CLI in-process; build first: `npx tsc -p tsconfig.json`).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { crossDbMacros } from "../src/project/model-kinds/jinja/cross-db-macros.js";
 import { xorqInProcess } from "./helpers/cli.js";
+import { describePg } from "./helpers/postgres.js";
 import { SHOP, tempDir, writeFiles } from "./helpers/project.js";
 
 const ENGINES = ["duckdb", "postgres", "snowflake", "bigquery", "databricks"] as const;
@@ -91,6 +92,42 @@ describe("dbt's cross-database macros", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual([
       { trunc_ok: true, add_ok: true, days: 16, bad_int: null, joined: "a-b", md5_x: "9dd4e461268c8034f5c8564e155c67a6", second: "b", s: "1", before_now: true },
+    ]);
+  });
+});
+
+describePg("dbt's cross-database macros on PostgreSQL", () => {
+  it("run from a Jinja model whose target is PostgreSQL", async () => {
+    const dir = tempDir("xorq-jinja-xdb-pg-");
+    writeFiles(dir, {
+      ...SHOP,
+      "xorq_project/profiles.yaml":
+        'profiles:\n  local: { kind: duckdb, path: ":memory:" }\n  pg: { kind: postgres, host: "${env:PGHOST}", port: "${env:PGPORT}", user: "${env:PGUSER}", database: "${env:PGDATABASE}" }\n',
+      "xorq_project/models/xdb_pg.sql": [
+        "---",
+        "profile: pg",
+        "---",
+        "select",
+        "  '{{ target.type }}' as engine,",
+        "  {{ dbt.date_trunc('month', \"date '2024-03-17'\") }} = date '2024-03-01' as trunc_ok,",
+        "  {{ dbt.dateadd('day', 7, \"date '2024-03-17'\") }} = date '2024-03-24' as add_ok,",
+        "  {{ dbt.datediff(\"date '2024-01-15'\", \"date '2024-03-17'\", 'day') }} as days,",
+        "  {{ dbt.datediff(\"date '2024-01-15'\", \"date '2024-03-17'\", 'month') }}::int as months,",
+        "  {{ dbt.concat([\"'a'\", \"'-'\", \"'b'\"]) }} as joined,",
+        "  {{ dbt.hash(\"'x'\") }} as md5_x,",
+        "  {{ dbt.split_part(\"'a,b,c'\", \"','\", 2) }} as second,",
+        "  cast(1 as {{ dbt.type_string() }}) as s,",
+        "  cast('2024-01-01' as {{ dbt.type_timestamp() }}) < {{ dbt.current_timestamp() }} as before_now",
+      ].join("\n"),
+    });
+    const build = await xorqInProcess(dir, ["build"]);
+    expect(build.code, build.stderr).toBe(0);
+    const ls = JSON.parse((await xorqInProcess(dir, ["ls", "--output", "json"])).stdout) as Array<{ name: string; hash: string }>;
+    const out = join(dir, "xdb.json");
+    const run = await xorqInProcess(dir, ["run", ls.find((m) => m.name === "xdb_pg")!.hash.slice(0, 12), "-o", out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual([
+      { engine: "postgres", trunc_ok: true, add_ok: true, days: 62, months: 2, joined: "a-b", md5_x: "9dd4e461268c8034f5c8564e155c67a6", second: "b", s: "1", before_now: true },
     ]);
   });
 });
