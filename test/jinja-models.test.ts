@@ -135,6 +135,11 @@ describe("dbt's context functions", () => {
         ...one("f_dispatch", "select '{{ adapter.dispatch('greet')() }}' as v, '{{ adapter.dispatch('shout')() }}' as w"),
         ...one("f_log", "{{ log('rendering f_log', info=True) }}select 1 as v"),
         ...one("f_return", "select {{ answer() }} as v"),
+        ...one("f_return_values", [
+          "{% set methods = payment_methods() %}{% set conf = settings() %}",
+          "select '{% for m in methods %}{{ m }}{{ '+' if not loop.last }}{% endfor %}' as v,",
+          "  {{ conf.scale * 2 }} as w, {{ payment_methods() | length }} as n",
+        ].join("\n")),
         ...one("f_doc", "select '{{ doc('orders_doc') }}' as v"),
         ...one("f_exceptions", "{% if false %}{{ exceptions.raise_compiler_error('never') }}{% endif %}select 1 as v"),
         "xorq_project/macros/dispatch.sql": [
@@ -142,6 +147,10 @@ describe("dbt's context functions", () => {
           "{% macro duckdb__greet() %}duck{% endmacro %}",
           "{% macro default__shout() %}DEFAULT{% endmacro %}",
           "{% macro answer() %}{{ return(42) }}{% endmacro %}",
+          "{% macro payment_methods() %}",
+          "  {{ return(['credit_card', 'coupon']) }}",
+          "{% endmacro %}",
+          "{% macro settings() %}{% do return({'scale': 3}) %}{% endmacro %}",
         ].join("\n"),
         "xorq_project/models/docs.md": "{% docs orders_doc %}\nOne row per order.\n{% enddocs %}\n",
       },
@@ -160,6 +169,8 @@ describe("dbt's context functions", () => {
   it("adapter.dispatch picks <engine>__name, else default__name", async () => expect(await value("f_dispatch")).toEqual({ v: "duck", w: "DEFAULT" }));
   it("log() renders nothing", async () => expect(await value("f_log")).toEqual({ v: 1 }));
   it("return() gives the macro's value", async () => expect(await value("f_return")).toEqual({ v: 42 }));
+  it("return() of a list or a mapping is that value (loops, attributes, filters)", async () =>
+    expect(await value("f_return_values")).toEqual({ v: "credit_card+coupon", w: 6, n: 2 }));
   it("doc('name') is the docs block", async () => expect(await value("f_doc")).toEqual({ v: "One row per order." }));
   it("exceptions.raise_compiler_error only when reached", async () => expect(await value("f_exceptions")).toEqual({ v: 1 }));
   it("config(...) sets tags (and keeps what the project does not act on)", async () => {

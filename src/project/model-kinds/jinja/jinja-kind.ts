@@ -29,8 +29,6 @@ export interface JinjaModelSpec extends ModelSpecBase {
   readonly inputs: ReadonlyArray<{ readonly kind: "ref" | "source"; readonly name: string; readonly visible: string }>;
   /** Where the SQL body starts (engine errors point here). */
   readonly body: SourcePos;
-  /** The profile it was rendered for (dbt's `target`). */
-  readonly renderedFor: string;
   /**
    * `config(...)` keys the project does not act on (yet): materialized, schema, alias,
    * unique_key, …, kept as the model's metadata.
@@ -134,7 +132,6 @@ function renderModel(f: ModelFile, reader: ModelReader, sql: JinjaSqlFile, model
     query,
     inputs,
     body: { file: f.file, line: sql.bodyLine, col: 1 },
-    renderedFor: profile,
     meta: Object.fromEntries(Object.entries(record.config).filter(([k]) => !COMMON_KEYS.has(k))),
     vars: record.vars,
     envVars: record.envVars,

@@ -102,7 +102,7 @@ export class JinjaProject {
       target: this.#target(model.profile, kind),
       docs: this.#docs,
     });
-    const out = engine.render(model.file, library + this.#macros.rewriteDispatch(model.body, kind, dbtNames), globals);
+    const out = engine.render(model.file, library + this.#macros.prepare(model.body, kind, dbtNames), globals);
     if (record.error) return { error: { pos: this.#callPos(model, record.error.call), message: record.error.message } };
     if ("error" in out) {
       const e = out.error;
