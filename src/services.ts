@@ -18,7 +18,7 @@
  */
 import type { RecordBatch, Table as ArrowTable } from "apache-arrow";
 import type { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
-import type { ExecuteOptions, Materializer } from "./backends/executor.js";
+import type { ExecuteOptions, ExecutionRun, Materializer } from "./backends/executor.js";
 import type { CacheEvent, CacheListener } from "./cache/cache-events.js";
 import type { Table, TableRunner } from "./expr/table.js";
 
@@ -90,6 +90,23 @@ export class Services implements TableRunner {
     try {
       yield* executeStream(table.node, options);
     } finally {
+      await end();
+    }
+  }
+
+  /**
+   * Runs `body` with one execution over `table`'s connections, for work beyond streaming
+   * a result (`xorq run` prepares a segment and writes it into a table, and reads cache
+   * keys); the run's temporary tables are dropped when `body` ends.
+   */
+  async withRun<T>(table: Table, scope: ExecutionScope, body: (run: ExecutionRun) => Promise<T>): Promise<T> {
+    const { ExecutionRun } = await import("./backends/executor.js");
+    const { options, end } = await this.#execution(table, scope);
+    const run = new ExecutionRun(options);
+    try {
+      return await body(run);
+    } finally {
+      await run.cleanup();
       await end();
     }
   }

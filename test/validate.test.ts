@@ -139,13 +139,13 @@ describe("validateYaml reports file:line:col", () => {
       "models/x.yaml:4:5: steps[0]: unknown key 'filtr' (did you mean 'filter'?); expected one of: filter, select, drop, rename, mutate, group_by, agg, join, union, distinct, order_by, limit, into_backend, cache",
     ]);
     expect(problems("project", "name: shop\ndefault_profle: local\n")).toEqual([
-      "f.yaml:2:1: unknown key 'default_profle' (did you mean 'default_profile'?); expected one of: name, description, default_profile, vars, cache, paths",
+      "f.yaml:2:1: unknown key 'default_profle' (did you mean 'default_profile'?); expected one of: name, description, default_profile, vars, cache, materialized, schema, env, models, paths",
     ]);
     expect(problems("profiles", "profiles:\n  pg:\n    kind: postgres\n    hots: db.local\n")).toEqual([
       "f.yaml:4:5: profiles.pg: unknown key 'hots' (did you mean 'host'?); expected one of: kind, host, port, user, password, database",
     ]);
-    expect(problems("sql-front-matter", "tags: [daily]\nmaterialized: table\n", "models/m.sql", 1)).toEqual([
-      "models/m.sql:3:1: unknown key 'materialized'; expected one of: name, description, tags, profile, cache",
+    expect(problems("sql-front-matter", "tags: [daily]\npersist_docs: true\n", "models/m.sql", 1)).toEqual([
+      "models/m.sql:3:1: unknown key 'persist_docs'; expected one of: name, description, tags, profile, cache, materialized, schema, alias",
     ]);
   });
 

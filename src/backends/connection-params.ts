@@ -5,6 +5,7 @@
  * never recorded. Resolving reads the environment when the connection opens.
  */
 import { type ParamValue, isEnvOnly, resolveEnv } from "./env-refs.js";
+import { ConnectionError } from "./connection-error.js";
 import { redact } from "./secrets.js";
 
 /** What a setting's value must be once the environment is read (a setting without one is free text). */
@@ -83,10 +84,10 @@ export class ConnectionParams {
     try {
       resolved = resolveEnv(this.recorded);
     } catch (e) {
-      throw new Error(`cannot connect to ${this.#kind} '${this.#name}': ${(e as Error).message}`);
+      throw new ConnectionError(`cannot connect to ${this.#kind} '${this.#name}': ${(e as Error).message}`);
     }
     const problem = settingProblem(this.recorded, resolved, this.#types);
-    if (problem) throw new Error(`cannot connect to ${this.#kind} '${this.#name}': ${problem}`);
+    if (problem) throw new ConnectionError(`cannot connect to ${this.#kind} '${this.#name}': ${problem}`);
     const out: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(resolved)) out[k] = v === "" ? undefined : String(v);
     Object.assign(out, this.#literalSecrets);

@@ -13,6 +13,7 @@ import { canReadFiles } from "./backend.js";
 import type { DuckDBBackend } from "./duckdb/duckdb-backend.js";
 import type { EngineDefinition, OpenOptions } from "./engine.js";
 import { type BackendKind, availableKinds, engineFor } from "./engines.js";
+import { openingFailure } from "./connection-error.js";
 import { settingProblem } from "./connection-params.js";
 import { MissingEnvError, type ParamValue, resolveEnv } from "./env-refs.js";
 
@@ -104,9 +105,11 @@ class LazyBackend implements Backend {
     if (fileReader) this.fileReader = fileReader;
   }
 
-  /** The opened engine. */
+  /** The opened engine. An error opening it (the profile's settings, the driver) is marked as a connection failure. */
   inner(): Promise<Backend> {
-    this.#backend ??= this.#open();
+    this.#backend ??= this.#open().catch((e: unknown) => {
+      throw openingFailure(e);
+    });
     return this.#backend;
   }
 

@@ -56,7 +56,10 @@ async function resolveFiles(node: ReadNode, run: ExecutionRun): Promise<string[]
   const backend = await run.backendFor(node.backend);
   const reader = canReadFiles(backend) ? backend : await run.localEngine();
   if (!WILDCARD.test(node.path)) {
-    for (const base of [process.cwd(), ...(await searchPath(reader, run.options.baseDir))]) {
+    // The run's base directory too: the local engine that reads files for another engine
+    // (PostgreSQL) has no search path of the project, and the file would be signed as missing.
+    const bases = [process.cwd(), ...(run.options.baseDir === undefined ? [] : [run.options.baseDir]), ...(await searchPath(reader, run.options.baseDir))];
+    for (const base of bases) {
       const candidate = resolve(base, node.path);
       if ((await statOrNull(candidate)) !== null) return [candidate];
     }

@@ -186,7 +186,10 @@ export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & 
     const g = new dagre.graphlib.Graph();
     g.setGraph({ rankdir: "LR", nodesep: 12, ranksep: 70, marginx: 10, marginy: 10 });
     g.setDefaultEdgeLabel(() => ({}));
-    for (const id of ids) g.setNode(id, { width: Math.max(110, byId.get(id)!.name.length * 7.2 + 24), height: 40 });
+    // Wide enough for the name and for the row of badges under it.
+    const badgeWidth = (label: string) => label.length * 5.6 + 8;
+    const widthOf = (n: DocsNode) => Math.max(110, n.name.length * 7.2 + 24, badgesOf(n).reduce((w, b) => w + badgeWidth(b.label) + 3, 13));
+    for (const id of ids) g.setNode(id, { width: widthOf(byId.get(id)!), height: 40 });
     const edges = data.edges.filter((e) => shown.has(e.from) && shown.has(e.to));
     for (const e of edges) g.setEdge(e.from, e.to);
     dagre.layout(g);
@@ -216,7 +219,7 @@ export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & 
         text(n.name, { x: 8, y: 16, class: "name" }));
       let bx = 8;
       for (const b of badgesOf(n)) {
-        const w = b.label.length * 5.6 + 8;
+        const w = badgeWidth(b.label);
         node.append(svg("g", { class: `badge ${b.cls}`, transform: `translate(${bx},23)` }, svg("rect", { width: w, height: 12, rx: 6 }), text(b.label, { x: w / 2, y: 9, "text-anchor": "middle" })));
         bx += w + 3;
       }
@@ -425,7 +428,11 @@ export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & 
       picture.append(node);
     }
     const note = graph.truncated ? el("p", { class: "hint" }, `Drawn up to ${LINEAGE_BUDGET} nodes: choose a ▸ node to follow it upstream.`) : null;
-    box.replaceChildren(el("h3", {}, `Lineage of ${column}`), ...(note ? [note] : []), el("div", { class: "lineage-scroll" }, picture));
+    const scroller = el("div", { class: "lineage-scroll" }, picture);
+    box.replaceChildren(el("h3", {}, `Lineage of ${column}`), ...(note ? [note] : []), scroller);
+    // A wide tree opens with its root (the chosen column) in view.
+    const top = graph.nodes[0];
+    if (top) scroller.scrollLeft = g.node(top.key).x - scroller.clientWidth / 2;
   };
 
   /** Opens `id`'s page (and the lineage of `column`, when given). */

@@ -39,6 +39,11 @@ export interface ReadNode {
   readonly schema: Schema;
 }
 
+/** A read path that is a URL (https://, s3://, gs://, ...) rather than a local file. */
+export function isRemotePath(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
+}
+
 /** A table or view that lives in an engine. */
 export interface DatabaseTableNode {
   readonly kind: "table";

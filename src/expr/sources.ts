@@ -4,6 +4,7 @@
  * parquet footer, a CSV sniff, a prepared statement), never by running over the data.
  */
 import { type Backend, type FileReadingBackend, canReadFiles } from "../backends/backend.js";
+import { isConnectionFailure } from "../backends/connection-error.js";
 import type { Dialect } from "../compile/dialect.js";
 import type { Schema } from "./data-type.js";
 import { ExpressionError } from "./errors.js";
@@ -12,12 +13,16 @@ import { type Table as TableType, Table, contextOf, mergeContexts } from "./tabl
 
 export type ReadOptions = Readonly<Record<string, string | number | boolean>>;
 
-/** A table or view of an engine (`schema.table` names are accepted). */
+/**
+ * A table or view of an engine (`schema.table` names are accepted). A connection that
+ * cannot be opened is reported as such, never as a missing table.
+ */
 export async function databaseTable(backend: Backend, name: string): Promise<Table> {
   let schema;
   try {
     schema = await backend.tableSchema(name);
   } catch (e) {
+    if (isConnectionFailure(e)) throw e;
     throw new ExpressionError(`table '${name}' not found in ${backend.ref.name} (${backend.ref.kind}): ${(e as Error).message}`);
   }
   return new Table({ kind: "table", name, backend: backend.ref, schema }, contextOf(backend));

@@ -5,7 +5,7 @@
  * Positions are data too (`SpecPos`), turned into file:line:col by `SpecPositions` only
  * when a message needs one.
  */
-import type { CacheConfig } from "./model-kinds/model-definition.js";
+import type { CacheConfig, MaterializationConfig, Materialized } from "./model-kinds/model-definition.js";
 import type { Profile } from "../backends/connections.js";
 import type { SourcePos } from "./project-errors.js";
 import type { YamlPath } from "./loading/yaml-locate.js";
@@ -47,8 +47,24 @@ export interface ProjectConfig {
   /** Folders (relative to xorq_project/) holding models and sources. */
   readonly modelPaths: ReadonlyArray<string>;
   readonly sourcePaths: ReadonlyArray<string>;
+  /** The default materialization (`materialized:`), null when not given (then: ephemeral). */
+  readonly materialized: Materialized | null;
+  /** The default schema of materialized models (`schema:`), null when not given. */
+  readonly schema: string | null;
+  /** The environment `xorq run` writes by default (`env:`), null when not given (then: prod). */
+  readonly env: string | null;
+  /** Per-folder defaults (`models:`), one entry per folder that sets one, deepest folders last. */
+  readonly folderDefaults: ReadonlyArray<FolderDefaults>;
   /** Where `default_profile` is (errors about it point here). */
   readonly at: SpecPos;
+}
+
+/** Defaults of the models under one folder (`models: { marts: { +materialized: table } }` in project.yaml). */
+export interface FolderDefaults {
+  /** Relative to a models path, `/`-separated ("marts", "marts/finance"). */
+  readonly folder: string;
+  readonly materialized: Materialized | null;
+  readonly schema: string | null;
 }
 
 /** A `ref('x')` or `source('x')` written in a model, with where it was written. */
@@ -80,6 +96,8 @@ export interface ModelSpecBase {
   /** Declared profile, or null (then: the default profile, or that of its input). */
   readonly profile: string | null;
   readonly cache: CacheConfig | null;
+  /** `materialized:`, `schema:`, `alias:` as declared (the defaults are applied by `src/materialize/`). */
+  readonly materialization: MaterializationConfig;
   readonly refs: ReadonlyArray<InputUse>;
   readonly sources: ReadonlyArray<InputUse>;
   /** Content hash of the model's own definition (steps, SQL text, TS file), not its config. */

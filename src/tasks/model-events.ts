@@ -5,6 +5,7 @@
 export type ModelStatus =
   | "built" | "unchanged" | "relocated" // build
   | "computed" | "cached" // run
+  | "created" | "reused" // run, a materialized model: its physical relation was made now, or found by its key
   | "error" | "skipped";
 
 export interface ModelStarted {
@@ -21,6 +22,8 @@ export interface ModelFinished {
   readonly ms: number;
   /** Rows produced (run). */
   readonly rows?: number;
+  /** A materialized model's environment view (`<schema>.<name>`), which now reads its physical relation. */
+  readonly relation?: string;
   readonly message?: string;
 }
 

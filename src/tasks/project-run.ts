@@ -8,6 +8,10 @@
  *
  * Every model runs through the one `Services` of the caller, and each run hears its own
  * cache events: a model's status (computed or cached) is what happened at its root.
+ *
+ * A materialized model (`materialize.plan`) is left in its engine instead
+ * (`src/materialize/`): reused when its key has a physical relation, else created from
+ * its upstream models' relations; its status is then created or reused.
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -28,6 +32,11 @@ import type { ModelFinished, ModelListener } from "./model-events.js";
 import { targetDir } from "../artifacts/manifest.js";
 import { toolVersion } from "../util/tool-version.js";
 import { type ExecutionScope, type Services, defaultServices } from "../services.js";
+import type { DatabaseTableNode } from "../expr/relation-nodes.js";
+import { type EngineStates, openEngineStates } from "../materialize/environments.js";
+import { type MaterializePlan, upstreamRelations } from "../materialize/materialize-plan.js";
+import { materializeModel, physicalKey } from "../materialize/materialize-model.js";
+import { PROD, physicalName } from "../materialize/relation-names.js";
 
 export interface RunOptions {
   /** Models run at once (default 4). */
@@ -44,6 +53,19 @@ export interface RunOptions {
   readonly offline?: boolean;
   /** What runs the models (default: the default services). */
   readonly services?: Services;
+  /** Materialized models are left in their engines, in `plan.env`; `fullRefresh` computes them even when their key has a relation. */
+  readonly materialize?: { readonly plan: MaterializePlan; readonly fullRefresh: boolean };
+  /** After the first failure, start no other model (they are reported skipped). */
+  readonly failFast?: boolean;
+}
+
+/** What the materialized models of one run share: each engine's state, and the relations found or made so far. */
+interface MaterializeRun {
+  readonly plan: MaterializePlan;
+  readonly fullRefresh: boolean;
+  readonly engines: EngineStates;
+  /** Each materialized model's relation once known (null: it has none, and is read inlined). */
+  readonly relations: Map<string, Promise<string | null>>;
 }
 
 /** One model's run: what reporters are told, and what happened at each cache node of its expression. */
@@ -76,9 +98,12 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
   const waiting = new Map(names.map((n) => [n, parentsIn(n).length]));
   const queue = names.filter((n) => waiting.get(n) === 0);
   let active = 0;
+  let failure: string | null = null;
+  const materializing = options.materialize ? await openEngines(project, options.materialize) : null;
 
   await new Promise<void>((done, fail) => {
     const finish = (r: ModelRun) => {
+      if (r.result.status === "error") failure ??= r.result.name;
       results.set(r.result.name, r);
       options.onEvent?.(r.result);
       for (const c of childrenIn(r.result.name)) {
@@ -96,9 +121,13 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
           finish({ result: { event: "model_finished", name, hash, status: "skipped", ms: 0, message: `input '${failed}' did not run` }, cacheEvents: [] });
           continue;
         }
+        if (options.failFast && failure !== null) {
+          finish({ result: { event: "model_finished", name, hash, status: "skipped", ms: 0, message: `--fail-fast: '${failure}' failed` }, cacheEvents: [] });
+          continue;
+        }
         active++;
         options.onEvent?.({ event: "model_started", name, hash });
-        runOne(project, name, mutexes, services, options).then((r) => {
+        runOne(project, name, mutexes, services, options, materializing, selected).then((r) => {
           active--;
           finish(r);
           pump();
@@ -111,7 +140,57 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
   return names.map((n) => results.get(n)!);
 }
 
-async function runOne(project: Project, name: string, mutexes: Map<string, Mutex>, services: Services, options: RunOptions): Promise<ModelRun> {
+/** Reads the state of every engine a materialized model lands in (before any model runs). */
+async function openEngines(project: Project, options: NonNullable<RunOptions["materialize"]>): Promise<MaterializeRun> {
+  return { plan: options.plan, fullRefresh: options.fullRefresh, engines: await openEngineStates(project, options.plan), relations: new Map() };
+}
+
+/**
+ * The relation an unselected materialized model is read from: the one of its current
+ * key, else the environment's, else prod's; null when none exists (then it is computed
+ * inlined in the models that read it).
+ */
+function deferredRelation(project: Project, run: MaterializeRun, name: string, services: Services, scope: ExecutionScope): Promise<string | null> {
+  let found = run.relations.get(name);
+  if (!found) {
+    const model = run.plan.models.get(name)!;
+    const { state } = run.engines.get(model.profile)!;
+    const m = project.models.get(name)!;
+    const table = new Table(m.table.node, { backends: new Map(project.connections.profiles.map((p) => [p.name, project.connections.get(p.name)] as const)), memtables: m.table.context.memtables });
+    found = services.withRun(table, scope, async (r) => {
+      const current = physicalName(model.schema, model.alias, await physicalKey({ model, root: m.table.node }, r), model.ddl.identifierLimit).name;
+      if (state.hasRelation(current)) return current;
+      const named = [state.row(run.plan.env, name), state.row(PROD, name)].find((row) => row && state.hasRelation(row.relation));
+      return named?.relation ?? null;
+    });
+    run.relations.set(name, found);
+  }
+  return found;
+}
+
+/** The relations a model reads instead of its materialized ancestors' expressions. */
+async function upstreamOf(project: Project, run: MaterializeRun, name: string, selected: ReadonlySet<string>, services: Services, scope: ExecutionScope): Promise<Map<string, DatabaseTableNode>> {
+  const known = new Map<string, string | null>();
+  const todo = [...(project.graph.parents.get(name) ?? [])];
+  while (todo.length > 0) {
+    const a = todo.pop()!;
+    if (known.has(a)) continue;
+    const relation = run.plan.models.has(a) ? await (selected.has(a) ? run.relations.get(a) ?? null : deferredRelation(project, run, a, services, scope)) : null;
+    known.set(a, relation);
+    if (relation === null) todo.push(...(project.graph.parents.get(a) ?? []));
+  }
+  return upstreamRelations(project, run.plan.models, name, (a) => known.get(a) ?? null);
+}
+
+async function runOne(
+  project: Project,
+  name: string,
+  mutexes: Map<string, Mutex>,
+  services: Services,
+  options: RunOptions,
+  materializing: MaterializeRun | null,
+  selected: ReadonlySet<string>,
+): Promise<ModelRun> {
   const { outputDir, catalog } = options;
   const cacheEvents: CacheEvent[] = [];
   const done = (result: ModelFinished): ModelRun => ({ result, cacheEvents });
@@ -153,6 +232,19 @@ async function runOne(project: Project, name: string, mutexes: Map<string, Mutex
   const scope: ExecutionScope = { baseDir: project.location.projectDir, onCacheEvent: (e) => cacheEvents.push(e) };
   try {
     const table = new Table(root, { backends, memtables: m.table.context.memtables });
+    const planned = materializing?.plan.models.get(name);
+    if (materializing && planned) {
+      const { state, lock } = materializing.engines.get(planned.profile)!;
+      const relation = (async () => {
+        const upstream = await upstreamOf(project, materializing, name, selected, services, scope);
+        return services.withRun(table, scope, (run) =>
+          materializeModel({ model: planned, root, upstream, env: materializing.plan.env, fullRefresh: materializing.fullRefresh, state, stateLock: lock }, run),
+        );
+      })();
+      materializing.relations.set(name, relation.then((r) => r.relation, () => null));
+      const r = await relation;
+      return done({ event: "model_finished", name, hash, status: r.status, ms: performance.now() - start, ...(r.rows === null ? {} : { rows: r.rows }), relation: r.view });
+    }
     // An entry of the catalog without a result keeps the batches to store them.
     const kept: arrow.RecordBatch[] | null = shared?.entry ? [] : null;
     const batches = () => (kept ? keeping(services.stream(table, scope), kept) : services.stream(table, scope));
@@ -188,19 +280,21 @@ async function* keeping(batches: AsyncIterable<arrow.RecordBatch>, into: arrow.R
   }
 }
 
-/** Writes `target/run_results.json`: status, rows and time per model. */
-export async function writeRunResults(project: Project, results: ReadonlyArray<ModelFinished>, elapsedMs: number): Promise<void> {
+/** Writes `target/run_results.json`: status, rows and time per model (and the environment, when models were materialized). */
+export async function writeRunResults(project: Project, results: ReadonlyArray<ModelFinished>, elapsedMs: number, env: string | null = null): Promise<void> {
   await writeFileAtomic(
     join(targetDir(project), "run_results.json"),
     jsonText({
       tool_version: toolVersion(),
       project: project.config.name,
       elapsed_ms: Math.round(elapsedMs),
+      ...(env === null ? {} : { env }),
       results: results.map((r) => ({
         name: r.name,
         hash: r.hash,
         status: r.status,
         rows: r.rows ?? null,
+        ...(r.relation ? { relation: r.relation } : {}),
         ms: Math.round(r.ms),
         ...(r.message ? { message: r.message } : {}),
       })),

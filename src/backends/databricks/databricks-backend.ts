@@ -9,6 +9,7 @@ import type * as arrow from "apache-arrow";
 import type { DBSQLClient } from "@databricks/sql";
 import type { Schema } from "../../expr/data-type.js";
 import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
+import { ConnectionError } from "../connection-error.js";
 import { ConfiguredBackend } from "../base-backend.js";
 import { RowBatcher } from "../row-batcher.js";
 import { envRef } from "../secrets.js";
@@ -82,7 +83,7 @@ export class DatabricksBackend extends ConfiguredBackend<DatabricksOptions> {
   async #connectNow(): Promise<Open> {
     const p = this.params.resolve();
     if (!p.host || !p.http_path || !p.token) {
-      throw new Error(`cannot connect to databricks '${this.ref.name}': host, http_path and token are all needed`);
+      throw new ConnectionError(`cannot connect to databricks '${this.ref.name}': host, http_path and token are all needed`);
     }
     const { DBSQLClient } = await import("@databricks/sql");
     // The driver's default logger writes to stdout and installs an uncaught-exception handler; errors reach us as rejections.
@@ -97,7 +98,7 @@ export class DatabricksBackend extends ConfiguredBackend<DatabricksOptions> {
       return { client, session };
     } catch (e) {
       await client.close().catch(() => undefined);
-      throw new Error(this.params.redact(`cannot connect to databricks '${this.ref.name}' (${p.host}${p.http_path}): ${(e as Error).message}`), { cause: e });
+      throw new ConnectionError(this.params.redact(`cannot connect to databricks '${this.ref.name}' (${p.host}${p.http_path}): ${(e as Error).message}`), { cause: e });
     }
   }
 

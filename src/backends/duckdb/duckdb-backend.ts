@@ -10,6 +10,7 @@ import { DuckDBDialect } from "./duckdb-dialect.js";
 import { toArrowSchema } from "../arrow-types.js";
 import type { Batches, ChangeSignal, FileReadingBackend, IngestOptions } from "../backend.js";
 import { BaseBackend } from "../base-backend.js";
+import { ConnectionError } from "../connection-error.js";
 import { chunkToRecordBatch, fillChunk, fromDuckDBType } from "./duckdb-arrow.js";
 import { duckdbChangeSignal } from "./duckdb-change-signal.js";
 
@@ -74,7 +75,9 @@ export class DuckDBBackend extends BaseBackend implements FileReadingBackend {
     this.#opening = (shared ?? duckdbApi.DuckDBInstance.create(path, { ...DEFAULT_CONFIG, ...searchPath, ...options.config })).then(async (instance) => ({
       instance,
       connection: await instance.connect(),
-    }));
+    })).catch((e: unknown) => {
+      throw new ConnectionError(`cannot open duckdb '${this.ref.name}' (${path}): ${(e as Error).message}`, { cause: e });
+    });
     // A failure is reported by the first call that uses the connection, not as an unhandled rejection.
     this.#opening.catch(() => undefined);
   }

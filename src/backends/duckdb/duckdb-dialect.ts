@@ -1,9 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
-import type { ReadFormat } from "../../expr/relation-nodes.js";
+import { type ReadFormat, isRemotePath } from "../../expr/relation-nodes.js";
 import { Dialect } from "../../compile/dialect.js";
-
-/** A URL (https://, s3://, gs://...): not a local path. */
-const URL_PATH = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** DuckDB: https://duckdb.org/docs/sql/introduction */
 export class DuckDBDialect extends Dialect {
@@ -33,7 +30,7 @@ export class DuckDBDialect extends Dialect {
    * sent to this connection holds the absolute one.
    */
   override filePath(path: string): string {
-    return this.#fileBase === null || isAbsolute(path) || URL_PATH.test(path) ? path : resolve(this.#fileBase, path);
+    return this.#fileBase === null || isAbsolute(path) || isRemotePath(path) ? path : resolve(this.#fileBase, path);
   }
 
   override readFile(format: ReadFormat, path: string, options: Readonly<Record<string, string | number | boolean>>): string {

@@ -17,6 +17,7 @@ import type pg from "pg";
 import { PostgresDialect } from "./postgres-dialect.js";
 import type { Schema } from "../../expr/data-type.js";
 import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
+import { ConnectionError } from "../connection-error.js";
 import { ConfiguredBackend } from "../base-backend.js";
 import { envRef } from "../secrets.js";
 import { BinaryCopyDecoder } from "./copy-binary-decoder.js";
@@ -92,7 +93,7 @@ export class PostgresBackend extends ConfiguredBackend<PostgresOptions> {
       await client.connect();
     } catch (e) {
       await client.end().catch(() => undefined);
-      throw new Error(this.#redact(`cannot connect to postgres '${this.ref.name}' (${where}): ${(e as Error).message}`));
+      throw new ConnectionError(this.#redact(`cannot connect to postgres '${this.ref.name}' (${where}): ${(e as Error).message}`));
     }
     return client;
   }

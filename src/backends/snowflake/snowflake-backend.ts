@@ -8,6 +8,7 @@ import type * as arrow from "apache-arrow";
 import type { Connection, RowStatement, StatementOption } from "snowflake-sdk";
 import type { Schema } from "../../expr/data-type.js";
 import type { Batches, ChangeSignal, IngestOptions } from "../backend.js";
+import { ConnectionError } from "../connection-error.js";
 import { ConfiguredBackend } from "../base-backend.js";
 import { RowBatcher } from "../row-batcher.js";
 import { envRef } from "../secrets.js";
@@ -67,7 +68,7 @@ export class SnowflakeBackend extends ConfiguredBackend<SnowflakeOptions> {
     try {
       await connection.connectAsync();
     } catch (e) {
-      throw new Error(this.params.redact(`cannot connect to snowflake '${this.ref.name}' (account ${p.account ?? "?"}, user ${p.user ?? "?"}): ${(e as Error).message}`));
+      throw new ConnectionError(this.params.redact(`cannot connect to snowflake '${this.ref.name}' (account ${p.account ?? "?"}, user ${p.user ?? "?"}): ${(e as Error).message}`));
     }
     for (const sql of SESSION_SQL) await this.#execute(connection, { sqlText: sql });
     return connection;

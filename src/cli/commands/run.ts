@@ -14,10 +14,12 @@ import { Catalog } from "../../catalog/catalog.js";
 import { sharedBatches } from "../../catalog/catalog-results.js";
 import { catalogDir, resolveTarget } from "../../catalog/target-resolver.js";
 import { shortHashOf } from "../../expr/canonical.js";
+import { planMaterializations } from "../../materialize/materialize-plan.js";
 import { locateProject } from "../../project/project.js";
 import { parseVarText } from "../../project/project-vars.js";
 import type { Services } from "../../services.js";
 import { runWithServices } from "../command-services.js";
+import { environmentOf } from "../environment-option.js";
 import { UsageError } from "../errors.js";
 import { createReporter, formatMs } from "../model-reporter.js";
 import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, withProjectOptions } from "../project-options.js";
@@ -30,6 +32,9 @@ interface RunOptions extends ProjectCommandOptions {
   readonly limit?: string;
   readonly outputDir?: string;
   readonly catalog?: string;
+  readonly env?: string;
+  readonly fullRefresh?: boolean;
+  readonly failFast?: boolean;
   readonly offline?: boolean;
 }
 
@@ -43,6 +48,9 @@ export function register(program: Command): void {
     .option("--limit <n>", "with BUILD and no -o: rows to print", "20")
     .option("--output-dir <dir>", "project mode: write each model's rows to <dir>/<model>.parquet")
     .option("--catalog <dir>", "the catalog for aliases (default: $XORQ_CATALOG, else catalog/ at the project root); given explicitly, also shared memory: stored results are served, entries without one get theirs")
+    .option("--env <name>", "project mode: the environment whose views the materialized models update (default: project.yaml's env, else prod)")
+    .option("--full-refresh", "project mode: compute materialized models even when their key already has a physical relation")
+    .option("--fail-fast", "project mode: after the first failure, start no other model")
     .option("--offline", "with --catalog: serve stored results only; a missing or stale one (its inputs changed) is an error, not a computation")
     .option("--json", "print JSON events (one per line)")
     .action((build: string | undefined, options: RunOptions) =>
@@ -63,6 +71,7 @@ async function runProject(options: RunOptions, services: Services): Promise<void
   const vars = Object.fromEntries(Object.entries(parseParams(options.param)).map(([k, v]) => [k, parseVarText(v)]));
   const { project, names } = await loadAndSelect(options, { vars });
   try {
+    const plan = planMaterializations(project, environmentOf(options.env, project.config));
     const reporter = createReporter({ json: options.json ?? false, command: "run" });
     reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
     const runs = await runModels(project, names, {
@@ -72,13 +81,15 @@ async function runProject(options: RunOptions, services: Services): Promise<void
       outputDir: options.outputDir ? resolve(options.outputDir) : undefined,
       onEvent: (e) => reporter.event(e),
       services,
+      ...(plan.models.size > 0 ? { materialize: { plan, fullRefresh: options.fullRefresh ?? false } } : {}),
+      failFast: options.failFast ?? false,
     });
     const results = runs.map((r) => r.result);
     const elapsed = performance.now() - start;
-    await writeRunResults(project, results, elapsed);
+    await writeRunResults(project, results, elapsed, plan.models.size > 0 ? plan.env : null);
     const counts: Record<string, number> = {};
     for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
-    await reporter.summary(`run: ${countLine(counts, ["computed", "cached", "error", "skipped"])} in ${formatMs(elapsed)}`, counts);
+    await reporter.summary(`run: ${countLine(counts, plan.models.size > 0 ? ["created", "reused", "computed", "cached", "error", "skipped"] : ["computed", "cached", "error", "skipped"])} in ${formatMs(elapsed)}`, counts);
     if ((counts["error"] ?? 0) > 0) process.exitCode = 1;
   } finally {
     await project.close();
@@ -88,6 +99,9 @@ async function runProject(options: RunOptions, services: Services): Promise<void
 async function runBuild(build: string, options: RunOptions, services: Services): Promise<void> {
   const format = options.output ? formatOf(options.output) : null;
   if (options.output && !format) throw new UsageError(`-o ${options.output}: use a .parquet, .csv, .json or .arrow file`);
+  // An artifact runs anywhere from its own files: it materializes nothing.
+  const projectOnly = [options.env !== undefined && "--env", options.fullRefresh && "--full-refresh", options.failFast && "--fail-fast"].filter(Boolean);
+  if (projectOnly.length > 0) throw new UsageError(`${projectOnly.join(", ")}: project mode only (a BUILD is run, not materialized)`);
   const root = await locateProject({ project: options.project }).then((l) => l.root, () => null);
   const target = await resolveTarget(build, { projectRoot: root, catalog: options.catalog });
   const params = parseParams(options.param);

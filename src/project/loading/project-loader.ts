@@ -13,7 +13,8 @@ import { NAME, type ModelFile, sourceTableName } from "../model-kinds/model-kind
 import { kindForFile } from "../model-kinds/model-kinds.js";
 import { ProblemList } from "../project-errors.js";
 import { loadJinjaProject } from "./jinja-loader.js";
-import type { CacheDefaults, ModelSpec, ProjectConfig, ProjectLocation, ProjectSpec, SourceSpec, SpecPos } from "../project-spec.js";
+import type { Materialized } from "../model-kinds/model-definition.js";
+import type { CacheDefaults, FolderDefaults, ModelSpec, ProjectConfig, ProjectLocation, ProjectSpec, SourceSpec, SpecPos } from "../project-spec.js";
 import { type FileReader, type ModelReader, type Obj, asObj, readYaml, relativeTo, strList } from "./file-reader.js";
 import type { ParseCache } from "./parse-cache.js";
 import { SpecPositions } from "./spec-positions.js";
@@ -44,7 +45,7 @@ export async function loadProjectSpec(
   }
   const fallbackConfig: ProjectConfig = config ?? {
     name: basename(location.root), defaultProfile: profiles[0]?.name ?? "local", vars: {}, cache: {},
-    modelPaths: ["models"], sourcePaths: ["sources"], at: { file: `${PROJECT_DIR}/project.yaml`, line: 1, col: 1 },
+    modelPaths: ["models"], sourcePaths: ["sources"], materialized: null, schema: null, env: null, folderDefaults: [], at: { file: `${PROJECT_DIR}/project.yaml`, line: 1, col: 1 },
   };
   const [macroDir, modelDirs] = await Promise.all([
     listFiles(join(location.projectDir, MACRO_DIR)),
@@ -82,8 +83,23 @@ function loadConfig(location: ProjectLocation, reader: FileReader): ProjectConfi
     cache: asObj(v["cache"]) as CacheDefaults,
     modelPaths: paths["models"] === undefined ? ["models"] : strList(paths["models"]),
     sourcePaths: paths["sources"] === undefined ? ["sources"] : strList(paths["sources"]),
+    // The JSON Schema checked the values.
+    materialized: v["materialized"] === undefined ? null : (String(v["materialized"]) as Materialized),
+    schema: v["schema"] === undefined ? null : String(v["schema"]),
+    env: v["env"] === undefined ? null : String(v["env"]),
+    folderDefaults: folderDefaults(asObj(v["models"]), ""),
     at: { file, yaml: ["default_profile"] },
   };
+}
+
+/** dbt's `models:` tree: `+materialized` / `+schema` of a folder, then its subfolders' (deeper entries come later). */
+function folderDefaults(tree: Obj, folder: string): FolderDefaults[] {
+  const own = (key: string) => (tree[key] === undefined ? null : String(tree[key]));
+  const here: FolderDefaults[] = folder !== "" && (own("+materialized") !== null || own("+schema") !== null)
+    ? [{ folder, materialized: own("+materialized") as Materialized | null, schema: own("+schema") }]
+    : [];
+  const below = Object.keys(tree).filter((k) => !k.startsWith("+")).sort().flatMap((k) => folderDefaults(asObj(tree[k]), folder === "" ? k : `${folder}/${k}`));
+  return [...here, ...below];
 }
 
 function loadProfiles(location: ProjectLocation, reader: FileReader): Profile[] {

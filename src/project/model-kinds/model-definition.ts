@@ -21,6 +21,20 @@ export type CacheConfig = boolean | {
   readonly profile?: string;
 };
 
+/** What `xorq run` leaves in the model's engine (see SPEC "Materializations and environments"). */
+export type Materialized = "ephemeral" | "view" | "table";
+
+export const MATERIALIZED: ReadonlyArray<Materialized> = ["ephemeral", "view", "table"];
+
+/** A model's materialization settings as declared (null: not declared, the project's or folder's default applies). */
+export interface MaterializationConfig {
+  readonly materialized: Materialized | null;
+  /** The schema of its environment views. */
+  readonly schema: string | null;
+  /** The name of its relations (default: the model's name). */
+  readonly alias: string | null;
+}
+
 export interface ModelConfig {
   /** Defaults to the file's base name. */
   readonly name?: string;
@@ -29,6 +43,12 @@ export interface ModelConfig {
   /** The engine the model starts in (default: the project's default profile). */
   readonly profile?: string;
   readonly cache?: CacheConfig;
+  /** What `xorq run` leaves in the engine (default: the project's `materialized:`, else ephemeral). */
+  readonly materialized?: Materialized;
+  /** The schema of its environment views (default: the project's `schema:`, else the engine's default schema). */
+  readonly schema?: string;
+  /** The name of its relations in the engine (default: the model's name). */
+  readonly alias?: string;
 }
 
 export interface ModelContext {

@@ -12,7 +12,7 @@ import type { SpecPositions } from "../loading/spec-positions.js";
 import type { ProblemList, SourcePos } from "../project-errors.js";
 import type { ModelSpecBase, ProjectLocation, SpecPos } from "../project-spec.js";
 import type { SchemaCache } from "../resolve/schema-cache.js";
-import type { CacheConfig } from "./model-definition.js";
+import { type CacheConfig, type MaterializationConfig, type Materialized, MATERIALIZED } from "./model-definition.js";
 import type { ModelSpec } from "./model-kinds.js";
 
 export interface ModelKind<S extends ModelSpecBase> {
@@ -89,13 +89,24 @@ export function checkModelName(reader: FileReader, name: string, at: SpecPos): v
   if (!NAME.test(name)) reader.problems.add(reader.positions.pos(at), `model name '${name}' must be letters, digits and '_' (not starting with a digit)`);
 }
 
+/** Reports a materialization setting that is not one of the allowed values (for configs no JSON Schema checked). */
+export function checkMaterialization(reader: FileReader, m: MaterializationConfig, at: SpecPos): void {
+  const problem = (message: string) => reader.problems.add(reader.positions.pos(at), message);
+  if (m.materialized !== null && !MATERIALIZED.includes(m.materialized)) problem(`materialized must be one of ${MATERIALIZED.join(", ")}, got '${m.materialized}'`);
+  if (m.schema !== null && !NAME.test(m.schema)) problem(`schema '${m.schema}' must be letters, digits and '_' (not starting with a digit)`);
+  if (m.alias !== null && !NAME.test(m.alias)) problem(`alias '${m.alias}' must be letters, digits and '_' (not starting with a digit)`);
+}
+
 /** The settings every kind declares the same way (YAML keys, front matter, or `model({...})`). */
-export function commonConfig(v: Obj): { description: string | null; tags: string[]; profile: string | null; cache: CacheConfig | null } {
+export function commonConfig(v: Obj): { description: string | null; tags: string[]; profile: string | null; cache: CacheConfig | null; materialization: MaterializationConfig } {
+  const str = (key: string) => (v[key] === undefined ? null : String(v[key]));
   return {
-    description: v["description"] === undefined ? null : String(v["description"]),
+    description: str("description"),
     tags: strList(v["tags"]),
-    profile: v["profile"] === undefined ? null : String(v["profile"]),
+    profile: str("profile"),
     cache: v["cache"] === undefined || v["cache"] === false ? null : (v["cache"] as CacheConfig),
+    // The JSON Schemas checked the values (a TS config is checked by `checkMaterialization`).
+    materialization: { materialized: str("materialized") as Materialized | null, schema: str("schema"), alias: str("alias") },
   };
 }
 

@@ -11,12 +11,12 @@ import { sha256, stableStringify } from "../../expr/canonical.js";
 import { ExpressionError } from "../../expr/errors.js";
 import { sqlProbe } from "../../expr/sources.js";
 import { Table, contextOf, mergeContexts } from "../../expr/table.js";
-import type { FileReader } from "../loading/file-reader.js";
+import type { FileReader, Obj } from "../loading/file-reader.js";
 import { ProjectError, type SourcePos } from "../project-errors.js";
 import type { InputUse, ModelSpecBase, SpecPos } from "../project-spec.js";
 import { varLiteral } from "../project-vars.js";
 import { type ModelConfig, type ModelContext, isModelDefinition } from "./model-definition.js";
-import { type ModelFile, type ModelKind, type ResolveEnv, checkModelName } from "./model-kind.js";
+import { type ModelFile, type ModelKind, type ResolveEnv, checkMaterialization, checkModelName, commonConfig } from "./model-kind.js";
 import { normalizeSql } from "./sql-kind.js";
 import { importTsModule } from "./ts-loader.js";
 import { hopTo } from "./yaml-steps.js";
@@ -121,6 +121,9 @@ async function parseTsFile(f: ModelFile, reader: FileReader, text: string): Prom
       ...(c.tags !== undefined ? { tags: [...c.tags].map(String) } : {}),
       ...(c.profile !== undefined ? { profile: c.profile } : {}),
       ...(c.cache !== undefined ? { cache: c.cache } : {}),
+      ...(c.materialized !== undefined ? { materialized: c.materialized } : {}),
+      ...(c.schema !== undefined ? { schema: c.schema } : {}),
+      ...(c.alias !== undefined ? { alias: c.alias } : {}),
     },
     modelCall: Math.max(0, text.search(/\bmodel\s*\(/)),
     inputs: [...text.matchAll(TS_INPUT)].map((m) => ({ kind: m[1] as "ref" | "source", name: m[3]!, offset: m.index! })),
@@ -145,13 +148,13 @@ async function loadTsFile(f: ModelFile, reader: FileReader): Promise<TsModelSpec
   const sources: InputUse[] = [];
   for (const i of ts.inputs) (i.kind === "ref" ? refs : sources).push({ name: i.name, at: { file: f.file, offset: i.offset } });
   const deps = ts.deps;
+  // No JSON Schema sees a TS config: its values are checked here.
+  const config = commonConfig(c as Obj);
+  checkMaterialization(reader, config.materialization, at);
   return {
     name,
     file: f.projectFile,
-    description: c.description ?? null,
-    tags: [...(c.tags ?? [])],
-    profile: c.profile ?? null,
-    cache: c.cache === undefined || c.cache === false ? null : c.cache,
+    ...config,
     at,
     keys: null,
     kind: "ts",

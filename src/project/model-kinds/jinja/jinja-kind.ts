@@ -16,7 +16,7 @@ import type { Table } from "../../../expr/table.js";
 import type { ModelReader, Obj } from "../../loading/file-reader.js";
 import type { SourcePos } from "../../project-errors.js";
 import type { InputUse, ModelSpecBase, SpecPos, YamlPos } from "../../project-spec.js";
-import { type ModelFile, type ModelKind, type ResolveEnv, checkModelName, commonConfig, inMemoryDuckDB } from "../model-kind.js";
+import { type ModelFile, type ModelKind, type ResolveEnv, checkMaterialization, checkModelName, commonConfig, inMemoryDuckDB } from "../model-kind.js";
 import { normalizeSql, sqlQueryTable } from "../sql-kind.js";
 import { definedCteNames, inputNames } from "../sql-template.js";
 import { hopTo } from "../yaml-steps.js";
@@ -57,7 +57,7 @@ export const JINJA_KIND: ModelKind<JinjaModelSpec> = {
 };
 
 /** Keys of `config()` that every kind declares (front matter's keys). */
-const COMMON_KEYS = new Set(["name", "description", "tags", "profile", "cache", "enabled"]);
+const COMMON_KEYS = new Set(["name", "description", "tags", "profile", "cache", "materialized", "schema", "alias", "enabled"]);
 
 /** A `.sql` file the SQL kind found Jinja in: its validated front matter and its body. */
 export interface JinjaSqlFile {
@@ -86,7 +86,11 @@ export function parseJinjaModel(f: ModelFile, reader: ModelReader, sql: JinjaSql
   const render = () => renderModel(f, reader, sql, { name, at, keys });
   const kind = `jinja-model:${reader.jinja.fingerprint}:${sql.templateHash}`;
   const cached = reader.cache.read(f.path, `${f.file}#rendered`, kind, render).data;
-  return cached && reader.jinja.envChanged(cached.envVars) ? render() : cached;
+  const spec = cached && reader.jinja.envChanged(cached.envVars) ? render() : cached;
+  // Checked on every load, outside the cache (which keeps only what parsed without problems):
+  // `config()`'s values reach no JSON Schema.
+  if (spec) checkMaterialization(reader, spec.materialization, at);
+  return spec;
 }
 
 function renderModel(f: ModelFile, reader: ModelReader, sql: JinjaSqlFile, model: { name: string; at: SpecPos; keys: YamlPos | null }): JinjaModelSpec | null {

@@ -1,0 +1,85 @@
+/**
+ * Environments as their engines keep them: listing them, and promoting one to another
+ * (`xorq env promote ci prod`), which points the target's views at the source's
+ * physical relations and computes nothing.
+ *
+ * ```ts
+ * const plan = planMaterializations(project, "prod");
+ * const engines = await openEngineStates(project, plan);
+ * listEnvironments(engines);                       // [{ env: "ci", models: 3, ... }, ...]
+ * await promoteEnvironment(project, plan, engines, "ci", "prod", ["orders"]);
+ * ```
+ */
+import type { Project } from "../project/project.js";
+import { Semaphore } from "../util/semaphore.js";
+import { EngineState } from "./engine-state.js";
+import { pointEnvironment } from "./materialize-model.js";
+import type { MaterializePlan } from "./materialize-plan.js";
+
+/** Each engine's state and the lock of its environment views, by profile. */
+export type EngineStates = ReadonlyMap<string, { readonly state: EngineState; readonly lock: Semaphore }>;
+
+/** Reads the state of every engine a materialized model of the plan lands in. */
+export async function openEngineStates(project: Project, plan: MaterializePlan): Promise<EngineStates> {
+  const engines = new Map<string, { state: EngineState; lock: Semaphore }>();
+  for (const m of plan.models.values()) {
+    if (engines.has(m.profile)) continue;
+    engines.set(m.profile, { state: await EngineState.load(project.connections.get(m.profile), m.ddl), lock: new Semaphore(1) });
+  }
+  return engines;
+}
+
+export interface EnvironmentSummary {
+  readonly env: string;
+  /** Models whose view it has. */
+  readonly models: number;
+  /** The profiles of the engines holding its views, sorted. */
+  readonly profiles: ReadonlyArray<string>;
+  /** When one of its views last changed (ISO 8601). */
+  readonly updatedAt: string;
+}
+
+export function listEnvironments(engines: EngineStates): EnvironmentSummary[] {
+  const byEnv = new Map<string, { models: number; profiles: Set<string>; updatedAt: string }>();
+  for (const [profile, { state }] of engines) {
+    for (const row of state.rows()) {
+      let e = byEnv.get(row.env);
+      if (!e) byEnv.set(row.env, (e = { models: 0, profiles: new Set(), updatedAt: row.updatedAt }));
+      e.models++;
+      e.profiles.add(profile);
+      if (row.updatedAt > e.updatedAt) e.updatedAt = row.updatedAt;
+    }
+  }
+  return [...byEnv.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([env, e]) => ({ env, models: e.models, profiles: [...e.profiles].sort(), updatedAt: e.updatedAt }));
+}
+
+export interface Promotion {
+  readonly name: string;
+  /** promoted: `to` now reads `from`'s relation; unchanged: it already did; missing: `from` has no view of the model. */
+  readonly status: "promoted" | "unchanged" | "missing";
+  /** `to`'s view, `<schema>.<name>`. */
+  readonly view: string | null;
+}
+
+/** Points `to`'s views of the models `names` (the materialized ones) at the relations `from`'s views read. */
+export async function promoteEnvironment(project: Project, plan: MaterializePlan, engines: EngineStates, from: string, to: string, names: ReadonlyArray<string>): Promise<Promotion[]> {
+  const out: Promotion[] = [];
+  for (const name of names) {
+    const model = plan.models.get(name);
+    if (!model) continue;
+    const { state, lock } = engines.get(model.profile)!;
+    const source = state.row(from, name);
+    if (!source) {
+      out.push({ name, status: "missing", view: null });
+      continue;
+    }
+    const current = state.row(to, name);
+    if (current && current.relation === source.relation) {
+      out.push({ name, status: "unchanged", view: current.view });
+      continue;
+    }
+    const view = await pointEnvironment(project.connections.get(model.profile), { model, state, stateLock: lock }, to, source);
+    out.push({ name, status: "promoted", view });
+  }
+  return out;
+}

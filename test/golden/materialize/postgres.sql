@@ -1,0 +1,64 @@
+CREATE SCHEMA IF NOT EXISTS "xorq_physical";
+
+CREATE TABLE IF NOT EXISTS "xorq_physical"."_xorq_environments" ("env" TEXT, "model" TEXT, "view_name" TEXT, "relation" TEXT, "relation_key" TEXT, "materialized" TEXT, "row_count" BIGINT, "updated_at" TEXT);
+
+SELECT table_name FROM information_schema.tables WHERE table_schema = 'xorq_physical';
+
+SELECT "env", "model", "view_name", "relation", "relation_key", "materialized", "row_count", "updated_at" FROM "xorq_physical"."_xorq_environments";
+
+CREATE TABLE "xorq_physical"."_xorq_tmp_5f3a9c0e1b2d4f6a8c0e_0a1b2c3d" AS
+SELECT 'north' AS region, 3 AS n;
+
+ALTER TABLE "xorq_physical"."_xorq_tmp_5f3a9c0e1b2d4f6a8c0e_0a1b2c3d" RENAME TO "marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e";
+
+DROP TABLE IF EXISTS "xorq_physical"."_xorq_tmp_5f3a9c0e1b2d4f6a8c0e_0a1b2c3d";
+
+CREATE VIEW "xorq_physical"."marts__big_regions__5f3a9c0e1b2d4f6a8c0e" AS
+SELECT * FROM "xorq_physical"."marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e" WHERE n > 1;
+
+CREATE SCHEMA IF NOT EXISTS "marts";
+
+BEGIN;
+
+SELECT pg_advisory_xact_lock(2020569713);
+
+DROP VIEW IF EXISTS "marts"."orders_by_region";
+
+CREATE VIEW "marts"."orders_by_region" AS SELECT * FROM "xorq_physical"."marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e";
+
+DELETE FROM "xorq_physical"."_xorq_environments" WHERE "env" = 'prod' AND "model" = 'orders_by_region';
+
+INSERT INTO "xorq_physical"."_xorq_environments" ("env", "model", "view_name", "relation", "relation_key", "materialized", "row_count", "updated_at") VALUES ('prod', 'orders_by_region', 'marts.orders_by_region', 'marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e', '5f3a9c0e1b2d4f6a8c0e1b2d4f6a8c0e1b2d4f6a8c0e1b2d4f6a8c0e1b2d4f6a', 'table', 3, '2026-01-02T03:04:05.000Z');
+
+COMMIT;
+
+CREATE SCHEMA IF NOT EXISTS "marts__ci";
+
+BEGIN;
+
+SELECT pg_advisory_xact_lock(2020569713);
+
+DROP VIEW IF EXISTS "marts__ci"."orders_by_region";
+
+CREATE VIEW "marts__ci"."orders_by_region" AS SELECT * FROM "xorq_physical"."marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e";
+
+DELETE FROM "xorq_physical"."_xorq_environments" WHERE "env" = 'ci' AND "model" = 'orders_by_region';
+
+INSERT INTO "xorq_physical"."_xorq_environments" ("env", "model", "view_name", "relation", "relation_key", "materialized", "row_count", "updated_at") VALUES ('ci', 'orders_by_region', 'marts__ci.orders_by_region', 'marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e', '5f3a9c0e1b2d4f6a8c0e1b2d4f6a8c0e1b2d4f6a8c0e1b2d4f6a8c0e1b2d4f6a', 'table', 3, '2026-01-02T03:04:05.000Z');
+
+COMMIT;
+
+CREATE TABLE "xorq_physical"."_xorq_tmp_5f3a9c0e1b2d4f6a8c0e_0a1b2c3d" AS
+SELECT 'south' AS region, 4 AS n;
+
+BEGIN;
+
+SELECT pg_advisory_xact_lock(2020569713);
+
+DELETE FROM "xorq_physical"."marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e";
+
+INSERT INTO "xorq_physical"."marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e" SELECT * FROM "xorq_physical"."_xorq_tmp_5f3a9c0e1b2d4f6a8c0e_0a1b2c3d";
+
+COMMIT;
+
+DROP TABLE IF EXISTS "xorq_physical"."_xorq_tmp_5f3a9c0e1b2d4f6a8c0e_0a1b2c3d";
