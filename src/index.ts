@@ -14,6 +14,7 @@ import type { Backend } from "./backends/backend.js";
 import { DuckDBBackend, type DuckDBOptions } from "./backends/duckdb/duckdb-backend.js";
 import { type ReadOptions, deferredRead, sqlQuery } from "./expr/sources.js";
 import type { Table } from "./expr/table.js";
+import { iris } from "./examples/iris.js";
 import { penguins } from "./examples/penguins.js";
 import { defaultConnection } from "./default-connection.js";
 
@@ -73,10 +74,14 @@ export { renderLineageText, lineageToJson } from "./lineage/lineage-render.js";
 export type { LineageJson, LineageJsonNode, LineageJsonRef } from "./lineage/lineage-render.js";
 export type { ColumnLineage, LineageNode } from "./lineage/lineage-node.js";
 export { Catalog } from "./catalog/catalog.js";
-export type { CatalogEntry, AliasInfo, AliasLogRecord, CommitInfo } from "./catalog/catalog.js";
+export type { CatalogEntry, AliasInfo, AliasLogRecord, CommitInfo, AddOptions, AddResult } from "./catalog/catalog.js";
+export { CatalogExpr } from "./catalog/catalog-exprs.js";
+export type { GetOptions, AddExprOptions } from "./catalog/catalog-exprs.js";
+export type { SearchQuery, SearchHit } from "./catalog/catalog-search.js";
 export type { PullResult, PushResult, AliasConflict } from "./catalog/catalog-sync.js";
 export { CatalogError } from "./catalog/catalog-error.js";
-export { catalogLookup, storeResult, loadResult } from "./catalog/catalog-results.js";
+export { catalogLookup, storeResult, loadResult, sharedResult } from "./catalog/catalog-results.js";
+export type { SharedResult, SharedResultOptions, StoreOptions } from "./catalog/catalog-results.js";
 export { resolveTarget, catalogDir } from "./catalog/target-resolver.js";
 export { build } from "./script-build.js";
 export type { BuildExprOptions } from "./script-build.js";
@@ -125,4 +130,6 @@ export function sql(
   return sqlQuery(first, second as string, third);
 }
 
-export const examples = { penguins };
+/** Example tables shipped with the package (as in Xorq's `xo.examples`), offline: `await xo.examples.iris.fetch()`. */
+export const examples = { penguins, iris };
+export type { ExampleTable } from "./examples/example-table.js";

@@ -21,6 +21,9 @@ export interface BuildExprOptions {
   readonly dir?: string;
   /** Recorded as the artifact's model name (metadata.json), e.g. the script's export name. */
   readonly name?: string;
+  /** Recorded in metadata.json, for `catalog search`. */
+  readonly tags?: ReadonlyArray<string>;
+  readonly description?: string;
   /** Copy the local files the expression reads into the artifact (default true). */
   readonly relocateReads?: boolean;
   /** Where relative read paths resolve (default: the working directory). */
@@ -36,6 +39,8 @@ export async function build(expr: Table, options: BuildExprOptions = {}): Promis
     table: expr,
     model: options.name ?? null,
     project: null,
+    ...(options.tags === undefined ? {} : { tags: options.tags }),
+    ...(options.description === undefined ? {} : { description: options.description }),
     baseDir: resolve(options.baseDir ?? "."),
     relocateReads: options.relocateReads ?? true,
     ...(options.services ? { services: options.services } : {}),

@@ -29,9 +29,20 @@ describe("named cache classes", () => {
     expect(xo.GCSCache.fromKwargs({ bucket: "b", prefix: "p/" }).toPolicy().options).toEqual({ bucket: "b", prefix: "p/" });
   });
 
+  it("take the spellings of Xorq's cache guide", () => {
+    expect(xo.GCSCache.fromKwargs({ bucket_name: "b", source: con }).toPolicy()).toMatchObject({ storage: "gcs", options: { bucket: "b" } });
+    expect(xo.GCSCache.fromKwargs({ bucket_name: "b" }).toPolicy()).toEqual(xo.GCSCache.fromKwargs({ bucket: "b" }).toPolicy());
+    // base_path is the root relative_path sits under (default "parquet"), as in Xorq's ParquetStorage.
+    expect(xo.ParquetCache.fromKwargs({ base_path: "/tmp/xc", relative_path: "mine" }).toPolicy().options).toEqual({ path: "/tmp/xc/mine" });
+    expect(xo.ParquetSnapshotCache.fromKwargs({ base_path: "/tmp/xc" }).toPolicy().options).toEqual({ path: "/tmp/xc/parquet" });
+    // Xorq's default time-to-live: one day.
+    expect(xo.ParquetTTLSnapshotCache.fromKwargs().toPolicy()).toMatchObject({ strategy: "snapshot", storage: "parquet", ttl: 86400 });
+  });
+
   it("reject what they cannot do, naming the argument", () => {
     expect(() => xo.ParquetCache.fromKwargs({ ttl: 5 } as never)).toThrow(/unknown argument 'ttl'/);
-    expect(() => xo.ParquetTTLSnapshotCache.fromKwargs({} as never)).toThrow(/needs a ttl/);
+    expect(() => xo.ParquetCache.fromKwargs({ base_path: "/tmp/c", path: "/tmp/d" })).toThrow(/give path or base_path, not both/);
+    expect(() => xo.GCSCache.fromKwargs({ bucket: "b", bucket_name: "c" } as never)).toThrow(/bucket or bucket_name/);
     expect(() => xo.ParquetTTLSnapshotCache.fromKwargs({ ttl: "soon" })).toThrow(/ttl must be seconds or a duration/);
     expect(() => xo.GCSCache.fromKwargs({} as never)).toThrow(/needs a bucket/);
     expect(() => new xo.CacheSpec({ strategy: "snapshot", storage: "source", ttl: 60 })).toThrow(/ttl needs parquet or gcs/);

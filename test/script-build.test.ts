@@ -3,7 +3,7 @@
  * → `builds/<hash>/` → `xorq run builds/<hash> -o out.parquet`, and `xo.build(expr)`;
  * expressions made without a connection run in the default embedded DuckDB.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as xo from "../src/index.js";
@@ -81,6 +81,15 @@ describe("xorq build FILE -e NAME", () => {
     const wrong = await xorq(dir, ["build", "pipeline.ts", "-e", "notAnExpr"]);
     expect(wrong.stderr).toContain("export 'notAnExpr' is not an expression (a Table), it is a number");
     expect((await xorq(dir, ["build", "pipeline.ts"])).code).toBe(2);
+    expect((await xorq(dir, ["build", "pipeline.ts", "-e", "expr", "--select", "x"])).stderr).toContain("--select: project options, not for a script build");
+  });
+
+  it("--no-relocate-reads leaves the reads where they are", async () => {
+    const dir = join(root, "xorq_project");
+    const built = await xorq(dir, ["build", "pipeline.ts", "-e", "expr", "--no-relocate-reads", "--builds-dir", join(root, "bare-builds")]);
+    expect(built.code).toBe(0);
+    expect(existsSync(join(built.stdout.trim(), "reads"))).toBe(false);
+    expect(existsSync(join(built.stdout.trim(), "expr.yaml"))).toBe(true);
   });
 });
 

@@ -38,6 +38,9 @@ export interface ArtifactRequest {
   readonly table: Table;
   readonly model: string | null;
   readonly project: string | null;
+  /** Recorded in metadata.json when given (what `catalog search` finds an entry by). */
+  readonly tags?: ReadonlyArray<string>;
+  readonly description?: string;
   /** The project's profiles (for engines named only by cache policies). */
   readonly profiles?: ReadonlyArray<Profile>;
   /** Where relative read paths resolve (xorq_project/), for `relocateReads`. */
@@ -50,7 +53,12 @@ export interface ArtifactRequest {
   readonly imports?: ArtifactImports;
   /** Writes memtables/ with its local engine (default: the default services). */
   readonly services?: Services;
+  /** With `relocateReads`: the file to carry for a read (by short node hash), when it is not at its path (see `relocateReadsIn`). */
+  readonly readFile?: ReadLocator;
 }
+
+/** Where the file of a read is, when not at its recorded path; null for its path. */
+export type ReadLocator = (read: { readonly node: string; readonly path: string }) => string | null;
 
 export type ArtifactStatus = "built" | "unchanged" | "relocated";
 
@@ -92,11 +100,57 @@ export async function writeArtifact(buildsDir: string, req: ArtifactRequest): Pr
 
 async function hasRelocatedReads(dir: string): Promise<boolean> {
   try {
-    const reads = (YAML.parse(await readFile(join(dir, "deferred_reads.yaml"), "utf8")) as { reads?: Array<{ path: string; relocated?: string }> }).reads ?? [];
-    return reads.every((r) => r.relocated !== undefined || !relocatable(r.path));
+    return unrelocated(await readDeferredReads(dir)).length === 0;
   } catch {
     return false;
   }
+}
+
+interface DeferredReadsDoc {
+  readonly reads?: ReadonlyArray<Readonly<Record<string, Json>> & { readonly node: string; readonly path: string; readonly format: string; readonly relocated?: string }>;
+  readonly tables?: Json;
+}
+
+/** deferred_reads.yaml of an artifact; an artifact without one reads nothing. */
+async function readDeferredReads(dir: string): Promise<DeferredReadsDoc> {
+  const file = join(dir, "deferred_reads.yaml");
+  if (!existsSync(file)) return {};
+  return (YAML.parse(await readFile(file, "utf8")) as DeferredReadsDoc | null) ?? {};
+}
+
+function unrelocated(doc: DeferredReadsDoc): string[] {
+  return (doc.reads ?? []).filter((r) => r.relocated === undefined && relocatable(r.path)).map((r) => r.path);
+}
+
+/**
+ * Copies the local files an artifact's reads name (relative paths against `baseDir`)
+ * into its `reads/<content hash>.<ext>` and records each copy in deferred_reads.yaml,
+ * so the artifact runs on another machine; reads already relocated, globs and URLs stay
+ * as they are. `dir` must be an artifact being written (a temporary directory): the
+ * build writer and the catalog, which relocates what it adds (as Xorq does since its
+ * #2070), both go through here, so their files are the same. `locate` names the file of a
+ * read that is elsewhere (an entry's copy, for an expression composed of entries).
+ * Returns the paths copied.
+ */
+export async function relocateReadsIn(dir: string, baseDir: string, locate: ReadLocator = () => null): Promise<string[]> {
+  const doc = await readDeferredReads(dir);
+  const copied: string[] = [];
+  const reads = [];
+  for (const r of doc.reads ?? []) {
+    if (r.relocated !== undefined || !relocatable(r.path)) {
+      reads.push(r);
+      continue;
+    }
+    const abs = locate(r) ?? (isAbsolute(r.path) ? r.path : resolve(baseDir, r.path));
+    if (!existsSync(abs)) throw new Error(`cannot carry the read of '${r.path}' in the artifact: no file ${abs}`);
+    const name = `${await fileSha256(abs)}${extname(r.path) || `.${r.format}`}`;
+    mkdirSync(join(dir, "reads"), { recursive: true });
+    await copyFile(abs, join(dir, "reads", name));
+    reads.push({ ...r, relocated: `reads/${name}` });
+    copied.push(r.path);
+  }
+  if (copied.length > 0) writeFileSync(join(dir, "deferred_reads.yaml"), yaml({ reads, tables: doc.tables ?? [] }));
+  return copied;
 }
 
 /** The imports the artifact refers to: node hash -> artifact, and model name -> artifact for sql.yaml. */
@@ -121,19 +175,8 @@ async function fill(tmp: string, req: ArtifactRequest, own: OwnNodes, facts: Exp
   const segments = segmentSql(node, req.imports);
   writeFileSync(join(tmp, "sql.yaml"), yaml(imported ? { segments, imports: imported.byName } : { segments }));
 
-  const reads = [];
-  for (const r of facts.reads) {
-    let relocated: string | undefined;
-    if (req.relocateReads && relocatable(r.path)) {
-      const abs = isAbsolute(r.path) ? r.path : resolve(req.baseDir, r.path);
-      const name = `${await fileSha256(abs)}${extname(r.path) || `.${r.format}`}`;
-      mkdirSync(join(tmp, "reads"), { recursive: true });
-      await copyFile(abs, join(tmp, "reads", name));
-      relocated = `reads/${name}`;
-    }
-    reads.push({ ...r, ...(relocated ? { relocated } : {}) });
-  }
-  writeFileSync(join(tmp, "deferred_reads.yaml"), yaml({ reads, tables: facts.tables }));
+  writeFileSync(join(tmp, "deferred_reads.yaml"), yaml({ reads: facts.reads, tables: facts.tables }));
+  if (req.relocateReads) await relocateReadsIn(tmp, req.baseDir, req.readFile);
 
   const profiles: Record<string, Record<string, unknown>> = {};
   for (const b of whole.backends) profiles[b.name] = { kind: b.kind, ...b.params };
@@ -160,6 +203,8 @@ async function fill(tmp: string, req: ArtifactRequest, own: OwnNodes, facts: Exp
     schema: node.schema,
     profiles: Object.keys(sortedProfiles),
     vars: whole.vars,
+    ...(req.description === undefined ? {} : { description: req.description }),
+    ...(req.tags === undefined ? {} : { tags: [...req.tags] }),
   };
   writeFileSync(join(tmp, "metadata.json"), jsonText(metadata));
 }

@@ -17,14 +17,17 @@ export function cacheRoot(): string {
   return env ? resolve(env) : join(homedir(), ".cache", "xorq");
 }
 
+/** The directory under the cache root that parquet entries go to by default (Xorq's `default_relative_path`). */
+export const DEFAULT_RELATIVE_PATH = "parquet";
+
 /** The directory holding a parquet policy's entries; a relative `path` resolves against `baseDir` (default: the working directory). */
 export function parquetDir(policy: CachePolicy, baseDir?: string): string {
   const { path, relative_path } = policy.options;
   if (path !== undefined) return isAbsolute(path) ? path : resolve(baseDir ?? process.cwd(), path);
-  return join(cacheRoot(), relative_path ?? "parquet");
+  return join(cacheRoot(), relative_path ?? DEFAULT_RELATIVE_PATH);
 }
 
 /** The default parquet directory (what `xorq cache ls` shows without `--dir`). */
 export function defaultParquetDir(): string {
-  return join(cacheRoot(), "parquet");
+  return join(cacheRoot(), DEFAULT_RELATIVE_PATH);
 }

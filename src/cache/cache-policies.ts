@@ -11,7 +11,9 @@
  * A policy is portable data (`toPolicy()`): it is what the `cache` node stores and
  * hashes, so it holds profile names and relative paths, never connections or secrets.
  */
+import { join } from "node:path";
 import type { Backend } from "../backends/backend.js";
+import { DEFAULT_RELATIVE_PATH } from "./cache-dirs.js";
 import { ExpressionError } from "../expr/errors.js";
 import type { BackendRef, CachePolicy, CacheStorage, CacheStrategy } from "../expr/relation-nodes.js";
 import type { CachePolicyLike } from "../expr/table.js";
@@ -126,20 +128,27 @@ export interface ParquetKwargs {
   readonly relative_path?: string;
   /** A directory of its own, instead of the cache root. */
   readonly path?: string;
+  /** Xorq's spelling: the cache root `relative_path` is under (default: the cache root, `XORQ_CACHE_DIR`). */
+  readonly base_path?: string;
 }
 
 export interface ParquetTTLKwargs extends ParquetKwargs {
-  /** Seconds, or a duration like "30m", "1h", "7d". */
-  readonly ttl: number | string;
+  /** Seconds, or a duration like "30m", "1h", "7d"; default one day, as in Xorq. */
+  readonly ttl?: number | string;
 }
 
-export interface GCSKwargs {
-  readonly bucket: string;
+/** Xorq's default time-to-live of `ParquetTTLSnapshotCache` (`ParquetTTLStorage`): one day. */
+export const DEFAULT_TTL = "1d";
+
+export type GCSKwargs = GCSPlace & {
   /** Object-name prefix inside the bucket (default "xorq-cache/"). */
   readonly prefix?: string;
   /** The DuckDB that writes and reads the parquet files. */
   readonly source?: Backend;
-}
+};
+
+/** The bucket, as `bucket` or in Xorq's spelling `bucket_name`. */
+type GCSPlace = { readonly bucket: string; readonly bucket_name?: undefined } | { readonly bucket_name: string; readonly bucket?: undefined };
 
 function checkKwargs(kwargs: object, allowed: ReadonlyArray<string>, cls: string): void {
   for (const k of Object.keys(kwargs)) {
@@ -150,7 +159,7 @@ function checkKwargs(kwargs: object, allowed: ReadonlyArray<string>, cls: string
 }
 
 const SOURCE_ARGS = ["source"];
-const PARQUET_ARGS = ["source", "relative_path", "path"];
+const PARQUET_ARGS = ["source", "relative_path", "path", "base_path"];
 
 /** modification_time x a table in the source engine. */
 export class SourceCache extends CacheSpec {
@@ -186,21 +195,29 @@ export class ParquetSnapshotCache extends CacheSpec {
 
 /** snapshot x parquet, recomputed once the entry is older than `ttl`. */
 export class ParquetTTLSnapshotCache extends CacheSpec {
-  static fromKwargs(kwargs: ParquetTTLKwargs): ParquetTTLSnapshotCache {
+  static fromKwargs(kwargs: ParquetTTLKwargs = {}): ParquetTTLSnapshotCache {
     checkKwargs(kwargs, [...PARQUET_ARGS, "ttl"], "ParquetTTLSnapshotCache");
-    if (kwargs?.ttl === undefined) throw new CacheConfigError("ParquetTTLSnapshotCache.fromKwargs needs a ttl", "ttl");
-    return new ParquetTTLSnapshotCache({ strategy: "snapshot", storage: "parquet", ttl: kwargs.ttl, ...parquetPlace(kwargs) });
+    return new ParquetTTLSnapshotCache({ strategy: "snapshot", storage: "parquet", ttl: kwargs.ttl ?? DEFAULT_TTL, ...parquetPlace(kwargs) });
   }
 }
 
 /** modification_time x parquet objects in a Google Cloud Storage bucket. */
 export class GCSCache extends CacheSpec {
   static fromKwargs(kwargs: GCSKwargs): GCSCache {
-    checkKwargs(kwargs ?? {}, ["bucket", "prefix", "source"], "GCSCache");
-    return new GCSCache({ strategy: "modification_time", storage: "gcs", bucket: kwargs?.bucket, prefix: kwargs?.prefix, source: kwargs?.source });
+    checkKwargs(kwargs ?? {}, ["bucket", "bucket_name", "prefix", "source"], "GCSCache");
+    if (kwargs?.bucket !== undefined && kwargs.bucket_name !== undefined) {
+      throw new CacheConfigError("GCSCache.fromKwargs: give bucket or bucket_name (Xorq's spelling), not both", "bucket_name");
+    }
+    const bucket = kwargs?.bucket ?? kwargs?.bucket_name;
+    return new GCSCache({ strategy: "modification_time", storage: "gcs", bucket, prefix: kwargs?.prefix, source: kwargs?.source });
   }
 }
 
+/** Where parquet files go; Xorq's `base_path` (a root for `relative_path`) becomes a directory of its own. */
 function parquetPlace(kwargs: ParquetKwargs): Pick<CacheSpecOptions, "source" | "path" | "relativePath"> {
+  if (kwargs.base_path !== undefined) {
+    if (kwargs.path !== undefined) throw new CacheConfigError("give path or base_path, not both", "base_path");
+    return { source: kwargs.source, path: join(nonEmpty(kwargs.base_path, "base_path"), kwargs.relative_path ?? DEFAULT_RELATIVE_PATH) };
+  }
   return { source: kwargs.source, path: kwargs.path, relativePath: kwargs.relative_path };
 }

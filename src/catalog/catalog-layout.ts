@@ -5,7 +5,8 @@
  * catalog/
  *   README.md                 # this layout, for people browsing the repository
  *   catalog.json              # {"format": "xorq-catalog", "version": 1}
- *   entries/<hash>/...        # a verbatim copy of builds/<hash>/ (expr.yaml, metadata.json, ...);
+ *   entries/<hash>/...        # a copy of builds/<hash>/ (expr.yaml, metadata.json, ...) that carries
+ *                             # the local files it reads (reads/<content hash>.<ext>);
  *                             # the artifacts it imports are entries too (siblings)
  *   entries/<hash>/result.parquet   # the stored result, when one was stored
  *   entries/<hash>/result.json      # the change signals of its inputs when it was computed
@@ -61,7 +62,7 @@ change is one commit, so \`git log\` is its history.
 | path | content |
 | --- | --- |
 | \`catalog.json\` | marks this repository as a catalog (format version) |
-| \`entries/<hash>/\` | a verbatim copy of a build artifact \`builds/<hash>/\`: \`expr.yaml\`, \`sql.yaml\`, \`deferred_reads.yaml\`, \`profiles.yaml\`, \`metadata.json\`, \`memtables/\` |
+| \`entries/<hash>/\` | a copy of a build artifact \`builds/<hash>/\`: \`expr.yaml\`, \`sql.yaml\`, \`deferred_reads.yaml\`, \`profiles.yaml\`, \`metadata.json\`, \`memtables/\`, and \`reads/\`: the local files it reads, copied by \`catalog add\` (named by content hash), so the entry runs on any machine |
 | \`imports:\` in \`entries/<hash>/expr.yaml\` | the upstream artifacts (node hash -> entry hash) the expression refers to instead of copying their nodes; each is an entry of its own, added in the same commit, so an entry is self-contained together with the entries it imports |
 | \`entries/<hash>/result.parquet\` | the stored result of the expression, when one was stored (then \`xorq run\` with this catalog serves it instead of recomputing) |
 | \`entries/<hash>/result.json\` | the change signals of the result's inputs (files, tables) when it was computed: it is served only while they still match, else recomputed and stored again |

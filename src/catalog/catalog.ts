@@ -13,7 +13,11 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { artifactImports, importClosure, importDir } from "../artifacts/artifact-graph.js";
+import { findProject } from "../project/loading/project-loader.js";
+import type { Table } from "../expr/table.js";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
+import type { AddExprOptions, CatalogExpr, EntryEngines, GetOptions } from "./catalog-exprs.js";
+import type { SearchHit, SearchQuery } from "./catalog-search.js";
 import { CatalogError } from "./catalog-error.js";
 import { CatalogGit } from "./catalog-git.js";
 import { withCatalogLock } from "./catalog-lock.js";
@@ -28,6 +32,7 @@ import {
   README_FILE,
   REMOTE,
   RESULT_FILE,
+  RESULT_SIGNALS_FILE,
   aliasPath,
   checkAliasName,
   entryPath,
@@ -72,11 +77,21 @@ export interface InitResult {
   readonly remote: string | null;
 }
 
+export interface AddOptions {
+  readonly alias?: string;
+  /** Copy the local files the expression reads into the entry (default true). */
+  readonly relocateReads?: boolean;
+  /** Where the artifact's relative read paths resolve (default: its project's xorq_project/, else the working directory). */
+  readonly baseDir?: string;
+}
+
 export interface AddResult {
   readonly hash: string;
   readonly model: string | null;
-  /** False when the entry was already there (adding it again is a no-op). */
+  /** False when the entry was already there. */
   readonly added: boolean;
+  /** True when the entry was there with other files (e.g. without its reads), and was replaced. */
+  readonly updated: boolean;
   /** The artifacts it imports that were added with it (entries of their own), sorted. */
   readonly imported: ReadonlyArray<string>;
   readonly alias: AliasResult | null;
@@ -106,6 +121,8 @@ const queues = new Map<string, Promise<unknown>>();
 export class Catalog {
   readonly dir: string;
   readonly git: CatalogGit;
+  /** The engines of the entries `get` opened, shared by profile. */
+  #engines: EntryEngines | null = null;
 
   private constructor(dir: string, git: CatalogGit) {
     this.dir = dir;
@@ -276,55 +293,119 @@ export class Catalog {
 
   /**
    * Adds a build artifact (a copy of the directory), optionally with an alias, in one
-   * commit. An entry that is already there is not copied again; the alias still moves.
+   * commit. The copy carries the local files the expression reads (`reads/`, relative
+   * paths against `baseDir`, default: the build's project's xorq_project/, else the
+   * working directory), as Xorq does since its #2070, so an entry runs on any machine;
+   * `relocateReads: false` copies the artifact as it is.
    *
-   * The artifacts it imports (siblings of `buildDir`, see `artifact-graph.ts`) are
+   * An entry already there under the hash is kept when its files are the ones the
+   * add would write; otherwise (its reads were not carried, or the data they carry
+   * changed) its artifact files are replaced in one commit (a stored result stays: the
+   * change signals it records say whether it is still fresh). The alias moves either way.
+   *
+   * `source` is a build directory, or an expression (written as a build first, see
+   * `catalog-exprs.ts`; `name` is its model name).
+   *
+   * The artifacts it imports (siblings of the build directory, see `artifact-graph.ts`) are
    * added with it, each as an entry of its own, in the same commit, so every entry
    * runs from the catalog alone. An entry present has its imports present (`remove`
    * refuses to break that), so the walk stops at entries the catalog holds.
    */
-  add(buildDir: string, options: { alias?: string } = {}): Promise<AddResult> {
+  add(source: string | Table, options: AddOptions & Omit<AddExprOptions, keyof AddOptions> = {}): Promise<AddResult> {
+    if (typeof source !== "string") return import("./catalog-exprs.js").then((m) => m.addCatalogExpr(this, source, options));
+    const buildDir = source;
     return this.#exclusive(async () => {
       const info = readArtifactInfo(buildDir);
       if (options.alias !== undefined) checkAliasName(options.alias);
       await this.#ensureClean();
       const has = (hash: string) => existsSync(join(this.dir, entryPath(hash)));
-      if (has(info.hash)) {
-        const alias = options.alias === undefined ? null : await this.#moveAlias(options.alias, info.hash, info);
-        return { hash: info.hash, model: info.model, added: false, imported: [], alias, commit: alias?.commit ?? null };
-      }
       const imported = importClosure(buildDir, has);
       const sources = new Map([[info.hash, buildDir], ...imported.map((h) => [h, importDir(buildDir, h)] as const)]);
       for (const [h, dir] of sources) if (h !== info.hash) readArtifactInfo(dir);
-      // Copied under hidden temporary names first, renamed once all copies succeeded.
-      const staged: string[] = [];
+      const baseDir = options.baseDir ?? (await findProject(dirname(resolve(buildDir))))?.projectDir ?? process.cwd();
+      // Copied (and relocated) under hidden temporary names first, renamed once all copies succeeded.
+      const staged = new Map<string, string>();
+      const discard = () => {
+        for (const tmp of staged.values()) rmSync(tmp, { recursive: true, force: true });
+      };
       try {
         for (const [h, dir] of sources) {
           const tmp = join(this.dir, ENTRIES_DIR, `.${h}.tmp`);
           rmSync(tmp, { recursive: true, force: true });
           mkdirSync(dirname(tmp), { recursive: true });
-          staged.push(tmp);
+          staged.set(h, tmp);
           cpSync(dir, tmp, { recursive: true });
+          for (const f of RESULT_FILES) rmSync(join(tmp, f), { force: true });
+          // Imported here: the writer (and what it loads) is needed only when adding.
+          if (options.relocateReads !== false) {
+            try {
+              await (await import("../artifacts/artifact-writer.js")).relocateReadsIn(tmp, baseDir);
+            } catch (e) {
+              throw new CatalogError(`${(e as Error).message} (to add the artifact without the files it reads: catalog add --no-relocate-reads)`);
+            }
+          }
         }
       } catch (e) {
-        for (const tmp of staged) rmSync(tmp, { recursive: true, force: true });
+        discard();
         throw e;
       }
-      for (const h of sources.keys()) renameSync(join(this.dir, ENTRIES_DIR, `.${h}.tmp`), join(this.dir, entryPath(h)));
+      const existing = has(info.hash) ? changedFiles(join(this.dir, entryPath(info.hash)), staged.get(info.hash)!) : null;
+      if (existing !== null && existing.length === 0) {
+        discard();
+        const alias = options.alias === undefined ? null : await this.#moveAlias(options.alias, info.hash, info);
+        return { hash: info.hash, model: info.model, added: false, updated: false, imported: [], alias, commit: alias?.commit ?? null };
+      }
+      if (existing !== null) {
+        // Replaced in place: the artifact's files go, a stored result stays.
+        const entry = join(this.dir, entryPath(info.hash));
+        for (const f of readdirSync(entry)) if (!RESULT_FILES.includes(f)) rmSync(join(entry, f), { recursive: true, force: true });
+        cpSync(staged.get(info.hash)!, entry, { recursive: true });
+        rmSync(staged.get(info.hash)!, { recursive: true, force: true });
+        staged.delete(info.hash);
+      }
+      for (const [h, tmp] of staged) renameSync(tmp, join(this.dir, entryPath(h)));
       const paths = [...sources.keys()].map(entryPath);
-      let message = `add ${info.hash}${describeModel(info.model)}`;
+      let message = existing === null
+        ? `add ${info.hash}${describeModel(info.model)}`
+        : `update ${info.hash}${describeModel(info.model)}: ${existing.slice(0, 5).join(", ")}${existing.length > 5 ? `, ... (${existing.length} files)` : ""} differed`;
       if (imported.length > 0) message += ` with ${imported.length} imported artifact${imported.length === 1 ? "" : "s"}`;
       let alias: AliasResult | null = null;
       if (options.alias !== undefined) {
         const previous = this.#aliasTarget(options.alias);
-        this.#writeAlias(options.alias, info.hash);
-        paths.push(aliasPath(options.alias));
-        message += previous === null ? `, alias ${options.alias}` : `, alias ${options.alias} (was ${previous})`;
-        alias = { name: options.alias, hash: info.hash, previous, changed: true, commit: null };
+        if (previous !== info.hash) {
+          this.#writeAlias(options.alias, info.hash);
+          paths.push(aliasPath(options.alias));
+          message += previous === null ? `, alias ${options.alias}` : `, alias ${options.alias} (was ${previous})`;
+        }
+        alias = { name: options.alias, hash: info.hash, previous, changed: previous !== info.hash, commit: null };
       }
       const commit = await this.git.commit(message, paths);
-      return { hash: info.hash, model: info.model, added: true, imported, alias: alias && { ...alias, commit }, commit };
+      return { hash: info.hash, model: info.model, added: existing === null, updated: existing !== null, imported, alias: alias && { ...alias, commit }, commit };
     });
+  }
+
+  /**
+   * An entry (alias or hash) as an expression: `(await catalog.get("sales")).expr()`
+   * runs from the catalog alone and composes with other entries' expressions (see
+   * `catalog-exprs.ts`). The engines it opens stay open until `close()`.
+   */
+  async get(ref: string, options: GetOptions = {}): Promise<CatalogExpr> {
+    const { EntryEngines, openCatalogExpr } = await import("./catalog-exprs.js");
+    this.#engines ??= new EntryEngines();
+    return openCatalogExpr(this, ref, this.#engines, options);
+  }
+
+  /** The entries that match every criterion given (see `catalog-search.ts`). */
+  async search(query: SearchQuery = {}): Promise<SearchHit[]> {
+    const { searchCatalog } = await import("./catalog-search.js");
+    return searchCatalog(this, query);
+  }
+
+  /** Closes the engines that `get` opened. */
+  async close(): Promise<void> {
+    const engines = this.#engines;
+    this.#engines = null;
+    await engines?.close();
   }
 
   /** Points an alias at an entry (by hash prefix or another alias); the old target stays in history. */
@@ -549,6 +630,17 @@ function describeModel(model: string | null): string {
 
 function isCatalog(dir: string): boolean {
   return existsSync(join(dir, ".git")) && existsSync(join(dir, MARKER_FILE));
+}
+
+/** The files of a stored result (never part of an artifact). */
+const RESULT_FILES: ReadonlyArray<string> = [RESULT_FILE, RESULT_SIGNALS_FILE];
+
+/** The artifact files that differ between an entry and a staged copy (added, removed or changed), sorted. */
+function changedFiles(entry: string, staged: string): string[] {
+  const ours = listFiles(entry).filter((f) => !RESULT_FILES.includes(f));
+  const theirs = listFiles(staged);
+  const all = [...new Set([...ours, ...theirs])].sort();
+  return all.filter((f) => !ours.includes(f) || !theirs.includes(f) || !readFileSync(join(entry, f)).equals(readFileSync(join(staged, f))));
 }
 
 function listFiles(dir: string, prefix = ""): string[] {

@@ -6,6 +6,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ArtifactError, readArtifactGraph } from "../artifacts/artifact-graph.js";
+import type { OpenArtifactOptions, OpenedArtifact } from "../artifacts/artifact-reader.js";
+import { PROJECT_DIR } from "../project/loading/project-loader.js";
 import { fromGraph } from "../expr/canonical.js";
 import type { RelationNode } from "../expr/relation-nodes.js";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
@@ -29,6 +31,14 @@ export interface ResolvedTarget {
   readonly info: ArtifactInfo;
   /** The alias the target was given as, if any. */
   readonly alias: string | null;
+  /**
+   * Where the expression's relative paths (reads not carried, a DuckDB profile's file)
+   * resolve when it runs; null for the artifact reader's default (the xorq_project/ of
+   * the project the build sits in). A catalog entry's are the caller's: its project's
+   * xorq_project/, else the working directory, never the catalog's work tree, which
+   * a run must leave clean (a DuckDB file created there blocked the next pull).
+   */
+  readonly baseDir: string | null;
 }
 
 /**
@@ -51,7 +61,7 @@ export function catalogDir(options: TargetOptions = {}): string {
 export async function resolveTarget(target: string, options: TargetOptions = {}): Promise<ResolvedTarget> {
   const cwd = options.cwd ?? process.cwd();
   const asDir = resolve(cwd, target);
-  if (existsSync(join(asDir, "expr.yaml"))) return { source: "build", dir: asDir, info: readArtifactInfo(asDir), alias: null };
+  if (existsSync(join(asDir, "expr.yaml"))) return { source: "build", dir: asDir, info: readArtifactInfo(asDir), alias: null, baseDir: null };
 
   const tried = [`no build directory ${asDir}`];
   const builds = join(options.projectRoot ?? cwd, "builds");
@@ -61,7 +71,7 @@ export async function resolveTarget(target: string, options: TargetOptions = {})
     if (matches.length > 1) throw new CatalogError(`hash prefix '${target}' is ambiguous in ${builds}: ${matches.join(", ")}`);
     if (matches.length === 1) {
       const dir = join(builds, matches[0]!);
-      return { source: "build", dir, info: readArtifactInfo(dir), alias: null };
+      return { source: "build", dir, info: readArtifactInfo(dir), alias: null, baseDir: null };
     }
     tried.push(`no build ${target}* in ${builds}`);
   }
@@ -72,7 +82,8 @@ export async function resolveTarget(target: string, options: TargetOptions = {})
     try {
       const { hash, alias } = catalog.resolve(target);
       const entry = join(catalog.dir, entryPath(hash));
-      return { source: "catalog", dir: entry, info: readArtifactInfo(entry), alias };
+      const baseDir = options.projectRoot ? join(options.projectRoot, PROJECT_DIR) : cwd;
+      return { source: "catalog", dir: entry, info: readArtifactInfo(entry), alias, baseDir };
     } catch (e) {
       if (!(e instanceof CatalogError)) throw e;
       tried.push(e.message);
@@ -81,6 +92,13 @@ export async function resolveTarget(target: string, options: TargetOptions = {})
     tried.push(`no catalog at ${dir}`);
   }
   throw new CatalogError(`cannot find '${target}': ${tried.join("; ")}`);
+}
+
+/** Opens a target's artifact to run it, its relative paths resolving where `target.baseDir` says. */
+export async function openTarget(target: ResolvedTarget, options: Omit<OpenArtifactOptions, "baseDir"> = {}): Promise<OpenedArtifact> {
+  // Imported here: resolving a target (lineage, catalog commands) opens no engine.
+  const { openArtifact } = await import("../artifacts/artifact-reader.js");
+  return openArtifact(target.dir, target.baseDir === null ? options : { ...options, baseDir: target.baseDir });
 }
 
 /** The expression an artifact holds, rebuilt from its expr.yaml and those of the artifacts it imports. */

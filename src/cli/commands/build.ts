@@ -27,7 +27,8 @@ interface BuildOptions extends ProjectCommandOptions {
 export function register(program: Command): void {
   withProjectOptions(program.command("build"))
     .description("resolve the project, hash every model and write builds/<hash>/ for each selected model that has none")
-    .option("--relocate-reads", "copy the local files each expression reads into its artifact (reads/<content hash>.<ext>)")
+    .option("--relocate-reads", "copy the local files each expression reads into its artifact (reads/<content hash>.<ext>; the default for a script build)")
+    .option("--no-relocate-reads", "with FILE: leave the reads as they are (relative paths then resolve where the artifact runs)")
     .option("--catalog <dir>", "also add what was built to this catalog (see xorq catalog)")
     .option("--alias <name>", "with one selected model: point this catalog alias at its build")
     .option("--json", "print JSON events (one per line)")
@@ -75,8 +76,8 @@ async function addToCatalog(built: ReadonlyArray<{ name: string; dir: string }>,
   const catalog = await Catalog.open(catalogDir({ catalog: options.catalog, projectRoot }));
   for (const b of built) {
     const added = await catalog.add(b.dir, { alias: options.alias });
-    const line = `${added.added ? "added to" : "already in"} the catalog: ${added.hash} (${b.name})${added.alias ? `, alias ${added.alias.name}` : ""}`;
-    process.stdout.write(options.json ? `${JSON.stringify({ event: "catalog_add", name: b.name, hash: added.hash, added: added.added, alias: added.alias?.name ?? null })}\n` : `${line}\n`);
+    const line = `${added.added ? "added to" : added.updated ? "updated in" : "already in"} the catalog: ${added.hash} (${b.name})${added.alias ? `, alias ${added.alias.name}` : ""}`;
+    process.stdout.write(options.json ? `${JSON.stringify({ event: "catalog_add", name: b.name, hash: added.hash, added: added.added, updated: added.updated, alias: added.alias?.name ?? null })}\n` : `${line}\n`);
   }
 }
 

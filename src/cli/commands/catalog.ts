@@ -86,14 +86,15 @@ export function register(program: Command): void {
 
   catalog
     .command("add")
-    .description("add a build artifact (builds/<hash>); adding one that is there already is a no-op")
+    .description("add a build artifact (builds/<hash>) with copies of the local files it reads; adding the same files again is a no-op, other files under the same hash update the entry")
     .argument("<build>", "a build directory")
     .option("--alias <name>", "also point this alias at it")
-    .action(async (build: string, opts: { alias?: string }, cmd: Command) => {
-      const r = await (await open(cmd.optsWithGlobals())).add(build, { alias: opts.alias });
+    .option("--no-relocate-reads", "copy the artifact as it is, without the files it reads")
+    .action(async (build: string, opts: { alias?: string; relocateReads: boolean }, cmd: Command) => {
+      const r = await (await open(cmd.optsWithGlobals())).add(build, { alias: opts.alias, relocateReads: opts.relocateReads });
       const model = r.model ? ` (model ${r.model})` : "";
       const imports = r.imported.length > 0 ? ` with the ${r.imported.length} artifact${r.imported.length === 1 ? "" : "s"} it imports` : "";
-      print(r.added ? `added ${r.hash}${model}${imports}` : `${r.hash}${model} is already in the catalog`);
+      print(r.added ? `added ${r.hash}${model}${imports}` : r.updated ? `updated ${r.hash}${model}: its files differed${imports}` : `${r.hash}${model} is already in the catalog`);
       if (r.alias) print(r.alias.changed ? `alias ${r.alias.name} -> ${r.hash}${r.alias.previous ? ` (was ${r.alias.previous})` : ""}` : `alias ${r.alias.name} already points to ${r.hash}`);
     });
 
@@ -129,6 +130,25 @@ export function register(program: Command): void {
       print(columns([
         ["HASH", "MODEL", "ALIASES", "RESULT", "ADDED BY"],
         ...entries.map((e) => [e.hash, e.model ?? "-", e.aliases.join(",") || "-", e.resultPath ? "yes" : "-", e.addedBy ? `${e.addedBy.commit} ${e.addedBy.date} ${e.addedBy.author}` : "-"]),
+      ]));
+    });
+
+  catalog
+    .command("search")
+    .description("entries matching every criterion: TEXT (in hash, model, aliases, description, tags, columns), --column, --model, --tag")
+    .argument("[text]", "case-insensitive text to look for")
+    .option("--column <name>", "a column of the result")
+    .option("--model <name>", "the model name")
+    .option("--tag <tag>", "a tag the entry was built with")
+    .option("--json", "print JSON")
+    .action(async (text: string | undefined, opts: { column?: string; model?: string; tag?: string }, cmd: Command) => {
+      const options = cmd.optsWithGlobals<CatalogOptions>();
+      const hits = await (await open(options)).search({ text, column: opts.column, model: opts.model, tag: opts.tag });
+      if (options.json) return printJson(hits.map((h) => ({ ...entryJson(h), schema: h.schema, tags: h.tags, description: h.description })));
+      if (hits.length === 0) return print("no entry matches");
+      print(columns([
+        ["HASH", "MODEL", "ALIASES", "COLUMNS"],
+        ...hits.map((h) => [h.hash, h.model ?? "-", h.aliases.join(",") || "-", h.schema.map((f) => f.name).join(",")]),
       ]));
     });
 

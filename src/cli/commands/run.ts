@@ -6,13 +6,12 @@
 import { resolve } from "node:path";
 import * as arrow from "apache-arrow";
 import type { Command } from "commander";
-import { openArtifact } from "../../artifacts/artifact-reader.js";
 import { formatOf, writeBatches } from "../../artifacts/data-files.js";
 import { runModels, writeRunResults } from "../../tasks/project-run.js";
 import { toArrowSchema } from "../../backends/arrow-types.js";
 import { Catalog } from "../../catalog/catalog.js";
 import { sharedBatches } from "../../catalog/catalog-results.js";
-import { catalogDir, resolveTarget } from "../../catalog/target-resolver.js";
+import { catalogDir, openTarget, resolveTarget } from "../../catalog/target-resolver.js";
 import { shortHashOf } from "../../expr/canonical.js";
 import { planMaterializations } from "../../materialize/materialize-plan.js";
 import { locateProject } from "../../project/project.js";
@@ -105,7 +104,7 @@ async function runBuild(build: string, options: RunOptions, services: Services):
   const root = await locateProject({ project: options.project }).then((l) => l.root, () => null);
   const target = await resolveTarget(build, { projectRoot: root, catalog: options.catalog });
   const params = parseParams(options.param);
-  const artifact = await openArtifact(target.dir, { vars: params, services });
+  const artifact = await openTarget(target, { vars: params, services });
   try {
     const { table } = artifact;
     // Shared memory (explicit --catalog, no -p): a fresh stored result is served instead of recomputed.
