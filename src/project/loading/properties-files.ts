@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import type { ModelSpec, SourceSpec, SpecPos, YamlPos } from "../project-spec.js";
 import { declaredTests } from "../../testing/test-declarations.js";
+import { sourceTableName } from "../model-kinds/model-kind.js";
 import { type FileReader, asObj, readYaml } from "./file-reader.js";
 
 /** A top-level key only a properties file has (a YAML model's schema allows none of them). */
@@ -48,10 +49,12 @@ export function loadPropertiesFile(path: string, reader: FileReader): Properties
   const list = (key: string) => (Array.isArray(v[key]) ? (v[key] as unknown[]) : []);
   return [
     ...list("models").map((m, i) => entry("model", m, ["models", i])),
-    // dbt's source groups list their tables; an entry without `tables:` is one source.
+    // dbt's source groups list their tables (source('<group>', '<table>')); an entry without `tables:` is one source.
     ...list("sources").flatMap((g, i) => {
       const tables = asObj(g)["tables"];
-      return Array.isArray(tables) ? tables.map((t, j) => entry("source", t, ["sources", i, "tables", j])) : [entry("source", g, ["sources", i])];
+      return Array.isArray(tables)
+        ? tables.map((t, j) => ({ ...entry("source", t, ["sources", i, "tables", j]), name: sourceTableName(String(asObj(g)["name"]), String(asObj(t)["name"])) }))
+        : [entry("source", g, ["sources", i])];
     }),
   ];
 }
