@@ -114,20 +114,20 @@ function buildOne(
   const here = testPos(owner, decl);
   // An argument's place: under the test's name (the nearest node there when it is nested
   // under dbt's `arguments:` / `config:`, or the test is a bare name).
-  const at = (arg: ReadonlyArray<string>): SpecPos => {
+  const at = (arg: ReadonlyArray<string>, key = false): SpecPos => {
     if (arg.length === 0 || !("yaml" in here)) return here;
     const { key: _key, ...value } = here;
-    return { ...value, yaml: [...here.yaml, decl.test, ...arg] };
+    return { ...value, yaml: [...here.yaml, decl.test, ...arg], ...(key ? { key: true as const } : {}) };
   };
-  const problem = (arg: ReadonlyArray<string>, message: string) => {
-    problems.add(positions.pos(at(arg)), `test ${decl.test} on ${owner.kind} '${owner.name}'${decl.column ? `, column '${decl.column}'` : ""}: ${message}`);
+  const problem = (arg: ReadonlyArray<string>, message: string, key = false) => {
+    problems.add(positions.pos(at(arg, key)), `test ${decl.test} on ${owner.kind} '${owner.name}'${decl.column ? `, column '${decl.column}'` : ""}: ${message}`);
     return null;
   };
   if (!isGenericTest(decl.test)) return problem([], `unknown test '${decl.test}'${suggest(decl.test)} (tests: ${Object.keys(GENERIC_TESTS).join(", ")})`);
   const generic: GenericTest = GENERIC_TESTS[decl.test];
   if (decl.args["enabled"] === false) return null;
   const unknown = Object.keys(decl.args).filter((k) => !generic.args.includes(k) && !(SHARED_ARGS as readonly string[]).includes(k));
-  if (unknown.length > 0) return problem([unknown[0]!], `unknown argument '${unknown[0]}' (arguments: ${[...generic.args, ...SHARED_ARGS].join(", ")})`);
+  if (unknown.length > 0) return problem([unknown[0]!], `unknown argument '${unknown[0]}' (arguments: ${[...generic.args, ...SHARED_ARGS].join(", ")})`, true);
   const missing = generic.required.find((k) => decl.args[k] === undefined);
   if (missing) return problem([], `missing argument '${missing}'`);
   const column = decl.column ?? (decl.args["column_name"] === undefined ? null : String(decl.args["column_name"]));
@@ -165,7 +165,9 @@ function buildOne(
       if (e instanceof TestArgumentError) return problem(e.arg, e.message);
       const pos = positionOf(e);
       if (pos && pos.file) {
-        problems.add({ file: pos.file, line: pos.line, col: pos.col }, `test ${decl.test} on ${owner.kind} '${owner.name}': ${(e as Error).message}`);
+        // An expression error names its own place; its `reason` is the message without it.
+        const reason = (e as { reason?: unknown }).reason;
+        problems.add({ file: pos.file, line: pos.line, col: pos.col }, `test ${decl.test} on ${owner.kind} '${owner.name}': ${typeof reason === "string" ? reason : (e as Error).message}`);
         return null;
       }
       return problem([], (e as Error).message);
