@@ -8,6 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xorqInProcess as xorq } from "./helpers/cli.js";
+import { describePg } from "./helpers/postgres.js";
 import { tempDir, writeFiles } from "./helpers/project.js";
 
 const BASE: Readonly<Record<string, string>> = {
@@ -340,5 +341,52 @@ describe("xorq run stops bad data", () => {
     const fixed = await xorq(root, ["run"]);
     expect(fixed.code, fixed.stdout).toBe(0);
     expect(fixed.stdout).toMatch(/^computed\s+report\s/m);
+  });
+});
+
+describePg("data tests in PostgreSQL", () => {
+  const root = tempDir("xorq-tests-pg-");
+  beforeAll(() =>
+    writeFiles(root, {
+      "xorq_project/project.yaml": "name: shop\ndefault_profile: pg\n",
+      "xorq_project/profiles.yaml": 'profiles:\n  pg: { kind: postgres, host: "${env:PGHOST}", port: "${env:PGPORT:-5432}", user: "${env:PGUSER}", database: "${env:PGDATABASE}" }\n',
+      "xorq_project/data/orders.csv": "id,customer_id,status\n1,1,placed\n2,2,shipped\n2,3,lost\n",
+      "xorq_project/data/customers.csv": "id\n1\n2\n",
+      "xorq_project/sources/s.yaml": "sources:\n  - name: raw_orders\n    read_csv: data/orders.csv\n  - name: raw_customers\n    read_csv: data/customers.csv\n",
+      "xorq_project/models/customers.yaml": "from: source('raw_customers')\n",
+      "xorq_project/models/orders.sql": "select id, customer_id, status from {{ source('raw_orders') }}\n",
+      "xorq_project/models/schema.yml": [
+        "models:",
+        "  - name: orders",
+        "    columns:",
+        "      - name: id",
+        "        tests: [unique, not_null]",
+        "      - name: status",
+        "        tests: [{ accepted_values: { values: [placed, shipped] } }]",
+        "      - name: customer_id",
+        "        tests: [{ relationships: { to: ref('customers'), field: id, severity: warn } }]",
+        "    tests:",
+        "      - row_count: { min: 1, max: 10 }",
+        "      - expression_is_true: { expression: \"id > 0\", where: \"status <> 'lost'\" }",
+        "",
+      ].join("\n"),
+    }),
+  );
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("compiles each test to PostgreSQL's SQL, counts its failures there, and caches the results", async () => {
+    const first = await results(root);
+    expect(first.code, first.stdout).toBe(1);
+    expect(first.byName).toEqual({
+      unique_orders_id: "fail 1",
+      not_null_orders_id: "pass 0",
+      accepted_values_orders_status__placed__shipped: "fail 1",
+      relationships_orders_customer_id__id__ref_customers_: "warn 1",
+      row_count_orders: "pass 0",
+      expression_is_true_orders: "pass 0",
+    });
+    const second = await results(root);
+    expect(second.byName).toEqual(first.byName);
+    expect(Object.values(second.cached).every(Boolean)).toBe(true);
   });
 });
