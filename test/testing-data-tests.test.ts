@@ -192,6 +192,8 @@ describe("declaring tests: every place a model or source can", () => {
         "",
       ].join("\n"),
       "xorq_project/models/described.yaml": "from: source('raw')\n",
+      "xorq_project/tests/no_repeated_ids.sql": "select id, count(*) as n from {{ ref('front') }} group by id having count(*) > {{ var('max_repeats', 1) }}\n",
+      "xorq_project/tests/nested/all_placed.sql": "select * from {{ ref('typed') }} where status <> 'placed'\n",
     }),
   );
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -207,7 +209,20 @@ describe("declaring tests: every place a model or source can", () => {
       not_null_described_id: "pass 0",
       accepted_values_described_status__placed__shipped: "pass 0",
       relationships_described_status__status__ref_front_: "pass 0",
+      no_repeated_ids: "fail 1",
+      all_placed: "fail 1",
     });
+  });
+
+  it("singular tests run with the models they read, and their errors name the file", async () => {
+    const only = await results(root, ["--select", "front"]);
+    // The tests of the sources it reads come along.
+    expect(Object.keys(only.byName)).toEqual(["not_null_raw_id", "unique_front_id", "no_repeated_ids"]);
+    writeFileSync(join(root, "xorq_project/tests/broken.sql"), "select * from {{ ref('front') }} where nope > 1\n");
+    const broken = await xorq(root, ["test"]);
+    rmSync(join(root, "xorq_project/tests/broken.sql"));
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain("xorq_project/tests/broken.sql:1:1: SQL does not compile in local (duckdb)");
   });
 
   it("a properties file is no model; its descriptions reach ls --output json and the manifest", async () => {

@@ -140,6 +140,8 @@ export interface ProjectSpec {
   readonly profiles: ReadonlyArray<Profile>;
   readonly sources: ReadonlyArray<SourceSpec>;
   readonly models: ReadonlyArray<ModelSpec>;
+  /** Singular tests (the `.sql` files under `tests/`): SQL whose rows are the failures, read like SQL models (ref/source/var, Jinja). */
+  readonly singularTests: ReadonlyArray<ModelSpec>;
 }
 
 /** Where a declared test was written. */

@@ -18,6 +18,7 @@ import { type SpecPos, type TestDecl, type YamlPos, testPos } from "../project/p
 import { varLiteral } from "../project/project-vars.js";
 import { GENERIC_TESTS, type GenericTest, TestArgumentError, isGenericTest } from "./generic-tests.js";
 import { type Threshold, parseThreshold } from "./thresholds.js";
+import { resolveSingularTest, singularTestSelected } from "./singular-tests.js";
 
 export type Severity = "error" | "warn";
 
@@ -25,9 +26,10 @@ export type Severity = "error" | "warn";
 export interface DataTest {
   /** Unique in the project (dbt's naming: `unique_orders_id`), or the declared `name:`. */
   readonly name: string;
-  readonly type: "generic";
-  /** The generic test (`unique`). */
+  readonly type: "generic" | "singular";
+  /** The generic test (`unique`), or `singular`. */
   readonly test: string;
+  /** The tested model or source (a singular test: the first model it reads). */
   readonly of: { readonly kind: "model" | "source"; readonly name: string };
   readonly column: string | null;
   readonly severity: Severity;
@@ -47,11 +49,11 @@ const SHARED_ARGS = ["name", "severity", "where", "error_if", "warn_if", "tags",
 type Owner = { readonly kind: "model" | "source"; readonly name: string; readonly at: SpecPos; readonly keys: YamlPos | null; readonly tests: ReadonlyArray<TestDecl>; readonly table: Table };
 
 /**
- * The tests of the selected models, and of the sources they read, in model order; throws
- * a `ProjectError` listing every problem. Expects the project resolved (relationships
- * read their `to:` model).
+ * The tests of the selected models, and of the sources they read, in model order, then
+ * the singular tests that read a selected model; throws a `ProjectError` listing every
+ * problem. Expects the project resolved (relationships read their `to:` model).
  */
-export function buildDataTests(project: Project, names: ReadonlyArray<string>): DataTest[] {
+export async function buildDataTests(project: Project, names: ReadonlyArray<string>): Promise<DataTest[]> {
   const problems = new ProblemList();
   const positions = new SpecPositions(project.location.root);
   const owners: Owner[] = [];
@@ -86,6 +88,16 @@ export function buildDataTests(project: Project, names: ReadonlyArray<string>): 
       }
       built.push(t);
     }
+  }
+  const selected = new Set(names);
+  for (const spec of project.singularTests.filter((t) => singularTestSelected(t, selected))) {
+    const failures = await resolveSingularTest(project, spec, problems, positions);
+    if (!failures) continue;
+    if (explicit.has(spec.name)) problems.add(positions.pos(spec.at), `two tests are named '${spec.name}'`);
+    explicit.add(spec.name);
+    const count = failures.agg({ failures: countStar() });
+    const anyRow = { op: "!=", n: 0 } as const;
+    built.push({ name: spec.name, type: "singular", test: "singular", of: { kind: "model", name: spec.refs[0]!.name }, column: null, severity: "error", errorIf: anyRow, warnIf: anyRow, failures, count, hash: nodeHash(count.node) });
   }
   problems.throwIfAny();
   return uniqueNames(built, explicit);

@@ -25,7 +25,7 @@ export interface TestProjectOptions {
 
 export async function testProject(project: Project, names: ReadonlyArray<string>, options: TestProjectOptions): Promise<{ results: TestResult[]; elapsedMs: number }> {
   const start = performance.now();
-  const tests = buildDataTests(project, names);
+  const tests = await buildDataTests(project, names);
   const cache = await TestCache.open(targetDir(project));
   const results = await runDataTests(project, tests, { ...options, cache });
   await cache.save();
@@ -49,6 +49,7 @@ async function writeTestResults(project: Project, results: ReadonlyArray<TestRes
       elapsed_ms: Math.round(elapsedMs),
       results: results.map((r) => ({
         name: r.name,
+        type: r.type,
         test: r.test,
         [r.of.kind]: r.of.name,
         column: r.column,
@@ -70,7 +71,8 @@ async function writeTestResults(project: Project, results: ReadonlyArray<TestRes
  * is the model's failure. `save` keeps the results for the next run.
  */
 export async function modelChecks(project: Project, names: ReadonlyArray<string>, services: Services): Promise<{ check: (name: string) => Promise<string | null>; save: () => Promise<void> }> {
-  const tests = buildDataTests(project, names).filter((t) => t.of.kind === "model" && t.severity === "error");
+  // Generic tests only: a singular test may read models that run after the one it names.
+  const tests = (await buildDataTests(project, names)).filter((t) => t.type === "generic" && t.of.kind === "model" && t.severity === "error");
   const cache = await TestCache.open(targetDir(project));
   // One test at a time across models: they share the project's connections.
   let queue: Promise<unknown> = Promise.resolve();

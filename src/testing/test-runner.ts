@@ -19,6 +19,7 @@ const SAMPLE_ROWS = 3;
 export interface TestResult {
   readonly event: "test_finished";
   readonly name: string;
+  readonly type: DataTest["type"];
   readonly test: string;
   readonly of: DataTest["of"];
   readonly column: string | null;
@@ -54,7 +55,7 @@ export async function runDataTests(project: Project, tests: ReadonlyArray<DataTe
 async function runOne(project: Project, t: DataTest, options: TestRunOptions): Promise<TestResult> {
   const start = performance.now();
   const { services, cache } = options;
-  const base = { event: "test_finished", name: t.name, test: t.test, of: t.of, column: t.column, severity: t.severity, hash: t.hash } as const;
+  const base = { event: "test_finished", name: t.name, type: t.type, test: t.test, of: t.of, column: t.column, severity: t.severity, hash: t.hash } as const;
   const scope = { baseDir: project.location.projectDir };
   // Every profile's connection: the test may read models of several engines (relationships).
   const backends = new Map(project.connections.profiles.map((p) => [p.name, project.connections.get(p.name)] as const));

@@ -25,6 +25,8 @@ import { YamlLocator } from "./yaml-locate.js";
 export const PROJECT_DIR = "xorq_project";
 /** Jinja macros every SQL model can call (dbt's `macros/`), relative to xorq_project/. */
 const MACRO_DIR = "macros";
+/** Singular tests (dbt's `tests/`), relative to xorq_project/. */
+const TEST_DIR = "tests";
 
 /**
  * Reads every file of the project; returns the spec and the problems found. `vars`
@@ -65,7 +67,9 @@ export async function loadProjectSpec(
     loadModels(location, modelFiles, reader),
   ]);
   const { sources, models } = applyProperties(propertyFiles.flatMap((path) => loadPropertiesFile(path, reader)), declaredSources, declaredModels, reader);
-  return { spec: { location, config: fallbackConfig, profiles, sources, models }, problems, positions: reader.positions };
+  const testFiles = (await listFiles(join(location.projectDir, TEST_DIR))).filter((f) => f.endsWith(".sql"));
+  const singularTests = await loadModels(location, testFiles, reader);
+  return { spec: { location, config: fallbackConfig, profiles, sources, models, singularTests }, problems, positions: reader.positions };
 }
 
 function loadConfig(location: ProjectLocation, reader: FileReader): ProjectConfig | null {
