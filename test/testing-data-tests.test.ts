@@ -405,3 +405,29 @@ describePg("data tests in PostgreSQL", () => {
     expect(Object.values(second.cached).every(Boolean)).toBe(true);
   });
 });
+
+describe("xorq test --env: materialized models are tested over their relations", () => {
+  const root = tempDir("xorq-tests-env-");
+  beforeAll(() =>
+    writeFiles(root, {
+      "xorq_project/project.yaml": "name: shop\ndefault_profile: wh\nmaterialized: table\n",
+      "xorq_project/profiles.yaml": "profiles:\n  wh: { kind: duckdb, path: wh.duckdb }\n",
+      "xorq_project/data/raw.csv": "id\n1\n2\n2\n",
+      "xorq_project/sources/s.yaml": "sources:\n  - name: raw\n    read_csv: data/raw.csv\n",
+      "xorq_project/models/items.yaml": "from: source('raw')\ncolumns:\n  id: { tests: [unique] }\n",
+    }),
+  );
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("reads what the environment's view points at; a model without a view is tested over its expression", async () => {
+    expect((await xorq(root, ["run", "--skip-tests"])).code).toBe(0);
+    // The data is fixed, but prod's table still holds the duplicate.
+    writeFileSync(join(root, "xorq_project/data/raw.csv"), "id\n1\n2\n3\n");
+    expect((await results(root)).byName).toEqual({ unique_items_id: "fail 1" });
+    expect((await results(root, ["--env", "dev"])).byName).toEqual({ unique_items_id: "pass 0" });
+    expect((await xorq(root, ["run"])).code).toBe(0);
+    const after = await results(root);
+    expect(after.byName).toEqual({ unique_items_id: "pass 0" });
+    expect(after.cached).toEqual({ unique_items_id: false });
+  });
+});

@@ -52,8 +52,9 @@ type Owner = { readonly kind: "model" | "source"; readonly name: string; readonl
  * The tests of the selected models, and of the sources they read, in model order, then
  * the singular tests that read a selected model; throws a `ProjectError` listing every
  * problem. Expects the project resolved (relationships read their `to:` model).
+ * `tested` replaces models' expressions by the tables to test (`environmentTables`).
  */
-export async function buildDataTests(project: Project, names: ReadonlyArray<string>): Promise<DataTest[]> {
+export async function buildDataTests(project: Project, names: ReadonlyArray<string>, tested: ReadonlyMap<string, Table> = new Map()): Promise<DataTest[]> {
   const problems = new ProblemList();
   const positions = new SpecPositions(project.location.root);
   const owners: Owner[] = [];
@@ -69,7 +70,7 @@ export async function buildDataTests(project: Project, names: ReadonlyArray<stri
         owners.push({ kind: "source", name: s, at: spec.at, keys: spec.keys, tests: spec.tests, table: source.table });
       }
     }
-    owners.push({ kind: "model", name, at: m.spec.at, keys: m.spec.keys, tests: m.spec.tests, table: m.table });
+    owners.push({ kind: "model", name, at: m.spec.at, keys: m.spec.keys, tests: m.spec.tests, table: tested.get(name) ?? m.table });
   }
   const input = (ref: { kind: "ref" | "source"; name: string }): Table => {
     const found = ref.kind === "ref" ? project.models.get(ref.name) : project.sources.get(ref.name);

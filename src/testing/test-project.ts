@@ -16,16 +16,19 @@ import { jsonText, writeFileAtomic } from "../util/atomic-write.js";
 import { toolVersion } from "../util/tool-version.js";
 import { buildDataTests } from "./data-tests.js";
 import { TestCache } from "./test-cache.js";
+import { environmentTables } from "./tested-relations.js";
 import { type TestResult, runDataTests } from "./test-runner.js";
 
 export interface TestProjectOptions {
   readonly services: Services;
+  /** Test materialized models over their relations in this environment (`environmentTables`). */
+  readonly env?: string;
   readonly onResult?: (r: TestResult) => void;
 }
 
 export async function testProject(project: Project, names: ReadonlyArray<string>, options: TestProjectOptions): Promise<{ results: TestResult[]; elapsedMs: number }> {
   const start = performance.now();
-  const tests = await buildDataTests(project, names);
+  const tests = await buildDataTests(project, names, options.env === undefined ? new Map() : await environmentTables(project, names, options.env));
   const cache = await TestCache.open(targetDir(project));
   const results = await runDataTests(project, tests, { ...options, cache });
   await cache.save();

@@ -3,20 +3,27 @@ import type { Command } from "commander";
 import type { TestResult } from "../../testing/test-runner.js";
 import { testProject, testsFailed } from "../../testing/test-project.js";
 import { runWithServices } from "../command-services.js";
+import { environmentOf } from "../environment-option.js";
 import { formatMs } from "../model-reporter.js";
 import { type ProjectCommandOptions, countLine, loadAndSelect, withProjectOptions } from "../project-options.js";
+
+interface TestOptions extends ProjectCommandOptions {
+  readonly env?: string;
+}
 
 export function register(program: Command): void {
   withProjectOptions(program.command("test"))
     .description("run the data tests of the selected models (and of the sources they read)")
+    .option("--env <name>", "test materialized models over their relations in this environment (default: project.yaml's env, else prod); the others over their expressions")
     .option("--json", "print JSON events (one per line)")
-    .action((options: ProjectCommandOptions) =>
+    .action((options: TestOptions) =>
       runWithServices(options.json, async (services) => {
         const { project, names } = await loadAndSelect(options);
         try {
           const write = (line: string) => process.stdout.write(`${line}\n`);
           const { results, elapsedMs } = await testProject(project, names, {
             services,
+            env: environmentOf(options.env, project.config),
             onResult: (r) => (options.json ? write(JSON.stringify({ ...r, ms: Math.round(r.ms) })) : write(resultLines(r))),
           });
           const counts: Record<string, number> = {};
