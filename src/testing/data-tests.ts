@@ -19,6 +19,7 @@ import { varLiteral } from "../project/project-vars.js";
 import { GENERIC_TESTS, type GenericTest, TestArgumentError, isGenericTest } from "./generic-tests.js";
 import { type Threshold, parseThreshold } from "./thresholds.js";
 import { resolveSingularTest, singularTestSelected } from "./singular-tests.js";
+import { type InputRef, projectInput } from "./project-inputs.js";
 
 export type Severity = "error" | "warn";
 
@@ -72,10 +73,12 @@ export async function buildDataTests(project: Project, names: ReadonlyArray<stri
     }
     owners.push({ kind: "model", name, at: m.spec.at, keys: m.spec.keys, tests: m.spec.tests, table: tested.get(name) ?? m.table });
   }
-  const input = (ref: { kind: "ref" | "source"; name: string }): Table => {
-    const found = ref.kind === "ref" ? project.models.get(ref.name) : project.sources.get(ref.name);
-    if (!found) throw new TestArgumentError(["to"], `${ref.kind}('${ref.name}'): no such ${ref.kind === "ref" ? "model" : "source"} in the project`);
-    return found.table;
+  const input = (ref: InputRef): Table => {
+    try {
+      return projectInput(project, ref);
+    } catch (e) {
+      throw new TestArgumentError(["to"], (e as Error).message);
+    }
   };
   const built: DataTest[] = [];
   const explicit = new Set<string>();
@@ -120,7 +123,7 @@ function buildOne(
   project: Project,
   owner: Owner,
   decl: TestDecl,
-  input: (ref: { kind: "ref" | "source"; name: string }) => Table,
+  input: (ref: InputRef) => Table,
   positions: SpecPositions,
   problems: ProblemList,
 ): DataTest | null {

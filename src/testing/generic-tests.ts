@@ -13,9 +13,8 @@
 import type { Table } from "../expr/table.js";
 import { type Value, col, countStar, lit } from "../expr/value.js";
 import { backendOf } from "../expr/relation-nodes.js";
+import type { Obj } from "../project/loading/file-reader.js";
 import { hopTo, parseInputRef } from "../project/model-kinds/yaml-steps.js";
-
-type Obj = Readonly<Record<string, unknown>>;
 
 /** A problem with a test's arguments, at the argument it concerns (`[]`: the test itself). */
 export class TestArgumentError extends Error {

@@ -11,6 +11,7 @@ import type { Project } from "../project/project.js";
 import type { ModelSpec } from "../project/project-spec.js";
 import { SchemaCache } from "../project/resolve/schema-cache.js";
 import type { Table } from "../expr/table.js";
+import { projectInput } from "./project-inputs.js";
 
 /** Whether a singular test belongs to the selection: it reads a selected model. */
 export function singularTestSelected(spec: ModelSpec, selected: ReadonlySet<string>): boolean {
@@ -43,11 +44,7 @@ export async function resolveSingularTest(project: Project, spec: ModelSpec, pro
       problems.add(positions.pos(spec.at), `singular test '${spec.name}': unknown profile '${profile}'`);
       return null;
     },
-    input: (ref) => {
-      const found = ref.kind === "ref" ? project.models.get(ref.name) : project.sources.get(ref.name);
-      if (!found) throw new Error(`${ref.kind}('${ref.name}'): no such ${ref.kind === "ref" ? "model" : "source"} in the project`);
-      return found.table;
-    },
+    input: (ref) => projectInput(project, ref),
     cachePolicy: () => {
       throw new Error("a singular test takes no cache: its result is cached by its hash and its data's change signals");
     },

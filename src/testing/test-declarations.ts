@@ -15,19 +15,14 @@
  * `config:` sub-mappings are flattened into the arguments, and a package prefix
  * (`dbt_utils.expression_is_true`) is dropped, so a dbt project's files load unchanged.
  */
+import { type Obj, asObj as obj } from "../project/loading/file-reader.js";
 import type { YamlPath } from "../project/loading/yaml-locate.js";
 import type { ColumnDecl, TestDecl, YamlPos } from "../project/project-spec.js";
-
-type Obj = Readonly<Record<string, unknown>>;
 
 const TEST_KEYS = ["tests", "data_tests"] as const;
 
 /** Package prefixes of dbt's common test packages: their tests of the same name are ours. */
 const PACKAGE_PREFIX = /^(dbt_utils|dbt_expectations|dbt)\./;
-
-function obj(v: unknown): Obj {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {};
-}
 
 /** The columns and tests declared in `v` (a model's, source's or properties entry's mapping); `at` is where `v` is when it is not its owner's own mapping. */
 export function declaredTests(v: Obj, at: YamlPos | null = null): { columns: ColumnDecl[]; tests: TestDecl[] } {
