@@ -14,7 +14,8 @@ import type { Project } from "../project/project.js";
 import type { Services } from "../services.js";
 import { jsonText, writeFileAtomic } from "../util/atomic-write.js";
 import { toolVersion } from "../util/tool-version.js";
-import { buildDataTests } from "./data-tests.js";
+import type { Table } from "../expr/table.js";
+import { type DataTest, buildDataTests } from "./data-tests.js";
 import { TestCache } from "./test-cache.js";
 import { environmentTables } from "./tested-relations.js";
 import { type TestResult, runDataTests } from "./test-runner.js";
@@ -71,18 +72,25 @@ async function writeTestResults(project: Project, results: ReadonlyArray<TestRes
 /**
  * What `xorq run` checks each model with (`RunOptions.check`): the model's
  * error-severity tests, run (or served from the cache) once it has run; a failing one
- * is the model's failure. `save` keeps the results for the next run.
+ * is the model's failure. With `env` (the run materializes), a materialized model is
+ * tested over the relation just made or reused, not recomputed. `save` keeps the
+ * results for the next run.
  */
-export async function modelChecks(project: Project, names: ReadonlyArray<string>, services: Services): Promise<{ check: (name: string) => Promise<string | null>; save: () => Promise<void> }> {
+export async function modelChecks(project: Project, names: ReadonlyArray<string>, services: Services, env: string | null): Promise<{ check: (name: string) => Promise<string | null>; save: () => Promise<void> }> {
   // Generic tests only: a singular test may read models that run after the one it names.
-  const tests = (await buildDataTests(project, names)).filter((t) => t.type === "generic" && t.of.kind === "model" && t.severity === "error");
+  const mine = (tests: ReadonlyArray<DataTest>, name: string) => tests.filter((t) => t.type === "generic" && t.of.kind === "model" && t.of.name === name && t.severity === "error");
+  // Built once before anything runs: a broken test stops the run before it starts.
+  const declared = await buildDataTests(project, names);
   const cache = await TestCache.open(targetDir(project));
-  // One test at a time across models: they share the project's connections.
+  // One model's tests at a time: they share the project's connections.
   let queue: Promise<unknown> = Promise.resolve();
   const check = (name: string): Promise<string | null> => {
-    const mine = tests.filter((t) => t.of.name === name);
-    if (mine.length === 0) return Promise.resolve(null);
-    const done = queue.then(() => runDataTests(project, mine, { services, cache }));
+    if (mine(declared, name).length === 0) return Promise.resolve(null);
+    const done = queue.then(async () => {
+      const tables = env === null ? new Map<string, Table>() : await environmentTables(project, [name], env);
+      const tests = tables.size === 0 ? mine(declared, name) : mine(await buildDataTests(project, [name], tables), name);
+      return runDataTests(project, tests, { services, cache });
+    });
     queue = done.catch(() => undefined);
     return done.then((results) => {
       const bad = results.filter((r) => r.status === "fail" || r.status === "error");

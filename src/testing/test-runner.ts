@@ -8,7 +8,7 @@ import type { Table as ArrowTable } from "apache-arrow";
 import { keyOf, sourceSignals } from "../cache/cache-key.js";
 import { Table } from "../expr/table.js";
 import type { Project } from "../project/project.js";
-import type { Services } from "../services.js";
+import type { ExecutionScope, Services } from "../services.js";
 import type { DataTest } from "./data-tests.js";
 import type { TestCache } from "./test-cache.js";
 import { outcomeOf } from "./thresholds.js";
@@ -43,32 +43,43 @@ export interface TestRunOptions {
 }
 
 export async function runDataTests(project: Project, tests: ReadonlyArray<DataTest>, options: TestRunOptions): Promise<TestResult[]> {
+  const scope = { baseDir: project.location.projectDir };
+  // Every profile's connection: a test may read models of several engines (relationships).
+  const backends = new Map(project.connections.profiles.map((p) => [p.name, project.connections.get(p.name)] as const));
+  const bound = (table: Table) => new Table(table.node, { backends, memtables: table.context.memtables });
+  const keys = options.cache && tests.length > 0 ? await testKeys(tests, bound(tests[0]!.count), options.services, scope) : tests.map(() => null);
   const out: TestResult[] = [];
-  for (const t of tests) {
-    const r = await runOne(project, t, options);
+  for (const [i, t] of tests.entries()) {
+    const r = await runOne(t, keys[i]!, bound, scope, options);
     options.onResult?.(r);
     out.push(r);
   }
   return out;
 }
 
-async function runOne(project: Project, t: DataTest, options: TestRunOptions): Promise<TestResult> {
+/**
+ * Each test's cache key (null: its data has no change signal, so it always runs), all
+ * read in one execution run: a source read by many tests is asked for its signal once.
+ */
+async function testKeys(tests: ReadonlyArray<DataTest>, any: Table, services: Services, scope: ExecutionScope): Promise<Array<string | null>> {
+  return services.withRun(any, scope, async (run) => {
+    const keys: Array<string | null> = [];
+    for (const t of tests) keys.push(await sourceSignals(t.count.node, run).then((s) => keyOf("modification_time", t.hash, s), () => null));
+    return keys;
+  });
+}
+
+async function runOne(t: DataTest, key: string | null, bound: (table: Table) => Table, scope: ExecutionScope, options: TestRunOptions): Promise<TestResult> {
   const start = performance.now();
   const { services, cache } = options;
   const base = { event: "test_finished", name: t.name, type: t.type, test: t.test, of: t.of, column: t.column, severity: t.severity, hash: t.hash } as const;
-  const scope = { baseDir: project.location.projectDir };
-  // Every profile's connection: the test may read models of several engines (relationships).
-  const backends = new Map(project.connections.profiles.map((p) => [p.name, project.connections.get(p.name)] as const));
-  const bound = (table: Table) => new Table(table.node, { backends, memtables: table.context.memtables });
+  const stored = key === null ? null : cache?.get(t.name, key);
+  if (stored) return { ...base, status: outcomeOf(t, stored.failures), failures: stored.failures, cached: true, ms: performance.now() - start, sample: stored.sample };
   try {
-    const count = bound(t.count);
-    const key = cache ? await services.withRun(count, scope, (run) => sourceSignals(count.node, run)).then((s) => keyOf("modification_time", t.hash, s), () => null) : null;
-    const stored = key === null ? null : cache!.get(t.name, key);
-    if (stored) return { ...base, status: outcomeOf(t, stored.failures), failures: stored.failures, cached: true, ms: performance.now() - start, sample: stored.sample };
-    const counted = await services.execute(count, scope);
+    const counted = await services.execute(bound(t.count), scope);
     const failures = Number(counted.getChildAt(0)?.get(0) ?? 0);
     const sample = failures > 0 ? rowsOf(await services.execute(bound(t.failures.limit(SAMPLE_ROWS)), scope)) : [];
-    if (key !== null) cache!.set(t.name, { key, failures, sample });
+    if (key !== null) cache?.set(t.name, { key, failures, sample });
     return { ...base, status: outcomeOf(t, failures), failures, cached: false, ms: performance.now() - start, sample };
   } catch (e) {
     return { ...base, status: "error", failures: null, cached: false, ms: performance.now() - start, sample: [], message: (e as Error).message };

@@ -74,7 +74,7 @@ async function runProject(options: RunOptions, services: Services): Promise<void
   const { project, names } = await loadAndSelect(options, { vars });
   try {
     const plan = planMaterializations(project, environmentOf(options.env, project.config));
-    const checks = options.skipTests ? null : await modelChecks(project, names, services);
+    const checks = options.skipTests ? null : await modelChecks(project, names, services, plan.models.size > 0 ? plan.env : null);
     const reporter = createReporter({ json: options.json ?? false, command: "run" });
     reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
     const runs = await runModels(project, names, {
