@@ -435,3 +435,57 @@ describe("xorq test --env: materialized models are tested over their relations",
     expect(after.cached).toEqual({ unique_items_id: true });
   });
 });
+
+describe("unit tests: a model's logic on given rows", () => {
+  const root = tempDir("xorq-tests-unit-");
+  beforeAll(() =>
+    writeFiles(root, {
+      ...BASE,
+      "xorq_project/data/raw.csv": "id,status,amount\n1,placed,5\n",
+      "xorq_project/sources/s.yaml": "sources:\n  - name: raw\n    read_csv: data/raw.csv\n",
+      "xorq_project/models/stg_orders.yaml": "from: source('raw')\n",
+      "xorq_project/models/kept.yaml": [
+        "from: ref('stg_orders')",
+        "steps:",
+        "  - filter: \"status != 'cancelled'\"",
+        "  - select: [id]",
+        "unit_tests:",
+        "  - name: drops_cancelled",
+        "    given: [{ input: ref('stg_orders'), rows: [{ id: 1, status: cancelled }, { id: 2, status: placed }] }]",
+        "    expect: { rows: [{ id: 2 }] }",
+        "  - name: keeps_everything",
+        "    given: [{ input: ref('stg_orders'), rows: [{ id: 1, status: cancelled }, { id: 2, status: placed }] }]",
+        "    expect: { rows: [{ id: 1 }, { id: 2 }] }",
+        "",
+      ].join("\n"),
+      "xorq_project/models/totals.sql": "select status, sum(amount) as total from {{ ref('stg_orders') }} group by status\n",
+      "xorq_project/models/unit.yml": [
+        "unit_tests:",
+        "  - name: sums_per_status",
+        "    model: totals",
+        "    given:",
+        "      - input: ref('stg_orders')",
+        "        rows:",
+        "          - { id: 1, status: placed, amount: 5 }",
+        "          - { id: 2, status: placed, amount: 7 }",
+        "          - { id: 3, status: returned, amount: 1 }",
+        "    expect:",
+        "      rows:",
+        "        - { status: returned, total: 1 }",
+        "        - { status: placed, total: 12 }",
+        "",
+      ].join("\n"),
+    }),
+  );
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("pass and fail as expected, a failure showing both sides; a second run is cached", async () => {
+    const r = await results(root);
+    expect(r.code).toBe(1);
+    expect(r.byName).toEqual({ drops_cancelled: "pass 0", keeps_everything: "fail 1", sums_per_status: "pass 0" });
+    const text = await xorq(root, ["test", "--select", "kept"]);
+    expect(text.stdout).toContain('fail   keeps_everything  1 row');
+    expect(text.stdout).toContain('        expected: [{"id":1},{"id":2}]\n        actual:   [{"id":2}]');
+    expect(Object.values((await results(root)).cached).every(Boolean)).toBe(true);
+  });
+});

@@ -109,6 +109,16 @@ export interface TestDecl {
   readonly in: YamlPos | null;
 }
 
+/** A unit test as declared: the model's logic on given rows of its inputs, and the rows it must give. */
+export interface UnitTestDecl {
+  readonly name: string;
+  readonly given: ReadonlyArray<{ readonly input: { readonly kind: "ref" | "source"; readonly name: string }; readonly rows: ReadonlyArray<Readonly<Record<string, unknown>>> }>;
+  readonly expect: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  /** As for `TestDecl`. */
+  readonly path: YamlPath;
+  readonly in: YamlPos | null;
+}
+
 /** What every model kind's spec holds; each kind adds its own fields (see model-kinds/). */
 export interface ModelSpecBase {
   readonly name: string;
@@ -122,6 +132,7 @@ export interface ModelSpecBase {
   /** Declared columns (with descriptions) and data tests (`columns:`, `tests:`, or a properties file's). */
   readonly columns: ReadonlyArray<ColumnDecl>;
   readonly tests: ReadonlyArray<TestDecl>;
+  readonly unitTests: ReadonlyArray<UnitTestDecl>;
   /** `materialized:`, `schema:`, `alias:` as declared (the defaults are applied by `src/materialize/`). */
   readonly materialization: MaterializationConfig;
   readonly refs: ReadonlyArray<InputUse>;
@@ -145,7 +156,7 @@ export interface ProjectSpec {
 }
 
 /** Where a declared test was written. */
-export function testPos(owner: { readonly at: SpecPos; readonly keys: YamlPos | null }, test: TestDecl): SpecPos {
+export function testPos(owner: { readonly at: SpecPos; readonly keys: YamlPos | null }, test: TestDecl | UnitTestDecl): SpecPos {
   return test.in ? { ...test.in, yaml: [...test.in.yaml, ...test.path] } : keyPos(owner, test.path);
 }
 

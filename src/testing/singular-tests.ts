@@ -1,7 +1,8 @@
 /**
  * Singular tests (dbt's `tests/*.sql`): a SQL query, with ref/source/var (and Jinja) as
  * in a SQL model, whose rows are the failures. Resolved like a SQL model over the
- * project's resolved models and sources, when tests run (no model depends on them).
+ * project's resolved models and sources, when tests run (no model depends on them);
+ * unit tests resolve their model the same way over given rows.
  */
 import { kindOf } from "../project/model-kinds/model-kinds.js";
 import type { ResolveEnv } from "../project/model-kinds/model-kind.js";
@@ -11,7 +12,7 @@ import type { Project } from "../project/project.js";
 import type { ModelSpec } from "../project/project-spec.js";
 import { SchemaCache } from "../project/resolve/schema-cache.js";
 import type { Table } from "../expr/table.js";
-import { projectInput } from "./project-inputs.js";
+import { type InputRef, projectInput } from "./project-inputs.js";
 
 /** Whether a singular test belongs to the selection: it reads a selected model. */
 export function singularTestSelected(spec: ModelSpec, selected: ReadonlySet<string>): boolean {
@@ -19,14 +20,30 @@ export function singularTestSelected(spec: ModelSpec, selected: ReadonlySet<stri
 }
 
 /** The failing rows of a singular test; null when a problem was reported. */
-export async function resolveSingularTest(project: Project, spec: ModelSpec, problems: ProblemList, positions: SpecPositions): Promise<Table | null> {
+export function resolveSingularTest(project: Project, spec: ModelSpec, problems: ProblemList, positions: SpecPositions): Promise<Table | null> {
+  return resolveWithInputs(project, spec, problems, positions, (ref) => projectInput(project, ref), `singular test '${spec.name}'`);
+}
+
+/**
+ * A spec's expression resolved as a model would be, its inputs given by `input` (the
+ * project's models, or a unit test's rows); null when a problem was reported (its
+ * messages start with `what`).
+ */
+export async function resolveWithInputs(
+  project: Project,
+  spec: ModelSpec,
+  problems: ProblemList,
+  positions: SpecPositions,
+  input: (ref: InputRef) => Table,
+  what: string,
+): Promise<Table | null> {
   const report = (e: unknown, fallback: { file: string; line: number; col: number }) => {
     if (e instanceof ProjectError) {
       for (const p of e.problems) problems.add(p, p.message);
       return;
     }
     const pos = positionOf(e);
-    problems.add(pos && pos.file !== undefined ? { file: pos.file, line: pos.line, col: pos.col } : fallback, `singular test '${spec.name}': ${(e as Error).message}`);
+    problems.add(pos && pos.file !== undefined ? { file: pos.file, line: pos.line, col: pos.col } : fallback, `${what}: ${(e as Error).message}`);
   };
   const profile = spec.profile ?? project.config.defaultProfile;
   const env: ResolveEnv = {
@@ -41,10 +58,10 @@ export async function resolveSingularTest(project: Project, spec: ModelSpec, pro
     declaredProfile: spec.profile,
     profile: () => {
       if (project.connections.has(profile)) return profile;
-      problems.add(positions.pos(spec.at), `singular test '${spec.name}': unknown profile '${profile}'`);
+      problems.add(positions.pos(spec.at), `${what}: unknown profile '${profile}'`);
       return null;
     },
-    input: (ref) => projectInput(project, ref),
+    input,
     cachePolicy: () => {
       throw new Error("a singular test takes no cache: its result is cached by its hash and its data's change signals");
     },

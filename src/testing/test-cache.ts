@@ -5,12 +5,13 @@
  * the change signals of every source the test reads (`sourceSignals`, as a
  * modification_time cache key is: file inode/mtime/size, table statistics). So a result
  * is served while neither the test, the models it reads nor their sources changed;
- * any of those changing, or deleting the file, runs the test again. A test over data
- * without a change signal is never served from here.
+ * any of those changing, another tool version, or deleting the file, runs the test
+ * again. A test over data without a change signal is never served from here.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { jsonText, writeFileAtomic } from "../util/atomic-write.js";
+import { toolVersion } from "../util/tool-version.js";
 
 const VERSION = 1;
 
@@ -34,8 +35,9 @@ export class TestCache {
   static async open(targetDir: string): Promise<TestCache> {
     const file = join(targetDir, "test_cache.json");
     try {
-      const doc = JSON.parse(await readFile(file, "utf8")) as { version?: number; tests?: Record<string, CachedResult> };
-      if (doc.version === VERSION && doc.tests) return new TestCache(file, new Map(Object.entries(doc.tests)));
+      const doc = JSON.parse(await readFile(file, "utf8")) as { version?: number; tool?: string; tests?: Record<string, CachedResult> };
+      // Another tool version may build or judge tests differently: its results are not served.
+      if (doc.version === VERSION && doc.tool === toolVersion() && doc.tests) return new TestCache(file, new Map(Object.entries(doc.tests)));
     } catch {
       // no cache yet
     }
@@ -55,6 +57,6 @@ export class TestCache {
   /** Writes the entries (one per test: a new key replaces the test's old one). */
   async save(): Promise<void> {
     const tests = Object.fromEntries([...this.#entries].sort(([a], [b]) => (a < b ? -1 : 1)));
-    await writeFileAtomic(this.#file, jsonText({ version: VERSION, tests }));
+    await writeFileAtomic(this.#file, jsonText({ version: VERSION, tool: toolVersion(), tests }));
   }
 }

@@ -17,7 +17,8 @@
  */
 import { type Obj, asObj as obj } from "../project/loading/file-reader.js";
 import type { YamlPath } from "../project/loading/yaml-locate.js";
-import type { ColumnDecl, TestDecl, YamlPos } from "../project/project-spec.js";
+import type { ColumnDecl, TestDecl, UnitTestDecl, YamlPos } from "../project/project-spec.js";
+import { parseInputRef } from "../project/model-kinds/yaml-steps.js";
 
 const TEST_KEYS = ["tests", "data_tests"] as const;
 
@@ -25,7 +26,7 @@ const TEST_KEYS = ["tests", "data_tests"] as const;
 const PACKAGE_PREFIX = /^(dbt_utils|dbt_expectations|dbt)\./;
 
 /** The columns and tests declared in `v` (a model's, source's or properties entry's mapping); `at` is where `v` is when it is not its owner's own mapping. */
-export function declaredTests(v: Obj, at: YamlPos | null = null): { columns: ColumnDecl[]; tests: TestDecl[] } {
+export function declaredTests(v: Obj, at: YamlPos | null = null): { columns: ColumnDecl[]; tests: TestDecl[]; unitTests: UnitTestDecl[] } {
   const columns: ColumnDecl[] = [];
   const tests: TestDecl[] = [];
   const testsIn = (owner: Obj, column: string | null, path: YamlPath) => {
@@ -46,7 +47,20 @@ export function declaredTests(v: Obj, at: YamlPos | null = null): { columns: Col
     testsIn(c, name, path);
   }
   testsIn(v, null, []);
-  return { columns, tests };
+  return { columns, tests, unitTests: unitTestsIn(v["unit_tests"], ["unit_tests"], at) };
+}
+
+/** `unit_tests:` entries (the JSON Schema checked their shape). */
+export function unitTestsIn(list: unknown, path: YamlPath, at: YamlPos | null): UnitTestDecl[] {
+  const rows = (v: unknown) => (Array.isArray(v) ? v.map((r) => obj(r)) : []);
+  return (Array.isArray(list) ? list : []).map((raw, i) => {
+    const u = obj(raw);
+    const given = (Array.isArray(u["given"]) ? u["given"] : []).flatMap((g) => {
+      const input = parseInputRef(obj(g)["input"]);
+      return input ? [{ input, rows: rows(obj(g)["rows"]) }] : [];
+    });
+    return { name: String(u["name"]), given, expect: rows(obj(u["expect"])["rows"]), path: [...path, i], in: at };
+  });
 }
 
 function testEntry(entry: unknown): { test: string; args: Obj } | null {

@@ -1,5 +1,5 @@
 /**
- * `xorq test` as a library call: builds the selected models' data tests, runs them
+ * `xorq test` as a library call: builds the selected models' data tests and unit tests, runs them
  * (serving unchanged ones from `target/test_cache.json`) and writes
  * `target/test_results.json`.
  *
@@ -18,6 +18,9 @@ import type { Table } from "../expr/table.js";
 import { type DataTest, buildDataTests } from "./data-tests.js";
 import { TestCache } from "./test-cache.js";
 import { environmentTables } from "./tested-relations.js";
+import { buildUnitTests, runUnitTests } from "./unit-tests.js";
+import { ProblemList } from "../project/project-errors.js";
+import { SpecPositions } from "../project/loading/spec-positions.js";
 import { type TestResult, runDataTests } from "./test-runner.js";
 
 export interface TestProjectOptions {
@@ -30,8 +33,11 @@ export interface TestProjectOptions {
 export async function testProject(project: Project, names: ReadonlyArray<string>, options: TestProjectOptions): Promise<{ results: TestResult[]; elapsedMs: number }> {
   const start = performance.now();
   const tests = await buildDataTests(project, names, options.env === undefined ? new Map() : await environmentTables(project, names, options.env));
+  const problems = new ProblemList();
+  const units = await buildUnitTests(project, names, problems, new SpecPositions(project.location.root));
+  problems.throwIfAny();
   const cache = await TestCache.open(targetDir(project));
-  const results = await runDataTests(project, tests, { ...options, cache });
+  const results = [...(await runDataTests(project, tests, { ...options, cache })), ...(await runUnitTests(project, units, { ...options, cache }))];
   await cache.save();
   const elapsedMs = performance.now() - start;
   await writeTestResults(project, results, elapsedMs);

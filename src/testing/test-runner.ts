@@ -5,6 +5,8 @@
  * Tests run one at a time: they share the project's connections.
  */
 import type { Table as ArrowTable } from "apache-arrow";
+import { fromArrowSchema } from "../backends/arrow-types.js";
+import { type PortableValue, cellReader } from "../backends/arrow-values.js";
 import { keyOf, sourceSignals } from "../cache/cache-key.js";
 import { Table } from "../expr/table.js";
 import type { Project } from "../project/project.js";
@@ -19,7 +21,7 @@ const SAMPLE_ROWS = 3;
 export interface TestResult {
   readonly event: "test_finished";
   readonly name: string;
-  readonly type: DataTest["type"];
+  readonly type: DataTest["type"] | "unit";
   readonly test: string;
   readonly of: DataTest["of"];
   readonly column: string | null;
@@ -86,13 +88,15 @@ async function runOne(t: DataTest, key: string | null, bound: (table: Table) => 
   }
 }
 
-/** Plain JSON rows (64-bit integers as numbers when exact, else strings). */
-function rowsOf(table: ArrowTable): Array<Record<string, unknown>> {
-  return table.toArray().map((r: { toJSON(): Record<string, unknown> }) => Object.fromEntries(Object.entries(r.toJSON()).map(([k, v]) => [k, plain(v)])));
+/** Plain JSON rows, read exactly (`cellReader`): numbers as numbers when exact, else as text; dates as YYYY-MM-DD. */
+export function rowsOf(table: ArrowTable): Array<Record<string, unknown>> {
+  const fields = fromArrowSchema(table.schema);
+  const readers = fields.map((f, c) => cellReader(table.getChildAt(c)!, f));
+  return Array.from({ length: table.numRows }, (_, i) => Object.fromEntries(fields.map((f, c) => [f.name, plain(readers[c]!(i))])));
 }
 
-function plain(v: unknown): unknown {
-  if (typeof v === "bigint") return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-  if (v instanceof Date) return v.toISOString();
-  return v;
+function plain(v: PortableValue): unknown {
+  if (typeof v !== "string" || !/^-?\d+(\.\d+)?$/.test(v)) return v;
+  const n = Number(v);
+  return v.includes(".") || Number.isSafeInteger(n) ? n : v;
 }

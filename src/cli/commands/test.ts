@@ -13,7 +13,7 @@ interface TestOptions extends ProjectCommandOptions {
 
 export function register(program: Command): void {
   withProjectOptions(program.command("test"))
-    .description("run the data tests of the selected models (and of the sources they read)")
+    .description("run the data tests and unit tests of the selected models (and the tests of the sources they read)")
     .option("--env <name>", "test materialized models over their relations in this environment (default: project.yaml's env, else prod); the others over their expressions")
     .option("--json", "print JSON events (one per line)")
     .action((options: TestOptions) =>
@@ -43,6 +43,9 @@ export function register(program: Command): void {
 function resultLines(r: TestResult): string {
   const what = r.status === "error" ? r.message ?? "" : r.failures === 0 ? "" : `${r.failures} ${r.failures === 1 ? "row" : "rows"}`;
   const head = [r.status.padEnd(5), r.name, what, r.cached ? "(cached)" : `(${formatMs(r.ms)})`].filter((x) => x !== "").join("  ");
-  const rows = r.status === "pass" ? [] : r.sample.map((row) => `        ${JSON.stringify(row)}`);
+  // A unit test's one sample row holds both sides.
+  const rows = r.status === "pass" ? []
+    : r.type === "unit" ? r.sample.flatMap((s) => [`        expected: ${JSON.stringify(s["expected"])}`, `        actual:   ${JSON.stringify(s["actual"])}`])
+    : r.sample.map((row) => `        ${JSON.stringify(row)}`);
   return [head, ...rows].join("\n");
 }

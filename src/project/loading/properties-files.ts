@@ -1,18 +1,27 @@
 /**
  * dbt-style properties files: a YAML file among the models whose top-level keys are
- * `models:` / `sources:` (`models/schema.yml`). It declares no model: it adds
+ * `models:` / `sources:` / `unit_tests:` (`models/schema.yml`). It declares no model: it adds
  * descriptions, columns and data tests to models and sources declared elsewhere, in
  * dbt's exact shape (`- name: customers`, `columns: - name: id`, `tests:` or
  * `data_tests:`). A model's own description wins over the file's; columns and tests add up.
  */
 import { readFileSync } from "node:fs";
 import type { ModelSpec, SourceSpec, SpecPos, YamlPos } from "../project-spec.js";
-import { declaredTests } from "../../testing/test-declarations.js";
+import { declaredTests, unitTestsIn } from "../../testing/test-declarations.js";
 import { sourceTableName } from "../model-kinds/model-kind.js";
 import { type FileReader, asObj, readYaml } from "./file-reader.js";
 
 /** A top-level key only a properties file has (a YAML model's schema allows none of them). */
 const PROPERTIES_KEY = /^(models|sources|version)\s*:/m;
+/** `unit_tests:` may be a model's own key too: then the file also has the model's `from:` or `sql:`. */
+const UNIT_TESTS_KEY = /^unit_tests\s*:/m;
+const MODEL_KEY = /^(from|sql)\s*:/m;
+
+function isPropertiesFile(path: string): boolean {
+  if (!/\.ya?ml$/.test(path)) return false;
+  const text = readFileSync(path, "utf8");
+  return PROPERTIES_KEY.test(text) || (UNIT_TESTS_KEY.test(text) && !MODEL_KEY.test(text));
+}
 
 /** One `models:` or `sources:` entry of a properties file, its tests' positions in that file. */
 export interface PropertiesEntry {
@@ -27,7 +36,7 @@ export interface PropertiesEntry {
 export function splitPropertiesFiles(paths: ReadonlyArray<string>): [string[], string[]] {
   const properties: string[] = [];
   const rest: string[] = [];
-  for (const path of paths) (/\.ya?ml$/.test(path) && PROPERTIES_KEY.test(readFileSync(path, "utf8")) ? properties : rest).push(path);
+  for (const path of paths) (isPropertiesFile(path) ? properties : rest).push(path);
   return [properties, rest];
 }
 
@@ -56,6 +65,14 @@ export function loadPropertiesFile(path: string, reader: FileReader): Properties
         ? tables.map((t, j) => ({ ...entry("source", t, ["sources", i, "tables", j]), name: sourceTableName(String(asObj(g)["name"]), String(asObj(t)["name"])) }))
         : [entry("source", g, ["sources", i])];
     }),
+    // dbt's top-level unit tests, each naming its model.
+    ...list("unit_tests").map((u, i) => ({
+      of: "model" as const,
+      name: String(asObj(u)["model"]),
+      description: null,
+      declared: { columns: [], tests: [], unitTests: unitTestsIn([u], ["unit_tests", i], { file, yaml: [] }).map((t) => ({ ...t, path: ["unit_tests", i] })) },
+      at: { file, yaml: ["unit_tests", i, "model"] },
+    })),
   ];
 }
 
@@ -80,6 +97,7 @@ export function applyProperties(
         description: o.description ?? own.find((e) => e.description !== null)?.description ?? null,
         columns: [...o.columns, ...own.flatMap((e) => e.declared.columns)],
         tests: [...o.tests, ...own.flatMap((e) => e.declared.tests)],
+        ...("unitTests" in o ? { unitTests: [...o.unitTests, ...own.flatMap((e) => e.declared.unitTests)] } : {}),
       };
     });
   };

@@ -10,7 +10,7 @@ import type { FileReader, ModelReader, Obj } from "../loading/file-reader.js";
 import { strList } from "../loading/file-reader.js";
 import type { SpecPositions } from "../loading/spec-positions.js";
 import type { ProblemList, SourcePos } from "../project-errors.js";
-import type { ColumnDecl, ModelSpecBase, ProjectLocation, SpecPos, TestDecl } from "../project-spec.js";
+import type { ColumnDecl, ModelSpecBase, ProjectLocation, SpecPos, TestDecl, UnitTestDecl } from "../project-spec.js";
 import type { SchemaCache } from "../resolve/schema-cache.js";
 import { type CacheConfig, type MaterializationConfig, type Materialized, MATERIALIZED } from "./model-definition.js";
 import type { ModelSpec } from "./model-kinds.js";
@@ -99,7 +99,7 @@ export function checkMaterialization(reader: FileReader, m: MaterializationConfi
 }
 
 /** The settings every kind declares the same way (YAML keys, front matter, or `model({...})`). */
-export function commonConfig(v: Obj): { description: string | null; tags: string[]; profile: string | null; cache: CacheConfig | null; materialization: MaterializationConfig; columns: ColumnDecl[]; tests: TestDecl[] } {
+export function commonConfig(v: Obj): { description: string | null; tags: string[]; profile: string | null; cache: CacheConfig | null; materialization: MaterializationConfig; columns: ColumnDecl[]; tests: TestDecl[]; unitTests: UnitTestDecl[] } {
   const str = (key: string) => (v[key] === undefined ? null : String(v[key]));
   return {
     description: str("description"),
