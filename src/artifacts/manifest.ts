@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { shortHashOf } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import type { Project } from "../project/project.js";
+import type { ColumnDecl } from "../project/project-spec.js";
 import { ProjectNotFoundError } from "../project/project-errors.js";
 import { type SelectionGraph, graphSelection } from "../project/graph/selection.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
@@ -28,6 +29,8 @@ export interface ManifestModel {
   readonly tags: ReadonlyArray<string>;
   readonly profile: string;
   readonly description: string | null;
+  /** Declared columns by name (a model's config and properties files), with their descriptions. */
+  readonly columns: Readonly<Record<string, ColumnDecl>>;
   readonly definition_hash: string;
   readonly config_hash: string;
   readonly schema: Schema;
@@ -60,10 +63,18 @@ export function manifestModel(project: Project, name: string): ManifestModel {
     tags: m.spec.tags,
     profile: m.profile,
     description: m.spec.description,
+    columns: declaredColumns(m.spec.columns),
     definition_hash: m.definitionHash,
     config_hash: m.configHash,
     schema: m.schema,
   };
+}
+
+/** Columns by name; a column declared twice (config and properties file) keeps the first description given. */
+function declaredColumns(columns: ReadonlyArray<ColumnDecl>): Record<string, ColumnDecl> {
+  const out: Record<string, ColumnDecl> = {};
+  for (const c of columns) out[c.name] = { name: c.name, description: out[c.name]?.description ?? c.description };
+  return out;
 }
 
 export function buildManifest(project: Project): Manifest {

@@ -23,6 +23,7 @@ import { UsageError } from "../errors.js";
 import { createReporter, formatMs } from "../model-reporter.js";
 import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, withProjectOptions } from "../project-options.js";
 import { formatTable } from "../table-format.js";
+import { modelChecks } from "../../testing/test-project.js";
 
 interface RunOptions extends ProjectCommandOptions {
   readonly output?: string;
@@ -35,6 +36,7 @@ interface RunOptions extends ProjectCommandOptions {
   readonly fullRefresh?: boolean;
   readonly failFast?: boolean;
   readonly offline?: boolean;
+  readonly skipTests?: boolean;
 }
 
 export function register(program: Command): void {
@@ -50,6 +52,7 @@ export function register(program: Command): void {
     .option("--env <name>", "project mode: the environment whose views the materialized models update (default: project.yaml's env, else prod)")
     .option("--full-refresh", "project mode: compute materialized models even when their key already has a physical relation")
     .option("--fail-fast", "project mode: after the first failure, start no other model")
+    .option("--skip-tests", "project mode: do not run each model's error-severity tests after it")
     .option("--offline", "with --catalog: serve stored results only; a missing or stale one (its inputs changed) is an error, not a computation")
     .option("--json", "print JSON events (one per line)")
     .action((build: string | undefined, options: RunOptions) =>
@@ -71,6 +74,7 @@ async function runProject(options: RunOptions, services: Services): Promise<void
   const { project, names } = await loadAndSelect(options, { vars });
   try {
     const plan = planMaterializations(project, environmentOf(options.env, project.config));
+    const checks = options.skipTests ? null : await modelChecks(project, names, services);
     const reporter = createReporter({ json: options.json ?? false, command: "run" });
     reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
     const runs = await runModels(project, names, {
@@ -82,7 +86,9 @@ async function runProject(options: RunOptions, services: Services): Promise<void
       services,
       ...(plan.models.size > 0 ? { materialize: { plan, fullRefresh: options.fullRefresh ?? false } } : {}),
       failFast: options.failFast ?? false,
+      ...(checks ? { check: checks.check } : {}),
     });
+    await checks?.save();
     const results = runs.map((r) => r.result);
     const elapsed = performance.now() - start;
     await writeRunResults(project, results, elapsed, plan.models.size > 0 ? plan.env : null);
