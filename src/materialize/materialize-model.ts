@@ -57,14 +57,15 @@ export async function materializeModel(req: MaterializeRequest, run: ExecutionRu
   const key = await physicalKey(req, run);
   const physical = physicalName(model.schema, model.alias, key, ddl.identifierLimit);
   let status: MaterializeResult["status"] = "reused";
-  let rows = state.rowsOf(physical.name);
+  let rows: number | null = state.rowsOf(physical.name);
   const fresh = !state.hasRelation(physical.name);
   if (fresh || (req.fullRefresh && model.materialized === "table")) {
     const sql = await run.prepareSegment(overRelations(req.root, req.upstream), backend);
     if (model.materialized === "view") await createView(backend, req, physical, sql);
     else await createTable(backend, req, physical, key, sql, !fresh);
     state.addRelation(physical.name);
-    rows = model.materialized === "table" ? await countOf(backend, `SELECT count(*) AS n FROM ${ddl.qualified(physical)}`) : null;
+    // Counted once, when created (a view's count runs its query): a reused relation reports the recorded count.
+    rows = await countOf(backend, `SELECT count(*) AS n FROM ${ddl.qualified(physical)}`);
     status = "created";
   }
   // A no-op run changes nothing in the engine: the view already reads this relation.
