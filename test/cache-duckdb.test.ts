@@ -161,6 +161,17 @@ describe("cache keys follow the sources' change signals", () => {
     expect((await keyOf(expr)).status).toBe("computed");
   });
 
+  it(".cache() without a policy is Xorq's default: SourceCache in the expression's own engine", async () => {
+    await con.run("CREATE OR REPLACE TABLE t_default AS SELECT range AS i FROM range(6)");
+    const base = (await con.table("t_default")).filter(_.i.gt(2));
+    expect(base.cache().hash()).toBe(base.cache(xo.SourceCache.fromKwargs()).hash());
+    const first = await runWithEvents(base.cache());
+    expect(first.rows.map((r) => Number(r.i))).toEqual([3, 4, 5]);
+    expect(first.events.map((e) => e.status)).toEqual(["computed"]);
+    expect(await con.listTables()).toContain(`_xorq_cache_${first.events[0]!.key.slice(0, 40)}`);
+    expect((await keyOf(base.cache())).status).toBe("cached");
+  });
+
   it("a cache in the middle caches that sub-expression; what is downstream reads it", async () => {
     await con.run("CREATE OR REPLACE TABLE mid AS SELECT range AS id, range % 5 AS g FROM range(100)");
     const base = (await con.table("mid")).filter(_.id.ge(10)).cache(xo.ParquetSnapshotCache.fromKwargs());

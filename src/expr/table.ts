@@ -301,13 +301,22 @@ export class Table {
     return new Table(name === undefined ? node : { ...node, name: hopName(name) }, mergeContexts(this.context, contextOf(backend)));
   }
 
-  /** Stores this sub-expression's result under a key and reuses it (see `xo.ParquetCache` and friends). */
-  cache(policy: CachePolicyLike): Table {
+  /**
+   * Stores this sub-expression's result under a key and reuses it (see `xo.ParquetCache` and
+   * friends). Without a policy, as in Xorq: `SourceCache`, a table in the expression's own
+   * engine, keyed by modification time.
+   */
+  cache(policy: CachePolicyLike = SOURCE_CACHE): Table {
     const p = policy.toPolicy();
     const extra = policy.backend ? contextOf(policy.backend) : EMPTY_CONTEXT;
     return new Table({ kind: "cache", input: this.node, policy: p, schema: this.node.schema }, mergeContexts(this.context, extra));
   }
 }
+
+/** `SourceCache.fromKwargs()`'s policy (`src/cache/cache-policies.ts`), which `src/expr` cannot import. */
+const SOURCE_CACHE: CachePolicyLike = {
+  toPolicy: () => Object.freeze({ strategy: "modification_time", storage: "source", ttl: null, options: Object.freeze({}) }),
+};
 
 /** Anything `.cache()` accepts: the cache classes in `src/cache` implement this. */
 export interface CachePolicyLike {
