@@ -83,3 +83,26 @@ export async function promoteEnvironment(project: Project, plan: MaterializePlan
   }
   return out;
 }
+
+export interface ModelDifference {
+  readonly name: string;
+  /** same: both views read one relation; changed: they read different ones; only_a / only_b: one environment has no view of it. */
+  readonly status: "same" | "changed" | "only_a" | "only_b";
+  /** The relation each environment's view reads (null: no view). */
+  readonly a: string | null;
+  readonly b: string | null;
+}
+
+/** How two environments' views of every model either has differ, by model name. */
+export function diffEnvironments(engines: EngineStates, a: string, b: string): ModelDifference[] {
+  const out = new Map<string, ModelDifference>();
+  for (const { state } of engines.values()) {
+    const models = new Set(state.rows().filter((r) => r.env === a || r.env === b).map((r) => r.model));
+    for (const name of models) {
+      const ra = state.row(a, name)?.relation ?? null;
+      const rb = state.row(b, name)?.relation ?? null;
+      out.set(name, { name, status: ra === null ? "only_b" : rb === null ? "only_a" : ra === rb ? "same" : "changed", a: ra, b: rb });
+    }
+  }
+  return [...out.values()].sort((x, y) => (x.name < y.name ? -1 : 1));
+}

@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import type { Backend } from "../backends/backend.js";
 import type { ExecutionRun } from "../backends/executor.js";
-import type { QualifiedName } from "../backends/materialization-ddl.js";
+import type { MaterializationDdl, QualifiedName } from "../backends/materialization-ddl.js";
 import { cacheKeyOf } from "../cache/cache-key.js";
 import { sha256, stableStringify } from "../expr/canonical.js";
 import type { CacheNode, DatabaseTableNode, RelationNode } from "../expr/relation-nodes.js";
@@ -17,7 +17,7 @@ import type { Semaphore } from "../util/semaphore.js";
 import { type EngineState, countOf, physicalRelations } from "./engine-state.js";
 import { type MaterializedModel, viewOf } from "./materialize-plan.js";
 import { overRelations } from "./physical-inputs.js";
-import { PHYSICAL_SCHEMA, physicalName, stagingName, stateTable } from "./relation-names.js";
+import { PHYSICAL_SCHEMA, RELATION_RECORDS, physicalName, stagingName, stateTable } from "./relation-names.js";
 
 export interface MaterializeRequest {
   readonly model: MaterializedModel;
@@ -63,9 +63,10 @@ export async function materializeModel(req: MaterializeRequest, run: ExecutionRu
     const sql = await run.prepareSegment(overRelations(req.root, req.upstream), backend);
     if (model.materialized === "view") await createView(backend, req, physical, sql);
     else await createTable(backend, req, physical, key, sql, !fresh);
-    state.addRelation(physical.name);
+    state.addRelation(physical.name, model.materialized === "view" ? "view" : "table");
     // Counted once, when created (a view's count runs its query): a reused relation reports the recorded count.
     rows = await countOf(backend, `SELECT count(*) AS n FROM ${ddl.qualified(physical)}`);
+    await recordRelation(backend, { model, state, stateLock: req.stateLock }, { relation: physical.name, key, rows });
     status = "created";
   }
   // A no-op run changes nothing in the engine: the view already reads this relation.
@@ -98,9 +99,22 @@ export async function pointEnvironment(
       env, model: model.name, view: `${view.schema}.${view.name}`, relation: relation.relation, key: relation.key, rows: relation.rows,
       materialized: model.materialized, updatedAt: new Date().toISOString(),
     };
-    await runTogether(backend, model, [...ddl.pointView(view, { schema: PHYSICAL_SCHEMA, name: relation.relation }), ...ddl.writeState(stateTable(), row)]);
+    await runTogether(backend, ddl, [...ddl.pointView(view, { schema: PHYSICAL_SCHEMA, name: relation.relation }), ...ddl.writeState(stateTable(), row)]);
     state.record(row);
     return row.view;
+  } finally {
+    target.stateLock.release();
+  }
+}
+
+/** Records a relation just created (its row count and creation time, which `env gc --older-than` reads) in the state table. */
+async function recordRelation(backend: Backend, target: Pick<MaterializeRequest, "model" | "state" | "stateLock">, relation: { readonly relation: string; readonly key: string; readonly rows: number | null }): Promise<void> {
+  const { model, state } = target;
+  const row = { env: RELATION_RECORDS, model: relation.relation, view: "", relation: relation.relation, key: relation.key, rows: relation.rows, materialized: model.materialized, updatedAt: new Date().toISOString() };
+  await target.stateLock.acquire();
+  try {
+    await runTogether(backend, model.ddl, model.ddl.writeState(stateTable(), row));
+    state.record(row);
   } finally {
     target.stateLock.release();
   }
@@ -122,7 +136,7 @@ async function createTable(backend: Backend, req: MaterializeRequest, physical: 
   const staging = stagingName(key, randomBytes(4).toString("hex"));
   try {
     await backend.run(ddl.createTableAs(staging, sql));
-    if (replace) await runTogether(backend, req.model, ddl.replaceRows(physical, staging));
+    if (replace) await runTogether(backend, ddl, ddl.replaceRows(physical, staging));
     else await orLostRace(backend, req, physical, () => backend.run(ddl.renameTable(staging, physical.name)));
   } finally {
     await backend.run(ddl.dropTable(staging)).catch(() => undefined);
@@ -139,8 +153,7 @@ async function orLostRace(backend: Backend, req: MaterializeRequest, physical: Q
 }
 
 /** Statements that take effect together where the engine's DDL is transactional (rolled back on a failure). */
-async function runTogether(backend: Backend, model: MaterializedModel, statements: ReadonlyArray<string>): Promise<void> {
-  const { ddl } = model;
+export async function runTogether(backend: Backend, ddl: MaterializationDdl, statements: ReadonlyArray<string>): Promise<void> {
   try {
     for (const s of ddl.atomically(statements)) await backend.run(s);
   } catch (e) {
