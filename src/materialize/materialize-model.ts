@@ -77,38 +77,55 @@ export async function materializeModel(req: MaterializeRequest, run: ExecutionRu
   return { status, rows, view, relation: physical.name };
 }
 
+/** A relation an environment's view of a model is pointed at. */
+export interface PhysicalRelation {
+  readonly relation: string;
+  readonly key: string;
+  readonly rows: number | null;
+}
+
 /**
  * Points an environment's view of a model at a physical relation and records it in the
  * engine's state table (together, where the engine's DDL is transactional); returns the
- * view as `<schema>.<name>`. What `xorq run` does last for each model, and all that
- * `xorq env promote` does.
+ * view as `<schema>.<name>`. What `xorq run` does last for each model.
  */
-export async function pointEnvironment(
+export async function pointEnvironment(backend: Backend, target: Pick<MaterializeRequest, "model" | "state" | "stateLock">, env: string, relation: PhysicalRelation): Promise<string> {
+  const [view] = await pointEnvironmentViews(backend, target.state, target.stateLock, env, [{ model: target.model, relation }]);
+  return view!;
+}
+
+/**
+ * Points an environment's views of several models of one engine, in one transaction
+ * (where the engine's DDL is transactional): all that `xorq env promote` does, so
+ * promoting a thousand models is one commit rather than a thousand.
+ */
+export async function pointEnvironmentViews(
   backend: Backend,
-  target: Pick<MaterializeRequest, "model" | "state" | "stateLock">,
+  state: EngineState,
+  lock: Semaphore,
   env: string,
-  relation: { readonly relation: string; readonly key: string; readonly rows: number | null },
-): Promise<string> {
-  const { model, state } = target;
-  const { ddl } = model;
-  const view = viewOf(model, env);
-  await target.stateLock.acquire();
+  targets: ReadonlyArray<{ readonly model: MaterializedModel; readonly relation: PhysicalRelation }>,
+): Promise<string[]> {
+  const { ddl } = state;
+  const updatedAt = new Date().toISOString();
+  const planned = targets.map(({ model, relation }) => {
+    const view = viewOf(model, env);
+    const row = { env, model: model.name, view: `${view.schema}.${view.name}`, relation: relation.relation, key: relation.key, rows: relation.rows, materialized: model.materialized, updatedAt };
+    return { view, row, statements: [...ddl.pointView(view, { schema: PHYSICAL_SCHEMA, name: relation.relation }), ...ddl.writeState(stateTable(), row)] };
+  });
+  await lock.acquire();
   try {
-    await backend.run(ddl.createSchema(view.schema));
-    const row = {
-      env, model: model.name, view: `${view.schema}.${view.name}`, relation: relation.relation, key: relation.key, rows: relation.rows,
-      materialized: model.materialized, updatedAt: new Date().toISOString(),
-    };
-    await runTogether(backend, ddl, [...ddl.pointView(view, { schema: PHYSICAL_SCHEMA, name: relation.relation }), ...ddl.writeState(stateTable(), row)]);
-    state.record(row);
-    return row.view;
+    for (const schema of new Set(planned.map((p) => p.view.schema))) await backend.run(ddl.createSchema(schema));
+    await runTogether(backend, ddl, planned.flatMap((p) => p.statements));
+    for (const p of planned) state.record(p.row);
+    return planned.map((p) => p.row.view);
   } finally {
-    target.stateLock.release();
+    lock.release();
   }
 }
 
 /** Records a relation just created (its row count and creation time, which `env gc --older-than` reads) in the state table. */
-async function recordRelation(backend: Backend, target: Pick<MaterializeRequest, "model" | "state" | "stateLock">, relation: { readonly relation: string; readonly key: string; readonly rows: number | null }): Promise<void> {
+async function recordRelation(backend: Backend, target: Pick<MaterializeRequest, "model" | "state" | "stateLock">, relation: PhysicalRelation): Promise<void> {
   const { model, state } = target;
   const row = { env: RELATION_RECORDS, model: relation.relation, view: "", relation: relation.relation, key: relation.key, rows: relation.rows, materialized: model.materialized, updatedAt: new Date().toISOString() };
   await target.stateLock.acquire();
