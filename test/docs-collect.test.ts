@@ -93,6 +93,28 @@ describe("a model's page", () => {
   });
 });
 
+describe("materializations", () => {
+  it("a materialized model has its badge and names the views that serve it in prod and the default environment", async () => {
+    const root = tempDir("xorq-docs-mat-");
+    writeFiles(root, {
+      "xorq_project/project.yaml": "name: mat\ndefault_profile: local\nenv: dev\nschema: analytics\n",
+      "xorq_project/profiles.yaml": 'profiles:\n  local: { kind: duckdb, path: ":memory:" }\n',
+      "xorq_project/models/base.sql": "select 1 as x\n",
+      "xorq_project/models/wide.sql": "---\nmaterialized: table\n---\nselect x, x + 1 as y from {{ ref('base') }}\n",
+    });
+    const r = await xorqInProcess(root, ["docs", "generate"]);
+    expect(r.code, r.stderr).toBe(0);
+    const docs = join(root, "target", "docs");
+    const idx = readIndex(docs);
+    expect(idx.nodes.find((n) => n.name === "wide")!.materialized).toBe("table");
+    expect(idx.nodes.find((n) => n.name === "base")!.materialized).toBeNull();
+    const wide = readPage(docs, idx, "model.wide");
+    expect(wide.materialized).toBe("table");
+    expect(wide.relations).toEqual([{ env: "prod", relation: "analytics.wide" }, { env: "dev", relation: "analytics__dev.wide" }]);
+    expect(readPage(docs, idx, "model.base")).toMatchObject({ materialized: "ephemeral", relations: [] });
+  });
+});
+
 /** A tree with its references replaced by what they refer to, and no numbers: what the tree says. */
 function plain(tree: LineageJsonNode): unknown {
   const byId = new Map<number, LineageJsonNode>();

@@ -125,16 +125,21 @@ describe("dbt's context functions", () => {
       {
         ...one("f_ref", "select count(*) as v from {{ ref('stg_orders') }} {# jinja #}"),
         ...one("f_source", "select count(*) as v from {{ source('orders') }} {# jinja #}"),
-        ...one("f_source2", "select count(*) as v from {{ source('shop', 'customers') }}"),
         ...one("f_var", "select {{ var('min_amount') }} as v, {{ var('missing', 7) }} as w {# jinja #}"),
         ...one("f_env_var", "select '{{ env_var('XORQ_JINJA_TEST') }}' as v, '{{ env_var('XORQ_JINJA_UNSET', 'dflt') }}' as w"),
         ...one("f_config", "{{ config(materialized='table', tags=['from_config'], unique_key='id', alias='x') }}select 1 as v"),
+        ...one("f_disabled", "{{ config(enabled=false) }}select 1 as v"),
         ...one("f_this", "select '{{ this }}' as v {# jinja #}"),
         ...one("f_is_incremental", "select {% if is_incremental() %}1{% else %}0{% endif %} as v"),
         ...one("f_target", "select '{{ target.name }}|{{ target.type }}|{{ target.schema }}' as v"),
         ...one("f_dispatch", "select '{{ adapter.dispatch('greet')() }}' as v, '{{ adapter.dispatch('shout')() }}' as w"),
         ...one("f_log", "{{ log('rendering f_log', info=True) }}select 1 as v"),
         ...one("f_return", "select {{ answer() }} as v"),
+        ...one("f_return_values", [
+          "{% set methods = payment_methods() %}{% set conf = settings() %}",
+          "select '{% for m in methods %}{{ m }}{{ '+' if not loop.last }}{% endfor %}' as v,",
+          "  {{ conf.scale * 2 }} as w, {{ payment_methods() | length }} as n",
+        ].join("\n")),
         ...one("f_doc", "select '{{ doc('orders_doc') }}' as v"),
         ...one("f_exceptions", "{% if false %}{{ exceptions.raise_compiler_error('never') }}{% endif %}select 1 as v"),
         "xorq_project/macros/dispatch.sql": [
@@ -142,6 +147,10 @@ describe("dbt's context functions", () => {
           "{% macro duckdb__greet() %}duck{% endmacro %}",
           "{% macro default__shout() %}DEFAULT{% endmacro %}",
           "{% macro answer() %}{{ return(42) }}{% endmacro %}",
+          "{% macro payment_methods() %}",
+          "  {{ return(['credit_card', 'coupon']) }}",
+          "{% endmacro %}",
+          "{% macro settings() %}{% do return({'scale': 3}) %}{% endmacro %}",
         ].join("\n"),
         "xorq_project/models/docs.md": "{% docs orders_doc %}\nOne row per order.\n{% enddocs %}\n",
       },
@@ -152,7 +161,6 @@ describe("dbt's context functions", () => {
 
   it("ref('m') reads the model", async () => expect(await value("f_ref")).toEqual({ v: 19 }));
   it("source('name') reads the source", async () => expect(await value("f_source")).toEqual({ v: 40 }));
-  it("source('src', 'table') reads the table", async () => expect(await value("f_source2")).toEqual({ v: 7 }));
   it("var('x') and var('x', default)", async () => expect(await value("f_var")).toEqual({ v: 100, w: 7 }));
   it("env_var('X') and env_var('X', default)", async () => expect(await value("f_env_var")).toEqual({ v: "from-env", w: "dflt" }));
   it("this is the model", async () => expect(await value("f_this")).toEqual({ v: "f_this" }));
@@ -161,12 +169,18 @@ describe("dbt's context functions", () => {
   it("adapter.dispatch picks <engine>__name, else default__name", async () => expect(await value("f_dispatch")).toEqual({ v: "duck", w: "DEFAULT" }));
   it("log() renders nothing", async () => expect(await value("f_log")).toEqual({ v: 1 }));
   it("return() gives the macro's value", async () => expect(await value("f_return")).toEqual({ v: 42 }));
+  it("return() of a list or a mapping is that value (loops, attributes, filters)", async () =>
+    expect(await value("f_return_values")).toEqual({ v: "credit_card+coupon", w: 6, n: 2 }));
   it("doc('name') is the docs block", async () => expect(await value("f_doc")).toEqual({ v: "One row per order." }));
   it("exceptions.raise_compiler_error only when reached", async () => expect(await value("f_exceptions")).toEqual({ v: 1 }));
   it("config(...) sets tags (and keeps what the project does not act on)", async () => {
     const ls = JSON.parse((await xorqInProcess(dir, ["ls", "--select", "tag:from_config", "--output", "json"], ENV)).stdout) as Array<{ name: string }>;
     expect(ls.map((m) => m.name)).toEqual(["f_config"]);
     expect(await value("f_config")).toEqual({ v: 1 });
+    // config(enabled=false) leaves the model out, as in dbt.
+    const all = JSON.parse((await xorqInProcess(dir, ["ls", "--output", "json"], ENV)).stdout) as Array<{ name: string }>;
+    expect(all.map((m) => m.name)).not.toContain("f_disabled");
+    expect(all.map((m) => m.name)).toContain("f_this");
   });
 });
 

@@ -174,6 +174,7 @@ export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & 
 
   const badgesOf = (n: DocsNode): Array<{ label: string; cls: string }> => {
     const out: Array<{ label: string; cls: string }> = [{ label: n.type === "source" ? n.kind : n.kind.toUpperCase(), cls: "kind" }];
+    if (n.materialized) out.push({ label: n.materialized, cls: "materialized" });
     if (n.cache) out.push({ label: "cache", cls: "cache" });
     if (n.hops > 0) out.push({ label: `hop×${n.hops}`, cls: "hop" });
     if (n.run) out.push({ label: n.run, cls: `run run-${n.run}` });
@@ -328,6 +329,8 @@ export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & 
       row("file", el("code", {}, page.file)),
       row("engine", el("i", { class: "swatch", style: `background:${colour(page.engine)}` }), ` ${page.engine}${page.engineKind ? ` (${page.engineKind})` : ""}`),
       page.tags.length > 0 ? row("tags", ...page.tags.map((t) => el("span", { class: "tag" }, t))) : null,
+      page.materialized ? row("materialized", page.materialized) : null,
+      ...page.relations.map((r) => row(`${r.env} view`, el("code", {}, r.relation))),
       page.cache ? row("cache", page.cache) : null,
       page.reads ? row("reads", el("code", {}, page.reads)) : null,
       row("hash", el("code", { class: "hash" }, page.hash)),

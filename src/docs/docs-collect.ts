@@ -23,6 +23,7 @@ import { shortHashOf } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import type { CachePolicy, RelationNode } from "../expr/relation-nodes.js";
 import type { Project } from "../project/project.js";
+import { type MaterializePlan, planMaterializations, viewOf } from "../materialize/materialize-plan.js";
 import type { DocsColumn, DocsEdge, DocsIndex, DocsNode, DocsPage, DocsSite } from "./docs-model.js";
 import { modelLineage } from "./model-lineage.js";
 import { type RunResultRow, readRunResults } from "./run-results.js";
@@ -35,6 +36,18 @@ export interface CollectOptions {
 /** Markdown (descriptions) to HTML, as dbt's docs render them. */
 export function markdownHtml(text: string | null): string | null {
   return text === null || text.trim() === "" ? null : (marked.parse(text, { async: false }) as string);
+}
+
+/**
+ * What `xorq run` leaves in the engines: null when the project cannot be materialized as
+ * configured (`xorq run` reports that; the site still shows everything else).
+ */
+function materializationsOf(project: Project): MaterializePlan | null {
+  try {
+    return planMaterializations(project, "prod");
+  } catch {
+    return null;
+  }
 }
 
 /** "parquet · snapshot · ttl 1d" from a cache node's policy. */
@@ -72,6 +85,8 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
   }
   const inputModels = new Map([...imports].map(([hash, i]) => [hash, i.model!]));
 
+  const materialized = materializationsOf(project);
+  const envs = [...new Set(["prod", project.config.env ?? "prod"])];
   const nodes: DocsNode[] = [];
   const pages: DocsPage[] = [];
   for (const name of modelNames) {
@@ -80,6 +95,7 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
     const segments = segmentSql(root, imports);
     const cache = root.kind === "cache" ? cacheLabel(root.policy) : null;
     const run = runs?.get(name) ?? null;
+    const mat = materialized?.models.get(name) ?? null;
     const page = pagePath(nodes.length);
     nodes.push({
       id: `model.${name}`,
@@ -93,6 +109,7 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       children: graph.children.get(name) ?? [],
       sources: graph.sourcesOf.get(name) ?? [],
       cache,
+      materialized: mat?.materialized ?? null,
       run: run?.status ?? null,
       hops: segments.length - 1,
       page,
@@ -111,6 +128,8 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       engineKind: profileKind.get(m.profile) ?? "",
       tags: m.spec.tags,
       cache,
+      materialized: mat?.materialized ?? (materialized ? "ephemeral" : null),
+      relations: mat ? envs.map((env) => { const v = viewOf(mat, env); return { env, relation: `${v.schema}.${v.name}` }; }) : [],
       hash: m.hash,
       build: `builds/${shortHashOf(m.hash)}`,
       columns: columnsOf(m.schema),
@@ -141,6 +160,7 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       children: readers,
       sources: [],
       cache: null,
+      materialized: null,
       run: null,
       hops: 0,
       page: pagePath(nodes.length),
@@ -156,6 +176,8 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       engineKind: profileKind.get(engine) ?? "",
       tags: [],
       cache: null,
+      materialized: null,
+      relations: [],
       hash: resolved.hash,
       build: null,
       columns: columnsOf(resolved.table.node.schema),

@@ -30,6 +30,8 @@ export interface DocsNode {
   readonly sources: ReadonlyArray<string>;
   /** "parquet · snapshot · ttl 1d", or null when the model is not cached. */
   readonly cache: string | null;
+  /** `table` / `view` for a model `xorq run` leaves in its engine; null for ephemeral models and sources. */
+  readonly materialized: string | null;
   /** The status of its last run in target/run_results.json, when there is one. */
   readonly run: string | null;
   /** Engine segments of the model's own SQL beyond the first: its engine hops. */
@@ -95,6 +97,9 @@ export interface DocsPage {
   readonly engineKind: string;
   readonly tags: ReadonlyArray<string>;
   readonly cache: string | null;
+  readonly materialized: string | null;
+  /** The environment views the model is served by (`prod` and the project's default environment). */
+  readonly relations: ReadonlyArray<{ readonly env: string; readonly relation: string }>;
   /** The full content hash, and the artifact directory it names (`builds/<hash12>`). */
   readonly hash: string;
   readonly build: string | null;

@@ -30,6 +30,7 @@ marker path { fill: #8c959f; }
 .badge rect { fill: rgba(255,255,255,.85); }
 .badge text { font-size: 8.5px; fill: #24292f; font-weight: 600; }
 .badge.cache rect { fill: #ddf4ff; }
+.badge.materialized rect { fill: #fff3cd; }
 .badge.hop rect { fill: #ffebe9; }
 .badge.run-computed rect, .badge.run-cached rect { fill: #dafbe1; }
 .badge.run-error rect { fill: #ff8182; }

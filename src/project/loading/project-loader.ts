@@ -9,7 +9,7 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Profile } from "../../backends/connections.js";
 import type { ParamValue } from "../../backends/env-refs.js";
-import { NAME, type ModelFile } from "../model-kinds/model-kind.js";
+import { NAME, type ModelFile, sourceTableName } from "../model-kinds/model-kind.js";
 import { kindForFile } from "../model-kinds/model-kinds.js";
 import { ProblemList } from "../project-errors.js";
 import { loadJinjaProject } from "./jinja-loader.js";
@@ -172,20 +172,51 @@ async function loadSources(location: ProjectLocation, config: ProjectConfig, rea
       const name = String(s["name"]);
       const at: SpecPos = { file, yaml: ["sources", j, "name"] };
       if (!NAME.test(name)) problems.add(reader.positions.pos(at), `source name '${name}' must be letters, digits and '_' (not starting with a digit)`);
+      const profile = s["profile"] === undefined ? null : String(s["profile"]);
+      const description = s["description"] === undefined ? null : String(s["description"]);
+      if (Array.isArray(s["tables"])) {
+        out.push(...groupTables(s, j, { file: inProject(path), display: file, profile }));
+        return;
+      }
       const fmt = s["read_parquet"] !== undefined ? "parquet" : s["read_csv"] !== undefined ? "csv" : null;
       out.push({
         name,
         file: inProject(path),
-        profile: s["profile"] === undefined ? null : String(s["profile"]),
+        profile,
         read: fmt ? { format: fmt, path: String(s[`read_${fmt}`]), options: asObj(s["options"]) as Record<string, string | number | boolean> } : null,
         table: s["table"] === undefined ? null : String(s["table"]),
-        description: s["description"] === undefined ? null : String(s["description"]),
+        description,
         at,
         keys: { file, yaml: ["sources", j] },
       });
     });
   });
   return out;
+}
+
+/**
+ * A dbt-style source (`tables:`) as one source per table, named `<source>.<table>` (what
+ * `source('<source>', '<table>')` reads, as dbt names it): the table
+ * `<database>.<schema>.<identifier>`, the schema defaulting to the source's name as in
+ * dbt. Columns, tests and freshness stay in the file (validated, kept as metadata).
+ */
+function groupTables(s: Obj, j: number, where: { readonly file: string; readonly display: string; readonly profile: string | null }): SourceSpec[] {
+  const schema = s["schema"] === undefined ? String(s["name"]) : String(s["schema"]);
+  const database = s["database"] === undefined ? null : String(s["database"]);
+  return (s["tables"] as unknown[]).map((raw, k) => {
+    const t = asObj(raw);
+    const identifier = t["identifier"] === undefined ? String(t["name"]) : String(t["identifier"]);
+    return {
+      name: sourceTableName(String(s["name"]), String(t["name"])),
+      file: where.file,
+      profile: where.profile,
+      read: null,
+      table: [database, schema, identifier].filter((x) => x !== null).join("."),
+      description: t["description"] === undefined ? (s["description"] === undefined ? null : String(s["description"])) : String(t["description"]),
+      at: { file: where.display, yaml: ["sources", j, "tables", k, "name"] },
+      keys: { file: where.display, yaml: ["sources", j, "tables", k] },
+    };
+  });
 }
 
 async function loadModels(location: ProjectLocation, paths: ReadonlyArray<string>, reader: ModelReader): Promise<ModelSpec[]> {

@@ -80,6 +80,11 @@ export interface ResolveEnv {
 /** Model and source names: also selector and SQL identifiers, so no spaces, commas, '+', ':' or '@'. */
 export const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** The source a dbt-style `source('src', 'table')` reads: the table of a `tables:` entry (project-loader.ts). */
+export function sourceTableName(source: string, table: string): string {
+  return `${source}.${table}`;
+}
+
 export function checkModelName(reader: FileReader, name: string, at: SpecPos): void {
   if (!NAME.test(name)) reader.problems.add(reader.positions.pos(at), `model name '${name}' must be letters, digits and '_' (not starting with a digit)`);
 }

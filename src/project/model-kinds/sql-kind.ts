@@ -73,7 +73,10 @@ function parseSqlText(f: ModelFile, reader: FileReader, text: string): ParsedSql
   const { parts, errors } = parseSqlTemplate(split.body, split.bodyLine);
   // The fast path: the subset parser reads ref/source/var without an engine. Anything it
   // rejects is Jinja (or a Jinja error, which MiniJinja then reports, once).
-  if (errors.length > 0) return { config, frontMatterLine: split.frontMatterLine, bodyLine: split.bodyLine, definitionHash: "", inputs: [], errors: [], jinja: true };
+  // (For a Jinja file, `definitionHash` identifies the template; the model's own comes from what it renders.)
+  if (errors.length > 0) {
+    return { config, frontMatterLine: split.frontMatterLine, bodyLine: split.bodyLine, definitionHash: sha256(stableStringify({ sql: split.body })), inputs: [], errors: [], jinja: true };
+  }
   return {
     config,
     frontMatterLine: split.frontMatterLine,
@@ -90,9 +93,11 @@ function parseSqlModel(f: ModelFile, reader: ModelReader): ModelSpec | null {
   const sql = read.data;
   if (sql === null) return null;
   if (sql.jinja) {
-    const split = splitFrontMatter(read.text());
-    if ("error" in split) return null;
-    return parseJinjaModel(f, reader, { config: sql.config, frontMatterLine: sql.frontMatterLine, body: split.body, bodyLine: split.bodyLine });
+    const body = () => {
+      const split = splitFrontMatter(read.text());
+      return "error" in split ? "" : split.body;
+    };
+    return parseJinjaModel(f, reader, { config: sql.config, frontMatterLine: sql.frontMatterLine, bodyLine: sql.bodyLine, templateHash: sql.definitionHash, body });
   }
   for (const e of sql.errors) reader.problems.add({ file: f.file, ...e.pos }, e.message);
   const v = sql.config ?? {};
@@ -140,7 +145,7 @@ function templateOf(env: ResolveEnv, spec: SqlModelSpec): ReadonlyArray<Template
 
 /** The names a SQL model's inputs are visible under (see `inputNames`). */
 function sqlInputNames(spec: SqlModelSpec, template: ReadonlyArray<TemplatePart>): { ref(n: string): string; source(n: string): string } {
-  return inputNames(spec.refs.map((r) => r.name), definedCteNames(templateText(template)));
+  return inputNames(spec.refs.map((r) => r.name), spec.sources.map((s) => s.name), definedCteNames(templateText(template)));
 }
 
 async function resolveSql(spec: SqlModelSpec, env: ResolveEnv): Promise<Table | null> {

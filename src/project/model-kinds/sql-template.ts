@@ -172,13 +172,18 @@ export function definedCteNames(query: string): Set<string> {
 
 /**
  * The names a SQL model's inputs are visible under in its query: a model's or source's
- * own name, so existing queries (and their hashes) stay as written; `source__name` when a
- * model of that name is an input too; and `ref__name` / `source__name` when the query
- * defines a CTE of that name itself (dbt's style guide: `with orders as (select * from
- * {{ ref('orders') }})`), since the inputs are CTEs put in front of the query's own.
+ * own name, so existing queries (and their hashes) stay as written; for a table of a
+ * dbt-style source (`ecom.raw_orders`), the table's name; `source__name` when a model of
+ * that name is an input too (or another source's table of that name); and `ref__name` /
+ * `source__name` when the query defines a CTE of that name itself (dbt's style guide:
+ * `with orders as (select * from {{ ref('orders') }})`), since the inputs are CTEs put in
+ * front of the query's own.
  */
-export function inputNames(refs: Iterable<string>, ctes: ReadonlySet<string>): { ref(n: string): string; source(n: string): string } {
+export function inputNames(refs: Iterable<string>, sources: Iterable<string>, ctes: ReadonlySet<string>): { ref(n: string): string; source(n: string): string } {
   const refNames = new Set(refs);
+  const tableOf = (n: string) => n.slice(n.lastIndexOf(".") + 1);
+  const bases = new Map<string, number>();
+  for (const n of new Set(sources)) bases.set(tableOf(n), (bases.get(tableOf(n)) ?? 0) + 1);
   const taken = (n: string) => ctes.has(n.toLowerCase());
   const free = (n: string) => {
     let out = n;
@@ -187,7 +192,10 @@ export function inputNames(refs: Iterable<string>, ctes: ReadonlySet<string>): {
   };
   return {
     ref: (n) => (taken(n) ? free(`ref__${n}`) : n),
-    source: (n) => (refNames.has(n) || taken(n) ? free(`source__${n}`) : n),
+    source: (n) => {
+      const base = tableOf(n);
+      return refNames.has(base) || taken(base) || bases.get(base)! > 1 ? free(`source__${n.replaceAll(".", "__")}`) : base;
+    },
   };
 }
 

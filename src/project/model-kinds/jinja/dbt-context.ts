@@ -9,6 +9,7 @@
  * A callback must never throw (a JS exception inside MiniJinja wrecks its WASM instance):
  * a problem is recorded and the callback returns a value the template can go on with.
  */
+import { sourceTableName } from "../model-kind.js";
 import { crossDbMacros } from "./cross-db-macros.js";
 
 export interface TemplateTarget {
@@ -27,6 +28,8 @@ export interface RenderRecord {
   readonly vars: Record<string, unknown>;
   readonly envVars: Record<string, string | null>;
   readonly logs: string[];
+  /** One frame per call of a returning macro under way, with the value it `return()`ed (return-calls.ts). */
+  readonly calls: Array<{ returned: boolean; value: unknown }>;
   /** The first problem a callback found, with the text of its call (to find where it is). */
   error: { readonly message: string; readonly call: string } | null;
 }
@@ -52,7 +55,7 @@ export function dbtMacroNames(engine: string): ReadonlySet<string> {
 
 /** The globals of one render, and what the render records through them. */
 export function dbtContext(input: ContextInput): { globals: Record<string, unknown>; record: RenderRecord } {
-  const record: RenderRecord = { inputs: [], config: {}, vars: {}, envVars: {}, logs: [], error: null };
+  const record: RenderRecord = { inputs: [], config: {}, vars: {}, envVars: {}, logs: [], calls: [], error: null };
   const fail = (message: string, call: string) => {
     record.error ??= { message, call };
   };
@@ -82,7 +85,7 @@ export function dbtContext(input: ContextInput): { globals: Record<string, unkno
         fail("source() takes a source's name: source('raw_orders') or source('ecom', 'raw_orders')", "source(");
         return "";
       }
-      return useInput("source", typeof b === "string" ? b : a, `source('${a}'`);
+      return useInput("source", typeof b === "string" ? sourceTableName(a, b) : a, `source('${a}'`);
     },
     var: (...args: unknown[]) => {
       const [name, fallback] = args.map(plain);
@@ -113,7 +116,21 @@ export function dbtContext(input: ContextInput): { globals: Record<string, unkno
       record.logs.push(String(plain(args[0])));
       return "";
     },
-    return: (value: unknown) => plain(value),
+    // dbt's return stops the macro; here the first value returned is the call's value.
+    return: (value: unknown) => {
+      const call = record.calls.at(-1);
+      if (!call) return textOf(plain(value));
+      if (!call.returned) Object.assign(call, { returned: true, value: plain(value) });
+      return "";
+    },
+    __xorq_call: () => {
+      record.calls.push({ returned: false, value: null });
+      return null;
+    },
+    __xorq_ret: (_call: unknown, rendered: unknown) => {
+      const call = record.calls.pop();
+      return call?.returned ? call.value : rendered;
+    },
     doc: (name: unknown) => {
       const text = input.docs.get(String(name));
       if (text === undefined) fail(`doc('${String(name)}'): no {% docs ${String(name)} %} block in the project's .md files`, `doc('${String(name)}'`);
@@ -130,6 +147,11 @@ export function dbtContext(input: ContextInput): { globals: Record<string, unkno
     },
   };
   return { globals, record };
+}
+
+/** A value as `{{ value }}` would print it (`return()` outside a wrapped call). */
+function textOf(v: unknown): string {
+  return typeof v === "string" ? v : v === null || v === undefined ? "none" : typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
 /** A value from MiniJinja as plain data (maps, kwargs included, arrive as `Map`s). */

@@ -29,8 +29,6 @@ export interface JinjaModelSpec extends ModelSpecBase {
   readonly inputs: ReadonlyArray<{ readonly kind: "ref" | "source"; readonly name: string; readonly visible: string }>;
   /** Where the SQL body starts (engine errors point here). */
   readonly body: SourcePos;
-  /** The profile it was rendered for (dbt's `target`). */
-  readonly renderedFor: string;
   /**
    * `config(...)` keys the project does not act on (yet): materialized, schema, alias,
    * unique_key, …, kept as the model's metadata.
@@ -38,12 +36,15 @@ export interface JinjaModelSpec extends ModelSpecBase {
   readonly meta: Readonly<Record<string, unknown>>;
   /** The vars the render read, with the values it read. */
   readonly vars: Readonly<Record<string, unknown>>;
+  /** The environment variables the render read (null: unset). */
+  readonly envVars: Readonly<Record<string, string | null>>;
   /** What `log()` was given while rendering. */
   readonly logs: ReadonlyArray<string>;
 }
 
 export const JINJA_KIND: ModelKind<JinjaModelSpec> = {
-  // `.sql` files reach this kind through the SQL kind (see above).
+  // No file ending of its own: `.sql` files reach this kind through the SQL kind, which
+  // hands it those that need Jinja (`parseJinjaModel`), so the loader never calls `parse`.
   extensions: [],
   serial: false,
   parse: () => null,
@@ -56,23 +57,46 @@ export const JINJA_KIND: ModelKind<JinjaModelSpec> = {
 };
 
 /** Keys of `config()` that every kind declares (front matter's keys). */
-const COMMON_KEYS = new Set(["name", "description", "tags", "profile", "cache", "materialized", "schema", "alias"]);
+const COMMON_KEYS = new Set(["name", "description", "tags", "profile", "cache", "materialized", "schema", "alias", "enabled"]);
 
 /** A `.sql` file the SQL kind found Jinja in: its validated front matter and its body. */
 export interface JinjaSqlFile {
   readonly config: Obj | null;
   readonly frontMatterLine: number;
-  readonly body: string;
   readonly bodyLine: number;
+  /** Content hash of the template (front matter and body). */
+  readonly templateHash: string;
+  /** The body (read only to render). */
+  readonly body: () => string;
 }
 
+/**
+ * The model a Jinja `.sql` file declares. What it renders is kept in the parse cache
+ * (under the file's name plus `#rendered`), keyed by everything a render reads: the
+ * template, the macro files, docs blocks, vars and profiles (`JinjaProject.fingerprint`);
+ * the environment variables it read are compared on every load. An unchanged project then
+ * renders nothing, and a macro edit renders every Jinja model again, once.
+ */
 export function parseJinjaModel(f: ModelFile, reader: ModelReader, sql: JinjaSqlFile): JinjaModelSpec | null {
   const front = sql.config ?? {};
   const keys: YamlPos | null = sql.config ? { file: f.file, yaml: [], frontMatterLine: sql.frontMatterLine } : null;
   const name = front["name"] === undefined ? f.defaultName : String(front["name"]);
   const at: SpecPos = keys && front["name"] !== undefined ? { ...keys, yaml: ["name"] } : { file: f.file, line: 1, col: 1 };
   checkModelName(reader, name, at);
-  const render = (profile: string) => reader.jinja.render({ name, file: f.file, body: sql.body, bodyLine: sql.bodyLine, profile });
+  const render = () => renderModel(f, reader, sql, { name, at, keys });
+  const kind = `jinja-model:${reader.jinja.fingerprint}:${sql.templateHash}`;
+  const cached = reader.cache.read(f.path, `${f.file}#rendered`, kind, render).data;
+  const spec = cached && reader.jinja.envChanged(cached.envVars) ? render() : cached;
+  // Checked on every load, outside the cache (which keeps only what parsed without problems):
+  // `config()`'s values reach no JSON Schema.
+  if (spec) checkMaterialization(reader, spec.materialization, at);
+  return spec;
+}
+
+function renderModel(f: ModelFile, reader: ModelReader, sql: JinjaSqlFile, model: { name: string; at: SpecPos; keys: YamlPos | null }): JinjaModelSpec | null {
+  const front = sql.config ?? {};
+  const body = sql.body();
+  const render = (profile: string) => reader.jinja.render({ name: model.name, file: f.file, body, bodyLine: sql.bodyLine, profile });
   const declared = front["profile"] === undefined ? null : String(front["profile"]);
   let profile = declared ?? reader.jinja.defaultProfile;
   let out = render(profile);
@@ -87,34 +111,34 @@ export function parseJinjaModel(f: ModelFile, reader: ModelReader, sql: JinjaSql
     return null;
   }
   const { record } = out;
+  // dbt's `config(enabled=false)`: the file declares no model.
+  if (record.config["enabled"] === false) return null;
   const config: Obj = { ...front, ...record.config };
-  const common = commonConfig(config);
-  // `config()`'s values reach no JSON Schema.
-  checkMaterialization(reader, common.materialization, at);
   const ctes = definedCteNames(out.text);
-  const names = inputNames(record.inputs.filter((i) => i.kind === "ref").map((i) => i.name), ctes);
+  const of = (kind: "ref" | "source") => record.inputs.filter((i) => i.kind === kind).map((i) => i.name);
+  const names = inputNames(of("ref"), of("source"), ctes);
   const inputs = record.inputs.map((i) => ({ kind: i.kind, name: i.name, visible: i.kind === "ref" ? names.ref(i.name) : names.source(i.name) }));
   let query = out.text;
   record.inputs.forEach((i, n) => (query = query.replaceAll(i.token, inputs[n]!.visible)));
   query = normalizeSql(query);
   const use = (kind: "ref" | "source"): InputUse[] =>
     record.inputs.filter((i) => i.kind === kind).map((i) => {
-      const pos = positionOf(sql.body, i.call);
+      const pos = positionOf(body, i.call);
       return { name: i.name, at: pos ? { file: f.file, line: sql.bodyLine + pos.line - 1, col: pos.col } : { file: f.file, line: sql.bodyLine, col: 1 } };
     });
   return {
-    name,
+    name: model.name,
     file: f.projectFile,
-    ...common,
-    at,
-    keys,
+    ...commonConfig(config),
+    at: model.at,
+    keys: model.keys,
     kind: "jinja",
     query,
     inputs,
     body: { file: f.file, line: sql.bodyLine, col: 1 },
-    renderedFor: profile,
     meta: Object.fromEntries(Object.entries(record.config).filter(([k]) => !COMMON_KEYS.has(k))),
     vars: record.vars,
+    envVars: record.envVars,
     logs: record.logs,
     refs: use("ref"),
     sources: use("source"),

@@ -4,6 +4,8 @@
  * without any never loads the WASM). One per load: nothing here outlives it.
  */
 import type { Profile } from "../../../backends/connections.js";
+import { sha256, stableStringify } from "../../../expr/canonical.js";
+import { jsonable } from "../model-kind.js";
 import type { ProblemList, SourcePos } from "../../project-errors.js";
 import { type RenderRecord, type TemplateTarget, dbtContext, dbtMacroNames } from "./dbt-context.js";
 import { JinjaEngine } from "./jinja-engine.js";
@@ -58,9 +60,23 @@ export class JinjaProject {
     this.#problems = options.problems;
   }
 
-  /** Content hash of the macro files. */
-  get macrosHash(): string {
-    return this.#macros.hash;
+  #fingerprint: string | null = null;
+
+  /** Content hash of everything a render reads but the template and the environment: macros, docs, vars, profiles. */
+  get fingerprint(): string {
+    return (this.#fingerprint ??= sha256(
+      stableStringify({
+        macros: this.#macros.hash,
+        docs: [...this.#docs].sort(([a], [b]) => (a < b ? -1 : 1)),
+        vars: jsonable(this.#vars),
+        profiles: this.#profiles.map((p) => [p.name, p.kind, p.params]),
+      }),
+    ));
+  }
+
+  /** Whether an environment variable a render read has another value now. */
+  envChanged(read: Readonly<Record<string, string | null>>): boolean {
+    return Object.entries(read).some(([n, v]) => (this.#env[n] ?? null) !== v);
   }
 
   /** The engine kind of a profile (dbt's `target.type`); unknown profiles render as DuckDB (the graph reports them). */
@@ -86,7 +102,7 @@ export class JinjaProject {
       target: this.#target(model.profile, kind),
       docs: this.#docs,
     });
-    const out = engine.render(model.file, library + this.#macros.rewriteDispatch(model.body, kind, dbtNames), globals);
+    const out = engine.render(model.file, library + this.#macros.prepare(model.body, kind, dbtNames), globals);
     if (record.error) return { error: { pos: this.#callPos(model, record.error.call), message: record.error.message } };
     if ("error" in out) {
       const e = out.error;

@@ -11,6 +11,7 @@
  */
 import { sha256 } from "../../../expr/canonical.js";
 import type { SourcePos } from "../../project-errors.js";
+import { returningMacros, wrapReturningCalls } from "./return-calls.js";
 
 export interface MacroFile {
   /** As messages show it (relative to the project root). */
@@ -28,17 +29,18 @@ const DISPATCH = /adapter\s*\.\s*dispatch\s*\(\s*(['"])(\w+)\1\s*(?:,\s*(?:macro
 
 export class MacroLibrary {
   readonly files: ReadonlyArray<MacroFile>;
-  /** Every macro's name, with the file defining it. */
-  readonly macros: ReadonlyMap<string, string>;
+  /** Every macro's name. */
+  readonly macros: ReadonlySet<string>;
   /** Content hash of every macro file (part of what a Jinja model's render depends on). */
   readonly hash: string;
+  /** The macros that `return()` a value (their calls are wrapped: return-calls.ts). */
+  readonly #returning: ReadonlySet<string>;
   readonly #byEngine = new Map<string, string>();
 
   constructor(files: ReadonlyArray<MacroFile>) {
     this.files = files;
-    const macros = new Map<string, string>();
-    for (const f of files) for (const m of f.text.matchAll(/\{%-?\s*macro\s+(\w+)/g)) if (!macros.has(m[1]!)) macros.set(m[1]!, f.file);
-    this.macros = macros;
+    this.macros = new Set(files.flatMap((f) => [...f.text.matchAll(/\{%-?\s*macro\s+(\w+)/g)].map((m) => m[1]!)));
+    this.#returning = new Set(files.flatMap((f) => [...returningMacros(f.text)]));
     this.hash = sha256(files.map((f) => `${f.file}\n${f.text}`).join("\0"));
   }
 
@@ -49,7 +51,7 @@ export class MacroLibrary {
   source(engine: string, dbtMacros: ReadonlySet<string>): string {
     let src = this.#byEngine.get(engine);
     if (src === undefined) {
-      src = PRELUDE + "\n" + this.files.map((f) => `${this.rewriteDispatch(f.text, engine, dbtMacros)}\n`).join("");
+      src = PRELUDE + "\n" + this.files.map((f) => `${this.prepare(f.text, engine, dbtMacros)}\n`).join("");
       this.#byEngine.set(engine, src);
     }
     return src;
@@ -60,8 +62,13 @@ export class MacroLibrary {
     return 1 + this.files.reduce((n, f) => n + lineCount(f.text), 0);
   }
 
+  /** A template's text as it renders for `engine`: dispatch resolved, calls of returning macros wrapped. */
+  prepare(text: string, engine: string, dbtMacros: ReadonlySet<string>): string {
+    return wrapReturningCalls(this.#rewriteDispatch(text, engine, dbtMacros), this.#returning);
+  }
+
   /** `adapter.dispatch('x')` as the macro it picks for `engine`; unknown ones call `__xorq_no_dispatch`, which reports them. */
-  rewriteDispatch(text: string, engine: string, dbtMacros: ReadonlySet<string>): string {
+  #rewriteDispatch(text: string, engine: string, dbtMacros: ReadonlySet<string>): string {
     return text.replace(DISPATCH, (_all, _q, name: string, _q2, ns: string | undefined) => {
       if (this.macros.has(`${engine}__${name}`)) return `${engine}__${name}`;
       if (this.macros.has(`default__${name}`)) return `default__${name}`;
