@@ -80,6 +80,8 @@ export interface SourceSpec {
   readonly profile: string | null;
   readonly read: { readonly format: "parquet" | "csv"; readonly path: string; readonly options: Readonly<Record<string, string | number | boolean>> } | null;
   readonly table: string | null;
+  /** An entry of the project's catalog (alias or hash) whose expression is the source. */
+  readonly catalog: string | null;
   readonly description: string | null;
   /** Declared columns and data tests (in sources/*.yaml or a properties file). */
   readonly columns: ReadonlyArray<ColumnDecl>;

@@ -14,6 +14,7 @@ export const commands: Readonly<Record<string, () => Promise<{ register: Registe
   init: () => import("./init.js"),
   build: () => import("./build.js"),
   run: () => import("./run.js"),
+  retry: () => import("./retry.js"),
   test: () => import("./test.js"),
   env: () => import("./env.js"),
   show: () => import("./show.js"),

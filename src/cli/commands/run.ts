@@ -21,11 +21,11 @@ import { runWithServices } from "../command-services.js";
 import { environmentOf } from "../environment-option.js";
 import { UsageError } from "../errors.js";
 import { createReporter, formatMs } from "../model-reporter.js";
-import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, withProjectOptions } from "../project-options.js";
-import { formatTable } from "../table-format.js";
+import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, withProjectOptions, withTargetAlias } from "../project-options.js";
+import { formatTable, headRows, rowsJson } from "../table-format.js";
 import { modelChecks } from "../../testing/test-project.js";
 
-interface RunOptions extends ProjectCommandOptions {
+export interface RunOptions extends ProjectCommandOptions {
   readonly output?: string;
   readonly param?: string[];
   readonly threads?: string;
@@ -40,7 +40,7 @@ interface RunOptions extends ProjectCommandOptions {
 }
 
 export function register(program: Command): void {
-  withProjectOptions(program.command("run"))
+  withTargetAlias(withProjectOptions(program.command("run")))
     .description("run the selected models of the project, or one build artifact (BUILD: a build directory, a hash prefix or a catalog alias)")
     .argument("[build]", "a build directory, a build hash (prefix) or a catalog alias")
     .option("-o, --output <file>", "with BUILD: write the result (.parquet, .csv, .json or .arrow)")
@@ -67,7 +67,7 @@ function positiveInt(text: string | undefined, flag: string, fallback: number): 
   return n;
 }
 
-async function runProject(options: RunOptions, services: Services): Promise<void> {
+export async function runProject(options: RunOptions, services: Services): Promise<void> {
   if (options.output) throw new UsageError("-o FILE needs a BUILD (in a project, use --output-dir DIR)");
   const start = performance.now();
   const vars = Object.fromEntries(Object.entries(parseParams(options.param)).map(([k, v]) => [k, parseVarText(v)]));
@@ -105,7 +105,7 @@ async function runBuild(build: string, options: RunOptions, services: Services):
   const format = options.output ? formatOf(options.output) : null;
   if (options.output && !format) throw new UsageError(`-o ${options.output}: use a .parquet, .csv, .json or .arrow file`);
   // An artifact runs anywhere from its own files: it materializes nothing.
-  const projectOnly = [options.env !== undefined && "--env", options.fullRefresh && "--full-refresh", options.failFast && "--fail-fast"].filter(Boolean);
+  const projectOnly = [options.env !== undefined && "--env", options.vars !== undefined && "--vars (with a BUILD: -p name=value)", options.fullRefresh && "--full-refresh", options.failFast && "--fail-fast"].filter(Boolean);
   if (projectOnly.length > 0) throw new UsageError(`${projectOnly.join(", ")}: project mode only (a BUILD is run, not materialized)`);
   const root = await locateProject({ project: options.project }).then((l) => l.root, () => null);
   const target = await resolveTarget(build, { projectRoot: root, catalog: options.catalog });
@@ -132,8 +132,7 @@ async function runBuild(build: string, options: RunOptions, services: Services):
     }
     const head = kept.length > 0 ? new arrow.Table(toArrowSchema(table.schema()), kept) : new arrow.Table(toArrowSchema(table.schema()));
     if (options.json) {
-      const rows = head.toArray().slice(0, limit).map((r) => r.toJSON());
-      process.stdout.write(`${JSON.stringify({ event: "result", rows: total, head: rows }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
+      process.stdout.write(`${rowsJson({ event: "result", rows: total, head: headRows(head, limit) })}\n`);
     } else {
       process.stdout.write(`${formatTable(head, total, limit)}\n`);
     }
