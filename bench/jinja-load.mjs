@@ -3,8 +3,8 @@
 // as plain SQL models and as Jinja models (each one calls a macro in a `{% for %}` loop over a
 // `{% set %}` list, around the same body), timed as whole `xorq ls` processes (cwd = the
 // project): cold (no target/, so nothing parsed, rendered or resolved before) and unchanged
-// (the same command again). Prints a markdown table with the medians, peak RSS and the load
-// average around each variant (other processes share the machine).
+// (the same command again). Prints a markdown table with the medians (wall and CPU seconds), peak RSS and the load
+// average around each variant (other processes share the machine: compare CPU seconds).
 //
 //   npx tsc -p tsconfig.json && node bench/jinja-load.mjs [--n 10000] [--runs 3]
 import { spawnSync } from "node:child_process";
@@ -25,17 +25,17 @@ const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = () => os.loadavg()[0].toFixed(2);
 
-/** One `xorq ls` process: wall time (ms) and peak RSS (MiB, when GNU time is there). */
+/** One `xorq ls` process: wall time (ms), and with GNU time its peak RSS (MiB) and CPU seconds (user + system). */
 function ls(dir, cacheDir) {
-  const argv = TIME ? [TIME, "-f", "%M", process.execPath, CLI, "ls"] : [process.execPath, CLI, "ls"];
+  const argv = TIME ? [TIME, "-f", "%M %U %S", process.execPath, CLI, "ls"] : [process.execPath, CLI, "ls"];
   const t0 = performance.now();
   const r = spawnSync(argv[0], argv.slice(1), { cwd: dir, encoding: "utf8", env: { ...process.env, XORQ_CACHE_DIR: cacheDir }, maxBuffer: 64 << 20 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`xorq ls failed in ${dir}:\n${r.stderr.slice(-2000)}`);
   const listed = r.stdout.split("\n").filter(Boolean).length;
   if (listed !== n) throw new Error(`xorq ls listed ${listed} models, expected ${n}`);
-  const rss = TIME ? Number(r.stderr.trim().split("\n").at(-1)) / 1024 : null;
-  return { ms, rss };
+  const [rss, user, sys] = TIME ? r.stderr.trim().split("\n").at(-1).split(" ").map(Number) : [NaN, NaN, NaN];
+  return { ms, rss: rss / 1024, cpu: user + sys };
 }
 
 const rows = [];
@@ -53,11 +53,22 @@ for (const variant of ["sql", "jinja"]) {
     warm.push(ls(dir, cache));
     fs.rmSync(cache, { recursive: true, force: true });
   }
-  rows.push({ variant, cold: median(cold.map((c) => c.ms)), warm: median(warm.map((c) => c.ms)), rss: TIME ? Math.max(...cold.map((c) => c.rss)) : null, load: `${before} → ${load()}` });
+  rows.push({
+    variant,
+    cold: median(cold.map((c) => c.ms)),
+    warm: median(warm.map((c) => c.ms)),
+    coldCpu: median(cold.map((c) => c.cpu)),
+    warmCpu: median(warm.map((c) => c.cpu)),
+    rss: TIME ? Math.max(...cold.map((c) => c.rss)) : null,
+    load: `${before} → ${load()}`,
+  });
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
 const s = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
-console.log(`| N | models | ls cold | ls unchanged | peak RSS cold | load avg (1 min) |`);
-console.log(`| --- | --- | --- | --- | --- | --- |`);
-for (const r of rows) console.log(`| ${n.toLocaleString("en-US")} | ${r.variant} | ${s(r.cold)} | ${s(r.warm)} | ${r.rss === null ? "—" : `${Math.round(r.rss)} MiB`} | ${r.load} |`);
+const cpu = (x) => (Number.isNaN(x) ? "—" : `${x.toFixed(2)} s`);
+console.log(`| N | models | ls cold | CPU | ls unchanged | CPU | peak RSS cold | load avg (1 min) |`);
+console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
+for (const r of rows) {
+  console.log(`| ${n.toLocaleString("en-US")} | ${r.variant} | ${s(r.cold)} | ${cpu(r.coldCpu)} | ${s(r.warm)} | ${cpu(r.warmCpu)} | ${r.rss === null ? "—" : `${Math.round(r.rss)} MiB`} | ${r.load} |`);
+}
