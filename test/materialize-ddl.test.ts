@@ -87,6 +87,28 @@ describe("materialization SQL per engine", () => {
     }
   });
 
+  it("writeStates replaces one environment's rows of several models in two statements, leaving other environments' rows", async () => {
+    const ddl = ddlFor("duckdb");
+    const row = (env: string, model: string, relation: string) => ({ env, model, view: `main.${model}`, relation, key: KEY, materialized: "table", rows: 1, updatedAt: "2026-01-02T03:04:05.000Z" });
+    const statements = ddl.writeStates(stateTable(), "ci", [row("ci", "a", "a2"), row("ci", "b", "b2")]);
+    expect(statements).toHaveLength(2);
+    const instance = await DuckDBInstance.create(":memory:");
+    const con = await instance.connect();
+    try {
+      await con.run(ddl.createSchema(PHYSICAL_SCHEMA));
+      await con.run(ddl.createStateTable(stateTable()));
+      for (const r of [row("ci", "a", "a1"), row("prod", "a", "a1"), row("ci", "c", "c1")]) for (const s of ddl.writeState(stateTable(), r)) await con.run(s);
+      for (const s of statements) await con.run(s);
+      const rows = (await con.runAndReadAll(`SELECT env, model, relation FROM ${ddl.qualified(stateTable())} ORDER BY env, model`)).getRowObjectsJS();
+      expect(rows).toEqual([
+        { env: "ci", model: "a", relation: "a2" }, { env: "ci", model: "b", relation: "b2" }, { env: "ci", model: "c", relation: "c1" }, { env: "prod", model: "a", relation: "a1" },
+      ]);
+    } finally {
+      con.closeSync();
+      instance.closeSync();
+    }
+  });
+
   it("PostgreSQL names stay within 63 bytes", () => {
     const ddl = ddlFor("postgres");
     const long = "orders_by_region_and_customer_segment_and_fiscal_quarter_rollup";

@@ -117,13 +117,18 @@ export class MaterializationDdl {
 
   /** Records an environment's view of a model (replacing its previous row). */
   writeState(r: QualifiedName, row: EnvironmentRow): string[] {
+    return this.writeStates(r, row.env, [row]);
+  }
+
+  /** Records one environment's views of several models (replacing their previous rows): two statements however many rows. */
+  writeStates(r: QualifiedName, env: string, rows: ReadonlyArray<EnvironmentRow>): string[] {
     const s = (v: string) => this.dialect.stringLiteral(v);
     const q = (n: string) => this.dialect.quoteIdentifier(n);
-    const values = [s(row.env), s(row.model), s(row.view), s(row.relation), s(row.key), s(row.materialized), row.rows === null ? "NULL" : String(row.rows), s(row.updatedAt)];
-    return [
-      this.deleteState(r, row.env, row.model),
-      `INSERT INTO ${this.qualified(r)} (${STATE_COLUMNS.map(([n]) => q(n)).join(", ")}) VALUES (${values.join(", ")})`,
-    ];
+    const values = rows.map((row) => `(${[s(row.env), s(row.model), s(row.view), s(row.relation), s(row.key), s(row.materialized), row.rows === null ? "NULL" : String(row.rows), s(row.updatedAt)].join(", ")})`);
+    const deleted = rows.length === 1
+      ? this.deleteState(r, env, rows[0]!.model)
+      : `DELETE FROM ${this.qualified(r)} WHERE ${q("env")} = ${s(env)} AND ${q("model")} IN (${rows.map((row) => s(row.model)).join(", ")})`;
+    return [deleted, `INSERT INTO ${this.qualified(r)} (${STATE_COLUMNS.map(([n]) => q(n)).join(", ")}) VALUES ${values.join(", ")}`];
   }
 
   /** Forgets an environment's view of a model (or a relation's record). */

@@ -106,17 +106,20 @@ export async function pointEnvironmentViews(
   env: string,
   targets: ReadonlyArray<{ readonly model: MaterializedModel; readonly relation: PhysicalRelation }>,
 ): Promise<string[]> {
+  if (targets.length === 0) return [];
   const { ddl } = state;
   const updatedAt = new Date().toISOString();
   const planned = targets.map(({ model, relation }) => {
     const view = viewOf(model, env);
     const row = { env, model: model.name, view: `${view.schema}.${view.name}`, relation: relation.relation, key: relation.key, rows: relation.rows, materialized: model.materialized, updatedAt };
-    return { view, row, statements: [...ddl.pointView(view, { schema: PHYSICAL_SCHEMA, name: relation.relation }), ...ddl.writeState(stateTable(), row)] };
+    return { view, row };
   });
   await lock.acquire();
   try {
     for (const schema of new Set(planned.map((p) => p.view.schema))) await backend.run(ddl.createSchema(schema));
-    await runTogether(backend, ddl, planned.flatMap((p) => p.statements));
+    const views = planned.flatMap((p) => ddl.pointView(p.view, { schema: PHYSICAL_SCHEMA, name: p.row.relation }));
+    // The views first: on an engine without transactional DDL the state never names a view that is not there.
+    await runTogether(backend, ddl, [...views, ...ddl.writeStates(stateTable(), env, planned.map((p) => p.row))]);
     for (const p of planned) state.record(p.row);
     return planned.map((p) => p.row.view);
   } finally {
