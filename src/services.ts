@@ -20,6 +20,7 @@ import type { RecordBatch, Table as ArrowTable } from "apache-arrow";
 import type { DuckDBBackend } from "./backends/duckdb/duckdb-backend.js";
 import type { ExecuteOptions, ExecutionRun, Materializer } from "./backends/executor.js";
 import type { CacheEvent, CacheListener } from "./cache/cache-events.js";
+import type { CacheStatus } from "./cache/cache-status.js";
 import type { Table, TableRunner } from "./expr/table.js";
 
 /** What one execution adds to the services: where relative cache paths resolve, who hears its cache events. */
@@ -109,6 +110,21 @@ export class Services implements TableRunner {
       await run.cleanup();
       await end();
     }
+  }
+
+  /** The cache key of `table`'s outermost `.cache()`, as running it now would compute it (`expr.cacheKey()`). */
+  async cacheKey(table: Table, scope: ExecutionScope = {}): Promise<string> {
+    return (await this.#cacheStatus(table, scope)).key;
+  }
+
+  /** Whether running `table` now would serve its outermost `.cache()` from storage (`expr.isCached()`). */
+  async isCached(table: Table, scope: ExecutionScope = {}): Promise<boolean> {
+    return (await this.#cacheStatus(table, scope)).cached;
+  }
+
+  async #cacheStatus(table: Table, scope: ExecutionScope): Promise<CacheStatus> {
+    const { cacheStatus } = await import("./cache/cache-status.js");
+    return this.withRun(table, scope, (run) => cacheStatus(table.node, run));
   }
 
   /** Closes the local engine if it was opened; using the services again opens a new one. */

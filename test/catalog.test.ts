@@ -322,7 +322,7 @@ describe("targets and stored results", () => {
     await catalog.add(b2, { alias: "big-sales" });
     const byDir = await resolveTarget(b1, { cwd: root });
     expect(byDir).toMatchObject({ source: "build", dir: b1, alias: null });
-    expect(nodeHash(loadTargetExpr(byDir))).toBe(expr1.hash());
+    expect(nodeHash(loadTargetExpr(byDir).node)).toBe(expr1.hash());
     expect((await resolveTarget(h1.slice(0, 6), { cwd: root })).dir).toBe(b1);
     const byAlias = await resolveTarget("big-sales", { cwd: root, projectRoot: root });
     expect(byAlias).toMatchObject({ source: "catalog", alias: "big-sales", dir: join(catalog.dir, "entries", h2) });

@@ -113,7 +113,7 @@ describeLive("the docs site in headless Chromium", ["XORQ_CHROMIUM"], () => {
     await page.click('table.columns tr[data-column="revenue"]');
     await page.waitForSelector("#lineage svg.lineage g.lnode");
     const labels = await page.$$eval("#lineage g.lnode", (nodes) => nodes.map((n) => n.getAttribute("data-label")));
-    expect(labels.slice(0, 3)).toEqual(["Field:revenue", "SQL", "Sum"]);
+    expect(labels.slice(0, 3)).toEqual(["Field:revenue", "SQL:revenue_by_month", "Sum"]);
     expect(labels).toContain("Cache:parquet");
     expect(labels).toContain("Read:data/order_items.parquet");
     expect(labels.some((l) => l!.startsWith("Model:"))).toBe(false);

@@ -189,7 +189,7 @@ describe("column lineage", () => {
     const root = rootOf(pages.get("revenue_by_month")!, "revenue");
     const graph = lineageGraphs().build("revenue_by_month", "revenue", root, inputsOf(pages), 3);
     expect(graph.truncated).toBe(true);
-    expect(graph.nodes.map((n) => n.label)).toEqual(["Field:revenue", "SQL", "Sum", "Field:revenue", "Model:orders_enriched"]);
+    expect(graph.nodes.map((n) => n.label)).toEqual(["Field:revenue", "SQL:revenue_by_month", "Sum", "Field:revenue", "Model:orders_enriched"]);
     expect(graph.nodes.at(-1)!.more).toEqual({ model: "orders_enriched", column: "revenue" });
     // A page not loaded yet is asked for.
     expect(lineageGraphs().build("revenue_by_month", "revenue", root, () => undefined, 100).missing).toEqual(["orders_enriched"]);

@@ -102,6 +102,6 @@ describe("dbt-style sources", () => {
     writeFiles(dir, { ...SHOP, "xorq_project/sources/bad.yaml": "sources:\n  - name: nothing\n" });
     const r = await xorqInProcess(dir, ["build"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/bad\.yaml:2:\d+: sources\[0\]: a source needs exactly one of read_parquet:, read_csv:, table: or tables:/);
+    expect(r.stderr).toMatch(/bad\.yaml:2:\d+: sources\[0\]: a source needs exactly one of read_parquet:, read_csv:, table:, catalog: or tables:/);
   });
 });

@@ -435,7 +435,7 @@ describe("xorq lineage (command line)", () => {
     expect(r.stdout).toBe(tree(`
       Lineage for column 'total':
       Field:total #1
-      └── SQL #2
+      └── SQL:sales_summary #2
           └── Sum #3
               └── Field:amount_eur #4
                   └── Project #5

@@ -145,7 +145,7 @@ describe("validateYaml reports file:line:col", () => {
       "f.yaml:4:5: profiles.pg: unknown key 'hots' (did you mean 'host'?); expected one of: kind, host, port, user, password, database",
     ]);
     expect(problems("sql-front-matter", "tags: [daily]\npersist_docs: true\n", "models/m.sql", 1)).toEqual([
-      "models/m.sql:3:1: unknown key 'persist_docs'; expected one of: name, description, tags, profile, cache, materialized, schema, alias",
+      "models/m.sql:3:1: unknown key 'persist_docs'; expected one of: name, description, tags, profile, cache, materialized, schema, alias, columns, tests, data_tests",
     ]);
   });
 
@@ -174,7 +174,7 @@ describe("validateYaml reports file:line:col", () => {
       `f.yaml:2:33: cache.ttl: a duration is a number of seconds or a number with a unit s, m, h, d or w, e.g. "1h"`,
     ]);
     expect(problems("sources", "sources:\n  - name: orders\n    read_csv: a.csv\n    table: t\n  - name: 2nd\n    table: t\n")).toEqual([
-      "f.yaml:2:5: sources[0]: a source needs exactly one of read_parquet:, read_csv:, table: or tables:",
+      "f.yaml:2:5: sources[0]: a source needs exactly one of read_parquet:, read_csv:, table:, catalog: or tables:",
       "f.yaml:5:11: sources[1].name: a name uses letters, digits and underscores and does not start with a digit",
     ]);
     expect(problems("profiles", 'profiles:\n  pg: { kind: postgres, host: "${env:PGHOST", port: 70000 }\n  bad-name: { kind: mysql }\n')).toEqual([

@@ -19,6 +19,8 @@ export interface CacheStore {
   readonly location: string;
   /** Where the entry for `key` lives (a file, an object URL, a table). */
   entryLocation(key: string): string;
+  /** Whether a live entry for `key` exists, without serving it (`expr.isCached()`). */
+  has(key: string): Promise<boolean>;
   /** A table of `req.backend` holding the entry's rows, or null when there is no live entry. */
   serve(req: CacheRequest): Promise<string | null>;
   /** Computes `req.node.input` and stores its rows under `req.key`, all or nothing. */

@@ -32,10 +32,14 @@ export class ParquetCacheStore implements CacheStore {
     return `${base}${base.endsWith("/") ? "" : "/"}${key}${ENTRY_SUFFIX}`;
   }
 
+  async has(key: string): Promise<boolean> {
+    const info = await this.#store.stat(key + ENTRY_SUFFIX);
+    return info !== null && !isExpired(info.writtenMs, this.#policy.ttl);
+  }
+
   async serve(req: CacheRequest): Promise<string | null> {
+    if (!(await this.has(req.key))) return null;
     const name = req.key + ENTRY_SUFFIX;
-    const info = await this.#store.stat(name);
-    if (!info || isExpired(info.writtenMs, this.#policy.ttl)) return null;
     const file = await this.#store.fetch(name);
     try {
       return await serveParquet(req, this.#engine, file.path, file.inPlace ? "view" : "copy");

@@ -45,6 +45,10 @@ export class SourceCacheStore implements CacheStore {
     return req.backend === this.#engine || req.backend.ref.name === this.#engine.ref.name;
   }
 
+  has(key: string): Promise<boolean> {
+    return this.#exists(sourceTableName(key));
+  }
+
   async serve(req: CacheRequest): Promise<string | null> {
     const name = sourceTableName(req.key);
     if (!(await this.#exists(name))) return null;

@@ -75,9 +75,18 @@ export class CatalogExpr {
 export class EntryEngines {
   readonly #open = new Map<string, { readonly key: string; readonly backend: Backend }>();
   readonly #connections: Connections[] = [];
+  readonly #given: Connections | null;
+
+  /**
+   * With `given` (a project's connections), entries run in those engines only: an entry
+   * needing a profile they lack, or hold with other settings, is refused.
+   */
+  constructor(given: Connections | null = null) {
+    this.#given = given;
+  }
 
   backend(profile: Profile, options: { baseDir: string; services: Services }): Backend {
-    const key = stableStringify({ kind: profile.kind, params: profile.params } as never);
+    const key = profileKey(profile);
     const known = this.#open.get(profile.name);
     if (known) {
       if (known.key !== key) {
@@ -85,8 +94,18 @@ export class EntryEngines {
       }
       return known.backend;
     }
+    if (this.#given !== null) {
+      const own = this.#given.profile(profile.name);
+      if (!own) throw new CatalogError(`the entry runs in engine '${profile.name}' (${profile.kind}), which is not a profile here`);
+      if (profileKey(own) !== key) {
+        throw new CatalogError(`the entry's engine '${profile.name}' is ${key}, but the profile here is ${profileKey(own)}`);
+      }
+      const backend = this.#given.get(profile.name);
+      this.#open.set(profile.name, { key, backend });
+      return backend;
+    }
     const fallback = defaultConnection(options.services);
-    const isDefault = fallback.ref.name === profile.name && key === stableStringify({ kind: fallback.ref.kind, params: fallback.ref.params } as never);
+    const isDefault = fallback.ref.name === profile.name && key === profileKey(fallback.ref);
     let backend: Backend = fallback;
     if (!isDefault) {
       const connections = new Connections([profile], { baseDir: options.baseDir });
@@ -101,6 +120,11 @@ export class EntryEngines {
     for (const c of this.#connections.splice(0)) await c.closeAll();
     this.#open.clear();
   }
+}
+
+/** What makes two connections the same: the engine kind and its parameters (`${env:…}` references unread). */
+function profileKey(profile: Pick<Profile, "kind" | "params">): string {
+  return stableStringify({ kind: profile.kind, params: profile.params } as never);
 }
 
 /** Opens an entry (alias or hash) as an expression. */

@@ -16,6 +16,7 @@ import { artifactImports, importClosure, importDir } from "../artifacts/artifact
 import { findProject } from "../project/loading/project-loader.js";
 import type { Table } from "../expr/table.js";
 import { type ArtifactInfo, readArtifactInfo } from "./artifact-info.js";
+import type { ComposeOptions } from "./catalog-compose.js";
 import type { AddExprOptions, CatalogExpr, EntryEngines, GetOptions } from "./catalog-exprs.js";
 import type { SearchHit, SearchQuery } from "./catalog-search.js";
 import { CatalogError } from "./catalog-error.js";
@@ -393,6 +394,15 @@ export class Catalog {
     const { EntryEngines, openCatalogExpr } = await import("./catalog-exprs.js");
     this.#engines ??= new EntryEngines();
     return openCatalogExpr(this, ref, this.#engines, options);
+  }
+
+  /**
+   * Adds the expression a TS module's default export makes of these entries' expressions
+   * (see `catalog-compose.ts`), under `options.alias`.
+   */
+  async compose(refs: ReadonlyArray<string>, code: string, options: ComposeOptions): Promise<AddResult> {
+    const { composeEntries } = await import("./catalog-compose.js");
+    return composeEntries(this, refs, code, options);
   }
 
   /** The entries that match every criterion given (see `catalog-search.ts`). */

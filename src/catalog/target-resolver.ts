@@ -101,12 +101,26 @@ export async function openTarget(target: ResolvedTarget, options: Omit<OpenArtif
   return openArtifact(target.dir, target.baseDir === null ? options : { ...options, baseDir: target.baseDir });
 }
 
+/** An artifact's expression, and the models it is made of (for lineage to name them). */
+export interface TargetExpr {
+  readonly node: RelationNode;
+  /** Root node hash -> model name, for the artifact and every artifact it imports that names its model. */
+  readonly models: ReadonlyMap<string, string>;
+}
+
 /** The expression an artifact holds, rebuilt from its expr.yaml and those of the artifacts it imports. */
-export function loadTargetExpr(target: ResolvedTarget): RelationNode {
-  const { graph } = readArtifactGraph(target.dir);
+export function loadTargetExpr(target: ResolvedTarget): TargetExpr {
+  const { graph, dirs } = readArtifactGraph(target.dir);
+  let node: RelationNode;
   try {
-    return fromGraph(graph);
+    node = fromGraph(graph);
   } catch (e) {
     throw new ArtifactError(`${join(target.dir, "expr.yaml")}: ${(e as Error).message}`);
   }
+  const models = new Map<string, string>();
+  for (const dir of dirs) {
+    const info = readArtifactInfo(dir);
+    if (info.model !== null) models.set(info.fullHash, info.model);
+  }
+  return { node, models };
 }

@@ -106,7 +106,10 @@ export async function modelLineage(root: RelationNode, inputs: ReadonlyMap<strin
     ],
     schema: [...root.schema, { name: rowsName, type: "int64" }],
   };
-  const trees = lineageToJson(await columnLineage(reader)).columns;
+  // The model's own SQL is named as `xorq lineage` names it; upstream models are cut to `Model:` leaves above.
+  const own = inputs.get(nodeHash(root));
+  const models = new Map(own === undefined ? [] : [[nodeHash(cut), own] as const]);
+  const trees = lineageToJson(await columnLineage(reader, { models })).columns;
   const under = (i: number, fn: string) => renumbered(childAt(trees[i]!.tree, [[0, "Aggregate"], [0, fn], [0, ""]]));
   return {
     columns: names.map((column, i) => ({ column, tree: markInputs(under(i, "AnyValue"), column) })),

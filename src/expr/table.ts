@@ -79,6 +79,8 @@ export type SelectItem = string | Value | Readonly<Record<string, ValueLike>>;
 export interface TableRunner {
   execute(table: Table): Promise<ArrowTable>;
   stream(table: Table): AsyncIterable<RecordBatch>;
+  cacheKey(table: Table): Promise<string>;
+  isCached(table: Table): Promise<boolean>;
 }
 
 /** The given runner, or the default services (imported on first use: building expressions loads no engine). */
@@ -150,6 +152,25 @@ export class Table {
   /** Runs the expression and yields the result as Arrow record batches, without holding it all. */
   async *toBatches(services?: TableRunner): AsyncGenerator<RecordBatch> {
     yield* (await runnerFor(services)).stream(this);
+  }
+
+  /**
+   * The key its outermost `.cache()` is stored under, computed now as a run would
+   * (a modification_time key reads its sources' change signals); throws when the
+   * expression has no cache.
+   *
+   * ```ts
+   * const expr = orders.filter(_.amount.gt(10)).cache(new xo.ParquetCache());
+   * await expr.cacheKey(); // "3f9c…"
+   * ```
+   */
+  async cacheKey(services?: TableRunner): Promise<string> {
+    return (await runnerFor(services)).cacheKey(this);
+  }
+
+  /** Whether running the expression now would serve its outermost `.cache()` from storage. */
+  async isCached(services?: TableRunner): Promise<boolean> {
+    return (await runnerFor(services)).isCached(this);
   }
 
   #scope(where: string): Scope {

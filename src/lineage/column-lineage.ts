@@ -39,6 +39,7 @@ import {
 import type { ValueNode, ValueNodeKind } from "../expr/value-nodes.js";
 import { type ColumnLineage, type LineageNode, lineageNode, pascalCase } from "./lineage-node.js";
 import { type SqlExpr, type SqlLineage, analyzeSql } from "./sql-lineage.js";
+import { type ModelNames, modelOwners } from "./model-owners.js";
 import { parseSqlQueries } from "./sql-parser.js";
 
 export interface LineageOptions {
@@ -46,6 +47,8 @@ export interface LineageOptions {
   readonly column?: string;
   /** Also trace what chooses rows: filter predicates, join conditions, sort and group keys, SQL WHERE/ON/GROUP BY. */
   readonly predicates?: boolean;
+  /** The models the expression is made of (root node hash -> name): SQL nodes are labelled with theirs (`SQL:orders`). */
+  readonly models?: ModelNames;
 }
 
 /**
@@ -65,7 +68,8 @@ export async function columnLineage(root: RelationNode, options: LineageOptions 
       analyzeSql(parsed[i], n.inputs.map(([name, rel]) => ({ name, columns: fieldNames(rel.schema) })), fieldNames(n.schema)),
     ]),
   );
-  const walker = new LineageWalker(analyses, options.predicates ?? false);
+  const owners = modelOwners(root, options.models ?? new Map());
+  const walker = new LineageWalker(analyses, owners, options.predicates ?? false);
   const columns = options.column !== undefined ? [options.column] : names;
   return columns.map((column) => ({ column, tree: walker.field(root, column) }));
 }
@@ -183,14 +187,16 @@ function literalText(value: unknown): string {
 /** One walk: memoizes per (node, column), so shared sub-expressions are one object in the tree. */
 class LineageWalker {
   readonly #sql: ReadonlyMap<SqlNode, SqlLineage>;
+  readonly #owners: ReadonlyMap<RelationNode, string>;
   readonly #predicates: boolean;
   readonly #fields = new Map<RelationNode, Map<string, LineageNode>>();
   readonly #relations = new Map<RelationNode, Map<string | null, LineageNode>>();
   readonly #conditions = new Map<RelationNode, Map<string, LineageNode>>();
   readonly #sqlExprs = new Map<SqlExpr, LineageNode>();
 
-  constructor(sql: ReadonlyMap<SqlNode, SqlLineage>, predicates: boolean) {
+  constructor(sql: ReadonlyMap<SqlNode, SqlLineage>, owners: ReadonlyMap<RelationNode, string>, predicates: boolean) {
     this.#sql = sql;
+    this.#owners = owners;
     this.#predicates = predicates;
   }
 
@@ -221,16 +227,18 @@ class LineageWalker {
 
   sql(node: SqlNode, column: string | null): LineageNode {
     const analysis = this.#sql.get(node)!;
-    const extra = { detail: { query: node.query, backend: node.backend.name } };
+    const model = this.#owners.get(node);
+    const label = model === undefined ? "SQL" : `SQL:${model}`;
+    const extra = { detail: { query: node.query, backend: node.backend.name, ...(model === undefined ? {} : { model }) } };
     const on = this.#predicates && analysis.predicates.length > 0
       ? [memo(this.#conditions, node, "Predicates", () => val("Predicates", "predicates", analysis.predicates.map((p) => this.#sqlExpr(node, p))))]
       : [];
-    if (column === null) return rel("SQL", "sql", [...node.inputs.map(([, r]) => this.relation(r, null)), ...on], extra);
+    if (column === null) return rel(label, "sql", [...node.inputs.map(([, r]) => this.relation(r, null)), ...on], extra);
     if (analysis.columns === null) {
-      return rel("SQL", "sql", this.#everyInputColumn(node), { ...extra, note: `not traced: ${analysis.note}; depends on every input column` });
+      return rel(label, "sql", this.#everyInputColumn(node), { ...extra, note: `not traced: ${analysis.note}; depends on every input column` });
     }
     const index = node.schema.findIndex((f) => f.name === column);
-    return rel("SQL", "sql", [this.#sqlExpr(node, analysis.columns[index]!), ...on], extra);
+    return rel(label, "sql", [this.#sqlExpr(node, analysis.columns[index]!), ...on], extra);
   }
 
   #everyInputColumn(node: SqlNode): LineageNode[] {

@@ -4,7 +4,7 @@
  * prints it as data.
  */
 import type { Command } from "commander";
-import { Catalog, type CatalogEntry } from "../../catalog/catalog.js";
+import { type AddResult, Catalog, type CatalogEntry } from "../../catalog/catalog.js";
 import type { PullResult } from "../../catalog/catalog-sync.js";
 import { catalogDir } from "../../catalog/target-resolver.js";
 import { findProject } from "../../project/loading/project-loader.js";
@@ -65,6 +65,14 @@ function entryJson(e: CatalogEntry) {
   return { hash: e.hash, full_hash: e.fullHash, model: e.model, aliases: e.aliases, path: e.path, has_result: e.resultPath !== null, added_by: e.addedBy };
 }
 
+/** What `catalog add` and `catalog compose` did. */
+function printAdded(r: AddResult): void {
+  const model = r.model ? ` (model ${r.model})` : "";
+  const imports = r.imported.length > 0 ? ` with the ${r.imported.length} artifact${r.imported.length === 1 ? "" : "s"} it imports` : "";
+  print(r.added ? `added ${r.hash}${model}${imports}` : r.updated ? `updated ${r.hash}${model}: its files differed${imports}` : `${r.hash}${model} is already in the catalog`);
+  if (r.alias) print(r.alias.changed ? `alias ${r.alias.name} -> ${r.hash}${r.alias.previous ? ` (was ${r.alias.previous})` : ""}` : `alias ${r.alias.name} already points to ${r.hash}`);
+}
+
 export function register(program: Command): void {
   const catalog = program
     .command("catalog")
@@ -91,11 +99,23 @@ export function register(program: Command): void {
     .option("--alias <name>", "also point this alias at it")
     .option("--no-relocate-reads", "copy the artifact as it is, without the files it reads")
     .action(async (build: string, opts: { alias?: string; relocateReads: boolean }, cmd: Command) => {
-      const r = await (await open(cmd.optsWithGlobals())).add(build, { alias: opts.alias, relocateReads: opts.relocateReads });
-      const model = r.model ? ` (model ${r.model})` : "";
-      const imports = r.imported.length > 0 ? ` with the ${r.imported.length} artifact${r.imported.length === 1 ? "" : "s"} it imports` : "";
-      print(r.added ? `added ${r.hash}${model}${imports}` : r.updated ? `updated ${r.hash}${model}: its files differed${imports}` : `${r.hash}${model} is already in the catalog`);
-      if (r.alias) print(r.alias.changed ? `alias ${r.alias.name} -> ${r.hash}${r.alias.previous ? ` (was ${r.alias.previous})` : ""}` : `alias ${r.alias.name} already points to ${r.hash}`);
+      printAdded(await (await open(cmd.optsWithGlobals())).add(build, { alias: opts.alias, relocateReads: opts.relocateReads }));
+    });
+
+  catalog
+    .command("compose")
+    .description("add a new entry made of existing ones: FILE.ts's default export is a function of their expressions (in the order given) returning the new expression")
+    .argument("<refs...>", "the entries (aliases or hashes) the function takes")
+    .requiredOption("--code <file>", "a TypeScript module whose default export composes the entries")
+    .requiredOption("--alias <name>", "the new entry's alias")
+    .option("--name <model>", "the new entry's model name (default: the alias)")
+    .action(async (refs: string[], opts: { code: string; alias: string; name?: string }, cmd: Command) => {
+      const catalog = await open(cmd.optsWithGlobals());
+      try {
+        printAdded(await catalog.compose(refs, opts.code, { alias: opts.alias, ...(opts.name === undefined ? {} : { name: opts.name }) }));
+      } finally {
+        await catalog.close();
+      }
     });
 
   catalog

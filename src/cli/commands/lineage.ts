@@ -7,11 +7,11 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { CatalogError } from "../../catalog/catalog-error.js";
-import { loadTargetExpr, resolveTarget } from "../../catalog/target-resolver.js";
-import type { RelationNode } from "../../expr/relation-nodes.js";
+import { type TargetExpr, loadTargetExpr, resolveTarget } from "../../catalog/target-resolver.js";
+import { nodeHash } from "../../expr/canonical.js";
 import { columnLineage } from "../../lineage/column-lineage.js";
 import { lineageToJson, renderLineageText } from "../../lineage/lineage-render.js";
-import { loadProject } from "../../project/project.js";
+import { type Project, loadProject } from "../../project/project.js";
 import { findProject } from "../../project/loading/project-loader.js";
 
 interface LineageCliOptions {
@@ -29,7 +29,7 @@ const MODEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * A project model of that name first (when inside a project), then what `resolveTarget`
  * accepts. A broken project is reported only when the target is nothing else either.
  */
-async function targetNode(target: string, options: LineageCliOptions): Promise<RelationNode> {
+async function targetNode(target: string, options: LineageCliOptions): Promise<TargetExpr> {
   const cwd = process.cwd();
   const location = await findProject(options.project ?? cwd);
   let projectError: unknown = null;
@@ -38,7 +38,7 @@ async function targetNode(target: string, options: LineageCliOptions): Promise<R
       const project = await loadProject({ cwd, project: options.project });
       try {
         const model = project.models.get(target);
-        if (model) return model.table.node;
+        if (model) return { node: model.table.node, models: projectModelNames(project) };
       } finally {
         await project.close();
       }
@@ -55,6 +55,11 @@ async function targetNode(target: string, options: LineageCliOptions): Promise<R
   }
 }
 
+/** Every model's root hash -> its name: what lineage labels upstream SQL nodes with. */
+function projectModelNames(project: Project): Map<string, string> {
+  return new Map([...project.models].map(([name, m]) => [nodeHash(m.table.node), name]));
+}
+
 export function register(program: Command): void {
   program
     .command("lineage")
@@ -66,8 +71,8 @@ export function register(program: Command): void {
     .option("--catalog <dir>", "the catalog for aliases (default: $XORQ_CATALOG, else catalog/ at the project root)")
     .option("--project <dir>", "the project (default: found from the working directory)")
     .action(async (target: string, options: LineageCliOptions) => {
-      const node = await targetNode(target, options);
-      const trees = await columnLineage(node, { column: options.column, predicates: options.predicates ?? false });
+      const { node, models } = await targetNode(target, options);
+      const trees = await columnLineage(node, { column: options.column, predicates: options.predicates ?? false, models });
       const text = options.json ? JSON.stringify(lineageToJson(trees), null, 2) : renderLineageText(trees);
       process.stdout.write(`${text}\n`);
     });

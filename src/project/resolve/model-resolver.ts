@@ -216,8 +216,12 @@ async function resolveSource(ctx: ResolveContext, name: string): Promise<void> {
       }
     } else if (s.table) {
       table = await databaseTable(backend, s.table);
+    } else if (s.catalog) {
+      // Imported here: a project without catalog sources loads nothing of the catalog.
+      const { catalogSourceTable } = await import("../../catalog/catalog-source.js");
+      table = await catalogSourceTable(s.catalog, ctx.location, ctx.connections);
     } else {
-      ctx.problems.add(ctx.positions.pos(s.at), `source '${name}' needs read_parquet, read_csv or table`);
+      ctx.problems.add(ctx.positions.pos(s.at), `source '${name}' needs read_parquet, read_csv, table or catalog`);
       return;
     }
     ctx.sources.set(name, { name, table, hash: table.hash() });
