@@ -25,6 +25,7 @@ import { type ArtifactImport, ownNodes } from "../artifacts/expr-facts.js";
 import { targetDir, writeManifest } from "../artifacts/manifest.js";
 import { ArtifactStamps } from "../artifacts/artifact-stamps.js";
 import { tempPathFor } from "../util/atomic-write.js";
+import { removeStaleTemps } from "../util/stale-temps.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 import { Semaphore } from "../util/semaphore.js";
 import type { Services } from "../services.js";
@@ -60,7 +61,10 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
   const builds = join(project.location.root, "builds");
   await mkdir(builds, { recursive: true });
   // One listing instead of a stat per model: a no-op build of a large project is mostly this.
-  const existing = new Set(await readdir(builds));
+  const listing = await readdir(builds);
+  // Half-written artifacts of builds that died (kill -9) go with the listing this build makes anyway.
+  removeStaleTemps(builds, listing.filter((n) => n.startsWith(".")));
+  const existing = new Set(listing);
   const relocateReads = options.relocateReads ?? false;
   const stamps = ArtifactStamps.load(targetDir(project));
   const intactByHash = new Map<string, boolean>();

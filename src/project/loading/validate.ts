@@ -102,15 +102,27 @@ export function validateYaml(kind: YamlFileKind, text: string, file: string, opt
   return { value, errors };
 }
 
+/**
+ * The key that starts at `offset` (the yaml library points at its first character only):
+ * plain, or quoted (shown unquoted); null for a key that is not on one line (a complex key).
+ */
+function keyAt(text: string, offset: number): string | null {
+  const m = /^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|([^\n:#]*?))[ \t]*:(?:\s|$)/.exec(text.slice(offset, offset + 200));
+  if (!m) return null;
+  const key = m[1] ?? m[2]?.replace(/''/g, "'") ?? m[3]!;
+  return key.length > 0 && key.length <= 60 ? key : null;
+}
+
 /** The first YAML syntax error (later ones are usually its echoes), or an alias that points nowhere. */
 function syntaxProblem(doc: Document.Parsed, text: string): { offset: number; message: string } | null {
   const { visit } = yamlLib();
   const first = doc.errors[0];
   if (first) {
-    const snippet = text.slice(first.pos[0], first.pos[1]);
     switch (first.code) {
-      case "DUPLICATE_KEY":
-        return { offset: first.pos[0], message: `duplicate key${/^[^\n]{1,60}$/.test(snippet) ? ` '${snippet}'` : ""}: each key may appear once in a mapping` };
+      case "DUPLICATE_KEY": {
+        const key = keyAt(text, first.pos[0]);
+        return { offset: first.pos[0], message: `duplicate key${key === null ? "" : ` '${key}'`}: each key may appear once in a mapping` };
+      }
       case "MULTIPLE_DOCS":
         return { offset: first.pos[0], message: "the file holds more than one YAML document (a second '---'); keep one" };
       default:

@@ -19,6 +19,7 @@ import { type ModelConfig, type ModelContext, isModelDefinition } from "./model-
 import { type ModelFile, type ModelKind, type ResolveEnv, checkMaterialization, checkModelName, commonConfig } from "./model-kind.js";
 import { normalizeSql } from "./sql-kind.js";
 import { importTsModule } from "./ts-loader.js";
+import { withTsTimeLimit } from "./ts-time-limit.js";
 import { hopTo } from "./yaml-steps.js";
 
 export interface TsModelSpec extends ModelSpecBase {
@@ -104,7 +105,7 @@ function localDependencyHashes(reader: FileReader, from: string, imports: Readon
 async function parseTsFile(f: ModelFile, reader: FileReader, text: string): Promise<ParsedTsFile | null> {
   let definition: unknown;
   try {
-    definition = await importTsModule(f.path, sha256(text));
+    definition = await importTsModule(f.path, sha256(text), { timeLimit: true });
   } catch (e) {
     reader.problems.add(errorPosition(e, f), `cannot import: ${(e as Error).message.split("\n")[0]}`);
     return null;
@@ -221,9 +222,10 @@ async function resolveTs(spec: TsModelSpec, env: ResolveEnv): Promise<Table | nu
   const path = resolve(env.location.projectDir, spec.file);
   try {
     // Imported here, not at load: the spec stays plain data, and a load served from the caches imports nothing.
-    const definition = await importTsModule(path, spec.moduleHash);
+    const definition = await importTsModule(path, spec.moduleHash, { timeLimit: true });
     if (!isModelDefinition(definition)) throw new Error("the file no longer exports a model definition");
-    const result = await definition.build(modelCtx);
+    const build = definition.build;
+    const result = await withTsTimeLimit("the model function", async () => build(modelCtx));
     if (!isTable(result)) {
       env.problems.add(env.positions.pos(spec.at), `the model function must return a table expression, got ${result === null ? "null" : typeof result}`);
       return null;

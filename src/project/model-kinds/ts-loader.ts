@@ -7,6 +7,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { TsHookData } from "./ts-hooks.js";
+import { withTsTimeLimit } from "./ts-time-limit.js";
 
 let registered = false;
 
@@ -34,8 +35,10 @@ const firstVersion = new Map<string, string>();
  * (the file's content hash) lets a long-lived process (`xorq build --watch`) see an
  * edited file: ESM caches a module per URL, so a new content is imported as
  * `file.ts?v=<hash>` (each version stays in memory for the life of the process).
+ * With `timeLimit`, importing it must finish within the TS time limit (a model file; see
+ * `ts-time-limit.ts`).
  */
-export async function importTsModule(file: string, version?: string): Promise<unknown> {
+export async function importTsModule(file: string, version?: string, options: { readonly timeLimit?: boolean } = {}): Promise<unknown> {
   registerHooks();
   const url = pathToFileURL(file);
   if (version !== undefined) {
@@ -43,6 +46,7 @@ export async function importTsModule(file: string, version?: string): Promise<un
     if (first === undefined) firstVersion.set(file, version);
     else if (first !== version) url.search = `v=${version.slice(0, 16)}`;
   }
-  const mod = (await import(url.href)) as { default?: unknown };
+  const load = () => import(url.href) as Promise<{ default?: unknown }>;
+  const mod = options.timeLimit ? await withTsTimeLimit("the import", load) : await load();
   return mod.default;
 }

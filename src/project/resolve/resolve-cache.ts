@@ -16,7 +16,8 @@
  * when a model's expression is rebuilt (`xorq ls` and a no-op `xorq plan` never read
  * it). A save writes a new generation, then the index naming it (renamed into place),
  * then removes every other generation (a spare left by a crash or a concurrent save
- * too), so a crash at any point leaves an index whose nodes exist. A process whose
+ * too), so a crash at any point leaves an index whose nodes exist; temporary files a
+ * writer that died left in target/ are removed when the cache opens. A process whose
  * generation another one's save removed reads the generation that replaced it.
  *
  * Like every file in target/, both are caches: the index records the nodes file's size,
@@ -37,6 +38,7 @@ import { dirname, join } from "node:path";
 import { type Json, canonicalNode, fromGraph, nodeHash } from "../../expr/canonical.js";
 import type { Schema } from "../../expr/data-type.js";
 import { type RelationNode, relationInputs } from "../../expr/relation-nodes.js";
+import { removeStaleTemps } from "../../util/stale-temps.js";
 
 const VERSION = 4;
 
@@ -109,6 +111,8 @@ export class ResolveCache {
    * tool version) is not used, nor one whose nodes file is missing or of another size.
    */
   static open(file: string | null, fingerprint: string): ResolveCache {
+    // Every load opens this cache: it sweeps target/ of what writers that died left there.
+    if (file) removeStaleTemps(dirname(file));
     if (file) {
       try {
         const doc = JSON.parse(readFileSync(file, "utf8")) as CacheFile;
