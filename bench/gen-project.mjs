@@ -4,8 +4,10 @@
 // one model per file, 100 per folder, sources as small parquet files read by DuckDB.
 // With --ts every model is a TypeScript model written with the Table builder instead of
 // SQL: the same logic (inputs, predicates, aggregates, join keys) and the same columns.
+// With --jinja every SQL model also uses what dbt projects use (issue 15): one macro of
+// macros/bench.sql and a `{% for %}` loop over a `{% set %}` list, around the same body.
 //
-//   node bench/gen-project.mjs <N> <outDir> [--seed 42] [--ts]
+//   node bench/gen-project.mjs <N> <outDir> [--seed 42] [--ts | --jinja]
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,14 +22,20 @@ const n = Number(args[0]);
 const outDir = args[1];
 const seed = args.includes("--seed") ? Number(args[args.indexOf("--seed") + 1]) : 42;
 const ts = args.includes("--ts");
-if (!Number.isInteger(n) || n < 1 || !outDir) {
-  console.error("usage: node bench/gen-project.mjs <N> <outDir> [--seed 42] [--ts]");
+const jinja = args.includes("--jinja");
+if (!Number.isInteger(n) || n < 1 || !outDir || (ts && jinja)) {
+  console.error("usage: node bench/gen-project.mjs <N> <outDir> [--seed 42] [--ts | --jinja]");
   process.exit(2);
 }
 
 const { dag, stats } = buildDag(n, seed);
 const proj = path.join(outDir, "xorq_project");
 fs.rmSync(path.join(proj, "models"), { recursive: true, force: true });
+fs.rmSync(path.join(proj, "macros"), { recursive: true, force: true });
+if (jinja) {
+  fs.mkdirSync(path.join(proj, "macros"), { recursive: true });
+  fs.writeFileSync(path.join(proj, "macros", "bench.sql"), "{% macro non_negative(column) -%}\n  ({{ column }} >= 0)\n{%- endmacro %}\n");
+}
 fs.mkdirSync(path.join(proj, "sources"), { recursive: true });
 fs.mkdirSync(path.join(proj, "data"), { recursive: true });
 
@@ -65,9 +73,24 @@ for (const [i, m] of dag.models.entries()) {
   // SHAPE.md's dialect note: DuckDB spells the timestamp literal `timestamp '...'`.
   const body = renderSql(m, ref).replace(/timestamp\('(\d{4}-\d\d-\d\d)'\)/g, "timestamp '$1'");
   const header = `---\ntags: [${m.tags.join(", ")}]\ndescription: "${describe(m)}"\n---\n`;
-  fs.writeFileSync(path.join(dir, `${m.name}.sql`), header + body);
+  fs.writeFileSync(path.join(dir, `${m.name}.sql`), header + (jinja ? jinjaBody(body) : body));
 }
-console.log(JSON.stringify({ n, seed, variant: ts ? "ts" : "sql", models: dag.models.length, sha256: stats.sha256.slice(0, 16), outDir }));
+console.log(JSON.stringify({ n, seed, variant: ts ? "ts" : jinja ? "jinja" : "sql", models: dag.models.length, sha256: stats.sha256.slice(0, 16), outDir }));
+
+/**
+ * A SHAPE.md model body as a Jinja model: the same rows, plus one flag per checked
+ * column from the macro, written in a loop (every model has SHAPE.md's uniform columns).
+ */
+function jinjaBody(body) {
+  return [
+    "{% set checked = ['amount', 'quantity'] %}",
+    "select q.*{% for c in checked %}, {{ non_negative('q.' ~ c) }} as {{ c }}_ok{% endfor %}",
+    "from (",
+    body.trimEnd(),
+    ") as q",
+    "",
+  ].join("\n");
+}
 
 /**
  * A model of SHAPE.md as a TypeScript model file, written the way a user would with the

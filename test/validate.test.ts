@@ -145,7 +145,7 @@ describe("validateYaml reports file:line:col", () => {
       "f.yaml:4:5: profiles.pg: unknown key 'hots' (did you mean 'host'?); expected one of: kind, host, port, user, password, database",
     ]);
     expect(problems("sql-front-matter", "tags: [daily]\npersist_docs: true\n", "models/m.sql", 1)).toEqual([
-      "models/m.sql:3:1: unknown key 'persist_docs'; expected one of: name, description, tags, profile, cache, materialized, schema, alias",
+      "models/m.sql:3:1: unknown key 'persist_docs'; expected one of: name, description, tags, profile, cache, materialized, schema, alias, columns, tests, data_tests",
     ]);
   });
 

@@ -17,8 +17,9 @@
  * const node = fromGraph(graph);
  * ```
  */
-import { existsSync, readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { basename, dirname, join, sep } from "node:path";
+import { isRemotePath } from "../expr/relation-nodes.js";
 import YAML from "yaml";
 import { type ExprGraph, type Json, sha256, shortHashOf, stableStringify } from "../expr/canonical.js";
 
@@ -48,6 +49,12 @@ export interface ReadGraphOptions {
    * their copies (absolute paths, for running). Otherwise expr.yaml alone (lineage).
    */
   readonly relocate?: boolean;
+  /**
+   * With `relocate`: false refuses an expression that can read local files outside its
+   * artifacts (see `localFileAccess`). Default: refused when the environment sets
+   * `XORQ_NO_FILE_ACCESS=1`, for running artifacts one did not build.
+   */
+  readonly fileAccess?: boolean;
 }
 
 export function readText(dir: string, file: string): string {
@@ -188,8 +195,47 @@ export function readArtifactGraph(dir: string, options: ReadGraphOptions = {}): 
     }
   };
   visit(dir, declaredHash(dir));
-  return { graph: { root: root!, nodes }, dirs };
+  const graph = { root: root!, nodes };
+  if (options.relocate && !(options.fileAccess ?? process.env["XORQ_NO_FILE_ACCESS"] !== "1")) {
+    const uses = localFileAccess(graph, dirs);
+    if (uses.length > 0) {
+      throw new ArtifactError(`${dir} can read local files, which XORQ_NO_FILE_ACCESS=1 refuses: ${uses.join("; ")}`);
+    }
+  }
+  return { graph, dirs };
 }
+
+/**
+ * What in an expression can make the engine read a local file other than the artifacts'
+ * own copies (`reads/`): a read of any other local path, and SQL text that names a
+ * file-reading function or statement (DuckDB's `read_text`, `read_csv`, `glob`, a quoted
+ * file name in FROM, `COPY`, `ATTACH`, extensions; PostgreSQL's `pg_read_file`,
+ * `lo_import`). The SQL check is by name, so it also refuses a query that only mentions
+ * one (e.g. in a string): it errs on the side of refusing.
+ */
+export function localFileAccess(graph: ExprGraph, dirs: ReadonlyArray<string>): string[] {
+  const uses: string[] = [];
+  const inside = (path: string) => dirs.some((d) => path.startsWith(join(d, "reads") + sep));
+  for (const node of Object.values(graph.nodes)) {
+    if (node["op"] === "read") {
+      const path = String(node["path"]);
+      if (!isRemotePath(path) && !inside(path)) uses.push(`a read of ${path}`);
+    } else if (node["op"] === "sql") {
+      const m = FILE_SQL.exec(String(node["query"]));
+      if (m) uses.push(`SQL using ${m[0].replace(/\s+/g, " ").trim()}`);
+    }
+  }
+  return uses;
+}
+
+const FILE_SQL = new RegExp(
+  [
+    String.raw`\b(?:read_\w+|\w+_scan|glob|sniff_csv|parquet_\w+|st_read|pg_read_\w*file|pg_ls_\w+|lo_import|lo_export)\s*\(`,
+    String.raw`\b(?:copy|attach|install|load|import\s+database|export\s+database)\b`,
+    String.raw`\b(?:from|join)\s*(?:'|"[^"]*[./\\][^"]*")`,
+  ].join("|"),
+  "i",
+);
 
 /** Points relocated reads at their copies inside the artifact (absolute paths, at run time only). */
 function relocateReads(nodes: NodeMap, dir: string): NodeMap {
@@ -204,3 +250,48 @@ function relocateReads(nodes: NodeMap, dir: string): NodeMap {
   }
   return out;
 }
+
+/** The YAML files every artifact holds besides expr.yaml (see artifact-writer.ts). */
+const YAML_FILES = ["sql.yaml", "profiles.yaml", "deferred_reads.yaml"] as const;
+
+/**
+ * Checks that `dir` is the complete, unedited artifact of the expression `hash` (full
+ * node hash), as far as its files allow: metadata.json names `hash`, expr.yaml verifies
+ * against it (`verifyExprDoc`), the other YAML files are present and parse to mappings,
+ * and each in-memory table of its own nodes has a whole parquet file. Throws an
+ * ArtifactError naming the first file that fails. It does not read the artifacts it
+ * imports (each is checked as its own model's).
+ */
+export function verifyArtifact(dir: string, hash: string): void {
+  const declared = declaredHash(dir);
+  if (declared.hash !== hash) throw new ArtifactError(`${declared.from} says ${shortHashOf(declared.hash)}, expected ${shortHashOf(hash)}: the artifact was edited or damaged`);
+  const doc = readExprDoc(dir);
+  verifyExprDoc(dir, doc, declared);
+  for (const file of YAML_FILES) {
+    const value = parseYaml<unknown>(dir, file);
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ArtifactError(`${join(dir, file)} is empty or not a mapping: the artifact was damaged`);
+  }
+  for (const node of Object.values(doc.nodes)) {
+    if (node["op"] !== "memtable") continue;
+    const file = join(dir, "memtables", `${String(node["dataHash"])}.parquet`);
+    if (!existsSync(file)) throw new ArtifactError(`${dir} is not a complete build artifact: ${join("memtables", basename(file))} is missing`);
+    if (!isParquetFile(file)) throw new ArtifactError(`${file} is truncated or not parquet: the artifact was damaged`);
+  }
+}
+
+/** A parquet file starts and ends with the magic `PAR1`: a cut-off file lacks the end. */
+function isParquetFile(file: string): boolean {
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 12) return false;
+    const head = Buffer.alloc(4);
+    const tail = Buffer.alloc(4);
+    readSync(fd, head, 0, 4, 0);
+    readSync(fd, tail, 0, 4, size - 4);
+    return head.toString("latin1") === "PAR1" && tail.toString("latin1") === "PAR1";
+  } finally {
+    closeSync(fd);
+  }
+}
+

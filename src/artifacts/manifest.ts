@@ -4,11 +4,15 @@
  * absolute paths), so it can be committed and diffed; `--state DIR` reads a previous one
  * to select `state:modified` / `state:new` models and to explain a plan.
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sha256 } from "../expr/canonical.js";
+import { MacroIndex } from "./macro-uses.js";
 import { shortHashOf } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
 import type { Project } from "../project/project.js";
+import type { ColumnDecl } from "../project/project-spec.js";
 import { ProjectNotFoundError } from "../project/project-errors.js";
 import { type SelectionGraph, graphSelection } from "../project/graph/selection.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
@@ -28,9 +32,15 @@ export interface ManifestModel {
   readonly tags: ReadonlyArray<string>;
   readonly profile: string;
   readonly description: string | null;
+  /** Declared columns by name (a model's config and properties files), with their descriptions. */
+  readonly columns: Readonly<Record<string, ColumnDecl>>;
   readonly definition_hash: string;
   readonly config_hash: string;
   readonly schema: Schema;
+  /** A Jinja model's: the hash of its file's text (the template, before rendering). */
+  readonly template_hash?: string;
+  /** A Jinja model's: the macros its template calls (directly or through others), each with its text's hash. */
+  readonly macros?: Readonly<Record<string, string>>;
 }
 
 export interface ManifestSource {
@@ -60,19 +70,45 @@ export function manifestModel(project: Project, name: string): ManifestModel {
     tags: m.spec.tags,
     profile: m.profile,
     description: m.spec.description,
+    columns: declaredColumns(m.spec.columns),
     definition_hash: m.definitionHash,
     config_hash: m.configHash,
     schema: m.schema,
   };
 }
 
+/** Columns by name; a column declared twice (config and properties file) keeps the first description given. */
+function declaredColumns(columns: ReadonlyArray<ColumnDecl>): Record<string, ColumnDecl> {
+  const out: Record<string, ColumnDecl> = {};
+  for (const c of columns) out[c.name] = { name: c.name, description: out[c.name]?.description ?? c.description };
+  return out;
+}
+
+/**
+ * What a Jinja model's render read besides the vars and environment: its template and
+ * the macros it calls (`plan` names the macro when only those changed).
+ */
+export function jinjaUses(project: Project, name: string, macros: MacroIndex): Pick<ManifestModel, "template_hash" | "macros"> {
+  const m = project.models.get(name)!;
+  if (m.spec.kind !== "jinja") return {};
+  const template = readFileSync(join(project.location.projectDir, m.spec.file), "utf8");
+  const engine = project.profiles.find((p) => p.name === m.profile)?.kind ?? m.profile;
+  return { template_hash: sha256(template).slice(0, 12), ...(macros.size > 0 ? { macros: macros.usedBy(template, engine) } : {}) };
+}
+
+/** The project's macros, as `jinjaUses` reads them. */
+export function projectMacros(project: Project): MacroIndex {
+  return MacroIndex.read(join(project.location.projectDir, "macros"));
+}
+
 export function buildManifest(project: Project): Manifest {
   const names = [...project.models.keys()].sort();
+  const macros = projectMacros(project);
   const sources = [...project.sources.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   return {
     tool_version: toolVersion(),
     project: project.config.name,
-    models: Object.fromEntries(names.map((n) => [n, manifestModel(project, n)])),
+    models: Object.fromEntries(names.map((n) => [n, { ...manifestModel(project, n), ...jinjaUses(project, n, macros) }])),
     sources: Object.fromEntries(
       sources.map((s) => {
         const spec = project.graph.sources.get(s.name)!;

@@ -2,10 +2,11 @@
  * The change signal of a deferred file read: device, inode, size, mtime and ctime of
  * every file the read covers, from `stat(2)` (no data is read).
  *
- * Which files: the path as the reading DuckDB resolves it, so the signal covers exactly
- * what the query will read: a relative path is looked up in the working directory, then
- * in each directory of DuckDB's `file_search_path` (which a project sets to its root),
- * in DuckDB's order; a pattern like `data/*.parquet` is expanded by DuckDB's `glob()`.
+ * Which files: the path the reading DuckDB is given, so the signal covers exactly what
+ * the query will read: a relative path resolves against the project (the reader's file
+ * base, else the run's base directory), never the working directory; only plain library
+ * use without either leaves it to DuckDB's lookup (working directory, then
+ * `file_search_path`). A pattern like `data/*.parquet` is expanded by DuckDB's `glob()`.
  *
  * When it can miss a change: only if a file is rewritten in place with the same size
  * and both its mtime and ctime stay equal, i.e. within one timestamp tick of the file
@@ -54,18 +55,21 @@ function describe(s: FileStats | null): string {
 async function resolveFiles(node: ReadNode, run: ExecutionRun): Promise<string[]> {
   if (isAbsolute(node.path) && !WILDCARD.test(node.path)) return [node.path];
   const backend = await run.backendFor(node.backend);
-  const reader = canReadFiles(backend) ? backend : await run.localEngine();
-  if (!WILDCARD.test(node.path)) {
-    // The run's base directory too: the local engine that reads files for another engine
-    // (PostgreSQL) has no search path of the project, and the file would be signed as missing.
-    const bases = [process.cwd(), ...(run.options.baseDir === undefined ? [] : [run.options.baseDir]), ...(await searchPath(reader, run.options.baseDir))];
-    for (const base of bases) {
-      const candidate = resolve(base, node.path);
+  // The engine that will read the file (as the executor picks it), and the path it is given.
+  const reader = canReadFiles(backend) ? backend : ((await backend.fileReader?.()) ?? (await run.localEngine()));
+  const given = reader.dialect.filePath(node.path);
+  // A path the reader's dialect left relative resolves against the run's base directory;
+  // only a run without one (plain library use) leaves it to DuckDB's own lookup.
+  const path = isAbsolute(given) || run.options.baseDir === undefined ? given : resolve(run.options.baseDir, given);
+  if (!WILDCARD.test(path)) {
+    if (isAbsolute(path)) return [path];
+    for (const base of [process.cwd(), ...(await searchPath(reader, run.options.baseDir))]) {
+      const candidate = resolve(base, path);
       if ((await statOrNull(candidate)) !== null) return [candidate];
     }
-    return [node.path]; // not there: signed as missing, and the read itself will say so
+    return [path]; // not there: signed as missing, and the read itself will say so
   }
-  const sql = `SELECT file FROM glob(${reader.dialect.stringLiteral(node.path)}) ORDER BY file`;
+  const sql = `SELECT file FROM glob(${reader.dialect.stringLiteral(path)}) ORDER BY file`;
   return (await column(reader, sql)).map(String);
 }
 

@@ -1,6 +1,8 @@
 /**
  * How builds and runs report progress: a listr2 list on a terminal, one plain line
  * per model otherwise (CI logs), or JSON lines with `--json`; always a summary line.
+ * As dbt does, the lines count the models (`1 of 8`) and end with
+ * `Done. PASS=7 ERROR=1 SKIP=0 TOTAL=8` (the JSON events stay as they are).
  */
 import type { ModelEvent, ModelFinished, ModelStatus } from "../tasks/model-events.js";
 import type { ProjectError } from "../project/project-errors.js";
@@ -43,23 +45,46 @@ function detail(e: ModelFinished): string {
 
 const STATUS_WIDTH = 9;
 
-/** One line per finished model: `built     clean_orders  3f2a9c81d0e4  (12 ms)`. */
+/** Counts finished models as dbt does: `k of N` per model, PASS/ERROR/SKIP at the end. */
+class Tally {
+  #total = 0;
+  #done = 0;
+  readonly #by = { pass: 0, error: 0, skip: 0 };
+  begin(total: number): void {
+    this.#total = total;
+  }
+  /** The finished model's counter ("3 of 8"). */
+  finish(status: ModelStatus): string {
+    this.#by[status === "error" ? "error" : status === "skipped" ? "skip" : "pass"]++;
+    return `${++this.#done} of ${this.#total}`;
+  }
+  done(): string {
+    return `Done. PASS=${this.#by.pass} ERROR=${this.#by.error} SKIP=${this.#by.skip} TOTAL=${this.#done}`;
+  }
+}
+
+/**
+ * One line per finished model: `built     clean_orders  3f2a9c81d0e4  (12 ms)  1 of 8`
+ * (the counter last, so the status and name start the line as scripts grep them).
+ */
 class LineReporter implements ModelReporter {
   readonly #out: NodeJS.WriteStream;
+  readonly #tally = new Tally();
   #width = 0;
   constructor(out: NodeJS.WriteStream) {
     this.#out = out;
   }
   begin(models: ReadonlyArray<{ name: string }>): void {
     this.#width = Math.min(40, Math.max(0, ...models.map((m) => m.name.length)));
+    this.#tally.begin(models.length);
   }
   event(e: ModelEvent): void {
     if (e.event !== "model_finished") return;
-    const line = `${e.status.padEnd(STATUS_WIDTH)} ${e.name.padEnd(this.#width)}  ${e.hash}  (${detail(e)})`;
+    const line = `${e.status.padEnd(STATUS_WIDTH)} ${e.name.padEnd(this.#width)}  ${e.hash}  (${detail(e)})  ${this.#tally.finish(e.status)}`;
     this.#out.write(`${line}${e.message ? `\n          ${e.message.split("\n").join("\n          ")}` : ""}\n`);
   }
   async summary(text: string): Promise<void> {
-    this.#out.write(`${text}\n`);
+    this.#out.write(`${text}\n${this.#tally.done()}\n`);
   }
 }
 
@@ -91,6 +116,9 @@ class ListReporter implements ModelReporter {
   readonly #out: NodeJS.WriteStream;
   /** Settled by the model's event, which may come before listr starts the task. */
   readonly #done = new Map<string, { promise: Promise<ModelFinished>; resolve: (e: ModelFinished) => void }>();
+  readonly #tally = new Tally();
+  /** Each model's counter, taken when its event arrives (listr may start the task later). */
+  readonly #counter = new Map<string, string>();
   #list: Promise<unknown> | null = null;
   #fallback: LineReporter | null = null;
 
@@ -104,6 +132,7 @@ class ListReporter implements ModelReporter {
       this.#fallback.begin(models);
       return;
     }
+    this.#tally.begin(models.length);
     for (const m of models) {
       let resolve!: (e: ModelFinished) => void;
       const promise = new Promise<ModelFinished>((r) => (resolve = r));
@@ -115,7 +144,7 @@ class ListReporter implements ModelReporter {
         title: m.name,
         task: async (_ctx: unknown, task: { title: string; skip(message?: string): void }) => {
           const e = await this.#done.get(m.name)!.promise;
-          task.title = `${m.name} ${e.status} (${detail(e)})`;
+          task.title = `${this.#counter.get(m.name)} ${m.name} ${e.status} (${detail(e)})`;
           if (e.status === "skipped") task.skip(`${m.name} skipped: ${e.message ?? ""}`);
           if (FAILED.includes(e.status)) throw new Error(`${m.name}: ${e.message ?? e.status}`);
         },
@@ -126,12 +155,15 @@ class ListReporter implements ModelReporter {
 
   event(e: ModelEvent): void {
     if (this.#fallback) return this.#fallback.event(e);
-    if (e.event === "model_finished") this.#done.get(e.name)?.resolve(e);
+    if (e.event !== "model_finished" || !this.#done.has(e.name)) return;
+    this.#counter.set(e.name, this.#tally.finish(e.status));
+    this.#done.get(e.name)!.resolve(e);
   }
 
   async summary(text: string): Promise<void> {
+    if (this.#fallback) return this.#fallback.summary(text);
     await this.#list;
-    this.#out.write(`${text}\n`);
+    this.#out.write(`${text}\n${this.#tally.done()}\n`);
   }
 }
 

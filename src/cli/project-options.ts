@@ -1,6 +1,7 @@
 /**
  * Options and steps shared by the project commands (build, run, plan, ls): finding and
- * loading the project, `--select` / `--exclude` / `--state`, and errors as JSON.
+ * loading the project, `--select` / `--exclude` / `--state`, dbt's `--vars` and
+ * `--target`, and errors as JSON.
  */
 import type { Command } from "commander";
 import { type Manifest, compareWithState, readManifest, readManifestIfAny, selectionGraph, targetDir } from "../artifacts/manifest.js";
@@ -8,7 +9,8 @@ import { type Project, readProject } from "../project/project.js";
 import { ProjectError } from "../project/project-errors.js";
 import { graphSelection, parseSelection, selectModels, selectionNeeds } from "../project/graph/selection.js";
 import { specProfiles } from "../project/graph/spec-profiles.js";
-import { exitCodeFor } from "./errors.js";
+import { yamlLib } from "../project/loading/lazy-libs.js";
+import { UsageError, exitCodeFor } from "./errors.js";
 import { problemsEvent } from "./model-reporter.js";
 
 export interface ProjectCommandOptions {
@@ -17,6 +19,8 @@ export interface ProjectCommandOptions {
   readonly exclude?: string[];
   readonly state?: string;
   readonly json?: boolean;
+  /** `--vars`: YAML or JSON text of a mapping, as dbt's. */
+  readonly vars?: string;
 }
 
 export function withProjectOptions(cmd: Command): Command {
@@ -24,7 +28,37 @@ export function withProjectOptions(cmd: Command): Command {
     .option("--project <dir>", "the project directory (default: found by walking up from here)")
     .option("-s, --select <selectors...>", "models to include (dbt syntax: name, name+, +name, @name, tag:T, path:P, profile:P, state:modified)")
     .option("--exclude <selectors...>", "models to leave out (same syntax)")
-    .option("--state <dir>", "a previous target/ directory, for state:modified and state:new");
+    .option("--state <dir>", "a previous target/ directory, for state:modified and state:new")
+    .option("--vars <yaml>", `vars for this command, a YAML or JSON mapping as dbt's ('{"min_amount": 25}'); -p name=value wins over it`);
+}
+
+/**
+ * `--vars '{"min_amount": 25}'` / `--vars 'min_amount: 25'` (dbt's flag) as a mapping.
+ * @example parseVarsOption("{min_amount: 25, region: eu}") // { min_amount: 25, region: "eu" }
+ */
+export function parseVarsOption(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = yamlLib().parse(text);
+  } catch (e) {
+    throw new UsageError(`--vars is not YAML or JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new UsageError(`--vars must be a mapping of var names to values ('{"min_amount": 25}'), got ${JSON.stringify(text)}`);
+  return value as Record<string, unknown>;
+}
+
+/**
+ * dbt's `--target NAME` on a command with `--env`: the same option by dbt's name (a dbt
+ * target is a set of connection settings; its schema is what an environment names here).
+ */
+export function withTargetAlias(cmd: Command): Command {
+  return cmd.option("--target <name>", "dbt's name for --env").hook("preAction", (_cmd, action) => {
+    const o = action.opts<{ env?: string; target?: string }>();
+    if (o.target === undefined) return;
+    if (o.env !== undefined && o.env !== o.target) throw new UsageError(`--target ${o.target} and --env ${o.env} name two environments; give one`);
+    action.setOptionValue("env", o.target);
+  });
 }
 
 /**
@@ -42,7 +76,8 @@ export async function loadAndSelect(
   extra: { vars?: Readonly<Record<string, unknown>>; defaultState?: boolean; resolve?: "all" | "selected" } = {},
 ): Promise<{ project: Project; names: string[]; previous: Manifest | null }> {
   const selection = parseSelection(options);
-  const read = await readProject({ project: options.project, vars: extra.vars });
+  const vars = options.vars === undefined ? extra.vars : { ...parseVarsOption(options.vars), ...extra.vars };
+  const read = await readProject({ project: options.project, vars });
   const previousOf = (project: Project) =>
     options.state ? readManifest(options.state) : extra.defaultState ? readManifestIfAny(targetDir(project)) : Promise.resolve(null);
   const needs = selectionNeeds(selection);

@@ -83,9 +83,32 @@ export interface SourceSpec {
   /** An entry of the project's catalog (alias or hash) whose expression is the source. */
   readonly catalog: string | null;
   readonly description: string | null;
+  /** Declared columns and data tests (in sources/*.yaml or a properties file). */
+  readonly columns: ReadonlyArray<ColumnDecl>;
+  readonly tests: ReadonlyArray<TestDecl>;
   readonly at: SpecPos;
   /** The declaration's mapping (errors about one of its keys point at the key). */
   readonly keys: YamlPos;
+}
+
+/** A column as declared (model config or a properties file): its description, for the manifest and docs. */
+export interface ColumnDecl {
+  readonly name: string;
+  readonly description: string | null;
+}
+
+/**
+ * A data test as declared, before it is built into an expression (`src/testing/`): the
+ * generic test's name and its arguments as written (`severity`, `where`, ... included),
+ * the column it tests (null for a model-level test) and where it was written.
+ */
+export interface TestDecl {
+  readonly test: string;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly column: string | null;
+  /** The test's YAML path: inside `in` when given (a properties file), else inside its owner's mapping. */
+  readonly path: YamlPath;
+  readonly in: YamlPos | null;
 }
 
 /** What every model kind's spec holds; each kind adds its own fields (see model-kinds/). */
@@ -98,6 +121,9 @@ export interface ModelSpecBase {
   /** Declared profile, or null (then: the default profile, or that of its input). */
   readonly profile: string | null;
   readonly cache: CacheConfig | null;
+  /** Declared columns (with descriptions) and data tests (`columns:`, `tests:`, or a properties file's). */
+  readonly columns: ReadonlyArray<ColumnDecl>;
+  readonly tests: ReadonlyArray<TestDecl>;
   /** `materialized:`, `schema:`, `alias:` as declared (the defaults are applied by `src/materialize/`). */
   readonly materialization: MaterializationConfig;
   readonly refs: ReadonlyArray<InputUse>;
@@ -116,6 +142,13 @@ export interface ProjectSpec {
   readonly profiles: ReadonlyArray<Profile>;
   readonly sources: ReadonlyArray<SourceSpec>;
   readonly models: ReadonlyArray<ModelSpec>;
+  /** Singular tests (the `.sql` files under `tests/`): SQL whose rows are the failures, read like SQL models (ref/source/var, Jinja). */
+  readonly singularTests: ReadonlyArray<ModelSpec>;
+}
+
+/** Where a declared test was written. */
+export function testPos(owner: { readonly at: SpecPos; readonly keys: YamlPos | null }, test: TestDecl): SpecPos {
+  return test.in ? { ...test.in, yaml: [...test.in.yaml, ...test.path] } : keyPos(owner, test.path);
 }
 
 /** Where a key of a model's (or source's) YAML is. */

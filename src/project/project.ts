@@ -27,7 +27,7 @@ import { ParseCache } from "./loading/parse-cache.js";
 import { SpecPositions } from "./loading/spec-positions.js";
 import { ResolveCache } from "./resolve/resolve-cache.js";
 import { SchemaCache } from "./resolve/schema-cache.js";
-import type { ProjectSpec } from "./project-spec.js";
+import type { ModelSpec, ProjectSpec } from "./project-spec.js";
 import { stableStringify } from "../expr/canonical.js";
 import { toolVersion } from "../util/tool-version.js";
 
@@ -53,6 +53,8 @@ export interface Project {
   readonly models: ReadonlyMap<string, ResolvedModel>;
   /** The resolved models' names in dependency order (inputs first). */
   readonly order: ReadonlyArray<string>;
+  /** The singular tests' specs (resolved by `src/testing/` when tests run). */
+  readonly singularTests: ReadonlyArray<ModelSpec>;
   /** What this load did and what it took from target/'s caches. */
   readonly stats: LoadStats;
   close(): Promise<void>;
@@ -213,6 +215,7 @@ async function resolveStage(
     sources: resolved.sources,
     models: new Map(order.map((n) => [n, resolved.models.get(n)!])),
     order,
+    singularTests: spec.singularTests,
     stats: { filesParsed: parsed.parsed, modelsResolved: order.length - resolveCache.reused, modelsReused: resolveCache.reused },
     close: () => connections.closeAll(),
   };

@@ -9,7 +9,12 @@
  * imports are missing), including the artifacts of upstream models that were not
  * selected: an artifact's content then depends on the project alone, never on what
  * builds/ happened to hold. Independent artifacts are written concurrently.
+ *
+ * An artifact already in builds/ is reused only when intact (`ArtifactStamps`: its
+ * files stat as when it was last found intact, else `verifyArtifact`); a damaged or
+ * incomplete one (a file deleted, truncated or edited) is removed and written again.
  */
+import { renameSync, rmSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { nodeHash } from "../expr/canonical.js";
@@ -17,7 +22,9 @@ import type { RelationNode } from "../expr/relation-nodes.js";
 import type { Project } from "../project/project.js";
 import type { ArtifactResult } from "../artifacts/artifact-writer.js";
 import { type ArtifactImport, ownNodes } from "../artifacts/expr-facts.js";
-import { writeManifest } from "../artifacts/manifest.js";
+import { targetDir, writeManifest } from "../artifacts/manifest.js";
+import { ArtifactStamps } from "../artifacts/artifact-stamps.js";
+import { tempPathFor } from "../util/atomic-write.js";
 import type { ModelFinished, ModelListener } from "./model-events.js";
 import { Semaphore } from "../util/semaphore.js";
 import type { Services } from "../services.js";
@@ -55,6 +62,20 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
   // One listing instead of a stat per model: a no-op build of a large project is mostly this.
   const existing = new Set(await readdir(builds));
   const relocateReads = options.relocateReads ?? false;
+  const stamps = ArtifactStamps.load(targetDir(project));
+  const intactByHash = new Map<string, boolean>();
+  /** Whether the artifact of `full` is in builds/ and intact; a damaged one is moved out of the way. */
+  const reusable = (full: string): boolean => {
+    const hash = full.slice(0, 12);
+    if (!existing.has(hash) || relocateReads) return false;
+    let intact = intactByHash.get(full);
+    if (intact === undefined) {
+      intact = stamps.damage(join(builds, hash), full) === null;
+      if (!intact) discard(join(builds, hash));
+      intactByHash.set(full, intact);
+    }
+    return intact;
+  };
   const imports = projectImports(project);
   const slots = new Semaphore(CONCURRENCY);
   const jobs = new Map<string, Promise<ArtifactResult>>();
@@ -89,7 +110,7 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
 
   const write = async (full: string, nodeOf: () => RelationNode): Promise<ArtifactResult> => {
     const hash = full.slice(0, 12);
-    if (existing.has(hash) && !relocateReads) {
+    if (reusable(full)) {
       begin(full);
       return { status: "unchanged", dir: join(builds, hash), hash };
     }
@@ -106,7 +127,7 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
       const model = imports.get(full)!.model!;
       // Imported on first write: a no-op build loads no writer (nor the engine that writes data files).
       const { writeArtifact } = await import("../artifacts/artifact-writer.js");
-      return await writeArtifact(builds, {
+      const result = await writeArtifact(builds, {
         table: project.models.get(model)!.table,
         model,
         project: project.config.name,
@@ -116,6 +137,8 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
         imports,
         ...(options.services ? { services: options.services } : {}),
       });
+      if (result.status !== "unchanged") stamps.written(result.dir, full);
+      return result;
     } finally {
       slots.release();
     }
@@ -138,7 +161,7 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
   const results: Array<ModelFinished | Promise<ModelFinished>> = names.map((name) => {
     const m = project.models.get(name)!;
     const full = m.hash;
-    if (existing.has(full.slice(0, 12)) && !relocateReads) {
+    if (reusable(full)) {
       begin(full);
       return finish(name, full, "unchanged");
     }
@@ -151,6 +174,22 @@ export async function buildModels(project: Project, names: ReadonlyArray<string>
     );
   });
   const finished = await Promise.all(results);
+  await stamps.save();
   if (options.manifest !== false) await writeManifest(project);
   return finished;
+}
+
+/**
+ * Moves a damaged artifact out of builds/ (a rename, so no reader sees it half removed)
+ * and deletes it, for the build to write it again.
+ */
+function discard(dir: string): void {
+  const aside = tempPathFor(dir);
+  try {
+    renameSync(dir, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  rmSync(aside, { recursive: true, force: true });
 }

@@ -57,6 +57,11 @@ export interface RunOptions {
   readonly materialize?: { readonly plan: MaterializePlan; readonly fullRefresh: boolean };
   /** After the first failure, start no other model (they are reported skipped). */
   readonly failFast?: boolean;
+  /**
+   * Called after a model ran without error (`xorq run` runs its tests here): a message
+   * marks the model failed with it, so its descendants are skipped.
+   */
+  readonly check?: (name: string) => Promise<string | null>;
 }
 
 /** What the materialized models of one run share: each engine's state, and the relations found or made so far. */
@@ -127,7 +132,7 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
         }
         active++;
         options.onEvent?.({ event: "model_started", name, hash });
-        runOne(project, name, mutexes, services, options, materializing, selected).then((r) => {
+        runOne(project, name, mutexes, services, options, materializing, selected).then((r) => checked(r, options)).then((r) => {
           active--;
           finish(r);
           pump();
@@ -138,6 +143,13 @@ export async function runModels(project: Project, names: ReadonlyArray<string>, 
     pump();
   });
   return names.map((n) => results.get(n)!);
+}
+
+/** The model's run, failed when `options.check` finds a problem with what it produced. */
+async function checked(r: ModelRun, options: RunOptions): Promise<ModelRun> {
+  if (!options.check || r.result.status === "error") return r;
+  const problem = await options.check(r.result.name);
+  return problem === null ? r : { ...r, result: { ...r.result, status: "error", message: problem } };
 }
 
 /** Reads the state of every engine a materialized model lands in (before any model runs). */

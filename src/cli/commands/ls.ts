@@ -23,7 +23,7 @@ export function register(program: Command): void {
           }
           const rows = [...names].sort().map((n) => {
             const m = manifestModel(project, n);
-            return { name: m.name, hash: m.hash, profile: m.profile, tags: m.tags, inputs: m.inputs, sources: m.sources, file: m.file, kind: m.kind, build: m.build };
+            return { name: m.name, hash: m.hash, profile: m.profile, tags: m.tags, inputs: m.inputs, sources: m.sources, file: m.file, kind: m.kind, build: m.build, description: m.description, columns: m.columns };
           });
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         } finally {

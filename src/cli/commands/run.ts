@@ -21,10 +21,11 @@ import { runWithServices } from "../command-services.js";
 import { environmentOf } from "../environment-option.js";
 import { UsageError } from "../errors.js";
 import { createReporter, formatMs } from "../model-reporter.js";
-import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, withProjectOptions } from "../project-options.js";
+import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, withProjectOptions, withTargetAlias } from "../project-options.js";
 import { formatTable } from "../table-format.js";
+import { modelChecks } from "../../testing/test-project.js";
 
-interface RunOptions extends ProjectCommandOptions {
+export interface RunOptions extends ProjectCommandOptions {
   readonly output?: string;
   readonly param?: string[];
   readonly threads?: string;
@@ -35,10 +36,11 @@ interface RunOptions extends ProjectCommandOptions {
   readonly fullRefresh?: boolean;
   readonly failFast?: boolean;
   readonly offline?: boolean;
+  readonly skipTests?: boolean;
 }
 
 export function register(program: Command): void {
-  withProjectOptions(program.command("run"))
+  withTargetAlias(withProjectOptions(program.command("run")))
     .description("run the selected models of the project, or one build artifact (BUILD: a build directory, a hash prefix or a catalog alias)")
     .argument("[build]", "a build directory, a build hash (prefix) or a catalog alias")
     .option("-o, --output <file>", "with BUILD: write the result (.parquet, .csv, .json or .arrow)")
@@ -50,6 +52,7 @@ export function register(program: Command): void {
     .option("--env <name>", "project mode: the environment whose views the materialized models update (default: project.yaml's env, else prod)")
     .option("--full-refresh", "project mode: compute materialized models even when their key already has a physical relation")
     .option("--fail-fast", "project mode: after the first failure, start no other model")
+    .option("--skip-tests", "project mode: do not run each model's error-severity tests after it")
     .option("--offline", "with --catalog: serve stored results only; a missing or stale one (its inputs changed) is an error, not a computation")
     .option("--json", "print JSON events (one per line)")
     .action((build: string | undefined, options: RunOptions) =>
@@ -64,13 +67,14 @@ function positiveInt(text: string | undefined, flag: string, fallback: number): 
   return n;
 }
 
-async function runProject(options: RunOptions, services: Services): Promise<void> {
+export async function runProject(options: RunOptions, services: Services): Promise<void> {
   if (options.output) throw new UsageError("-o FILE needs a BUILD (in a project, use --output-dir DIR)");
   const start = performance.now();
   const vars = Object.fromEntries(Object.entries(parseParams(options.param)).map(([k, v]) => [k, parseVarText(v)]));
   const { project, names } = await loadAndSelect(options, { vars });
   try {
     const plan = planMaterializations(project, environmentOf(options.env, project.config));
+    const checks = options.skipTests ? null : await modelChecks(project, names, services);
     const reporter = createReporter({ json: options.json ?? false, command: "run" });
     reporter.begin(names.map((n) => ({ name: n, hash: shortHashOf(project.models.get(n)!.hash) })));
     const runs = await runModels(project, names, {
@@ -82,7 +86,9 @@ async function runProject(options: RunOptions, services: Services): Promise<void
       services,
       ...(plan.models.size > 0 ? { materialize: { plan, fullRefresh: options.fullRefresh ?? false } } : {}),
       failFast: options.failFast ?? false,
+      ...(checks ? { check: checks.check } : {}),
     });
+    await checks?.save();
     const results = runs.map((r) => r.result);
     const elapsed = performance.now() - start;
     await writeRunResults(project, results, elapsed, plan.models.size > 0 ? plan.env : null);
@@ -99,7 +105,7 @@ async function runBuild(build: string, options: RunOptions, services: Services):
   const format = options.output ? formatOf(options.output) : null;
   if (options.output && !format) throw new UsageError(`-o ${options.output}: use a .parquet, .csv, .json or .arrow file`);
   // An artifact runs anywhere from its own files: it materializes nothing.
-  const projectOnly = [options.env !== undefined && "--env", options.fullRefresh && "--full-refresh", options.failFast && "--fail-fast"].filter(Boolean);
+  const projectOnly = [options.env !== undefined && "--env", options.vars !== undefined && "--vars (with a BUILD: -p name=value)", options.fullRefresh && "--full-refresh", options.failFast && "--fail-fast"].filter(Boolean);
   if (projectOnly.length > 0) throw new UsageError(`${projectOnly.join(", ")}: project mode only (a BUILD is run, not materialized)`);
   const root = await locateProject({ project: options.project }).then((l) => l.root, () => null);
   const target = await resolveTarget(build, { projectRoot: root, catalog: options.catalog });

@@ -2,20 +2,27 @@
  * The persistent parse cache, `target/parse_cache.json`: what each project file parsed
  * to (its YAML validated against its schema, a SQL file's front matter and inputs),
  * keyed by the file's content hash. Loading an unchanged project then only stats its
- * files: a file whose size, modification time and inode match its entry is not read;
+ * files: a file whose size, mtime, ctime, inode and device match its entry is not read;
  * one whose stat changed is read and hashed, and parsed again only if its content did.
+ * ctime is what catches an in-place rewrite that keeps the size and restores the mtime
+ * (`touch -d`, `cp -p`, `rsync -t`, editors that preserve it): no tool can set it back.
  *
  * A stat can miss an edit made within the file system's timestamp granularity of the
- * moment the stat was taken (git's "racy" case), so entries whose mtime is that recent
- * are checked by content once more on the next load.
+ * moment the stat was taken (git's "racy" case), so entries whose mtime or ctime is that
+ * recent are checked by content once more on the next load.
+ *
+ * What is left: an edit that keeps the size within one timestamp tick of the previous
+ * load's start, on a file system whose ticks are coarser than `RACY_MS` (FAT: 2 s; ext4,
+ * xfs, btrfs, APFS: a few ms or less), or a file system that does not keep ctime (some
+ * network mounts report mtime for it).
  *
  * Files with problems are not cached: their problems are found and reported on every load.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { type Stats, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { sha256 } from "../../expr/canonical.js";
 
-const VERSION = 1;
+const VERSION = 2;
 /** Entries modified less than this long before the load that cached them are re-checked by content. */
 const RACY_MS = 100;
 
@@ -23,9 +30,16 @@ interface Entry {
   readonly kind: string;
   readonly size: number;
   readonly mtimeMs: number;
+  readonly ctimeMs: number;
   readonly ino: number;
+  readonly dev: number;
   readonly sha: string;
   readonly data: unknown;
+}
+
+/** The stat fields an entry is matched on. */
+function statOf(st: Stats): Pick<Entry, "size" | "mtimeMs" | "ctimeMs" | "ino" | "dev"> {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev };
 }
 
 export interface ParsedFile<T> {
@@ -100,14 +114,15 @@ export class ParseCache {
     }
     const st = statSync(path);
     if (entry && entry.kind === kind && (!stillValid || stillValid(entry.data as T))) {
-      const sameStat = entry.size === st.size && entry.mtimeMs === st.mtimeMs && entry.ino === st.ino;
-      const racy = entry.mtimeMs >= this.#previousStart - RACY_MS;
+      const sameStat =
+        entry.size === st.size && entry.mtimeMs === st.mtimeMs && entry.ctimeMs === st.ctimeMs && entry.ino === st.ino && entry.dev === st.dev;
+      const racy = Math.max(entry.mtimeMs, entry.ctimeMs) >= this.#previousStart - RACY_MS;
       if (sameStat && !racy) {
         this.#used.set(key, entry);
         return { data: entry.data as T, text: textOf };
       }
       if (sha256(textOf()) === entry.sha) {
-        this.#keep(key, { ...entry, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+        this.#keep(key, { ...entry, ...statOf(st) });
         return { data: entry.data as T, text: textOf };
       }
     }
@@ -115,7 +130,7 @@ export class ParseCache {
     return {
       text: textOf,
       store: (data) => {
-        if (data !== null) this.#keep(key, { kind, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha: sha256(textOf()), data });
+        if (data !== null) this.#keep(key, { kind, ...statOf(st), sha: sha256(textOf()), data });
         return data;
       },
     };

@@ -13,9 +13,11 @@ import { NAME, type ModelFile, sourceTableName } from "../model-kinds/model-kind
 import { kindForFile } from "../model-kinds/model-kinds.js";
 import { ProblemList } from "../project-errors.js";
 import { loadJinjaProject } from "./jinja-loader.js";
+import { applyProperties, loadPropertiesFile, splitPropertiesFiles } from "./properties-files.js";
 import type { Materialized } from "../model-kinds/model-definition.js";
 import type { CacheDefaults, FolderDefaults, ModelSpec, ProjectConfig, ProjectLocation, ProjectSpec, SourceSpec, SpecPos } from "../project-spec.js";
 import { type FileReader, type ModelReader, type Obj, asObj, readYaml, relativeTo, strList } from "./file-reader.js";
+import { declaredTests } from "../../testing/test-declarations.js";
 import type { ParseCache } from "./parse-cache.js";
 import { SpecPositions } from "./spec-positions.js";
 import { YamlLocator } from "./yaml-locate.js";
@@ -23,6 +25,8 @@ import { YamlLocator } from "./yaml-locate.js";
 export const PROJECT_DIR = "xorq_project";
 /** Jinja macros every SQL model can call (dbt's `macros/`), relative to xorq_project/. */
 const MACRO_DIR = "macros";
+/** Singular tests (dbt's `tests/`), relative to xorq_project/. */
+const TEST_DIR = "tests";
 
 /**
  * Reads every file of the project; returns the spec and the problems found. `vars`
@@ -51,18 +55,21 @@ export async function loadProjectSpec(
     listFiles(join(location.projectDir, MACRO_DIR)),
     Promise.all(fallbackConfig.modelPaths.map((p) => listFiles(resolve(location.projectDir, p)))),
   ]);
-  const modelFiles = modelDirs.flat();
+  const [propertyFiles, modelFiles] = splitPropertiesFiles(modelDirs.flat());
   const jinja = await loadJinjaProject({
     macroFiles: macroDir.filter((f) => f.endsWith(".sql")),
     docFiles: [...macroDir, ...modelFiles].filter((f) => f.endsWith(".md")),
     display, vars: { ...fallbackConfig.vars, ...vars }, profiles, problems, defaultProfile: fallbackConfig.defaultProfile,
   });
   const reader: ModelReader = { ...files, jinja };
-  const [sources, models] = await Promise.all([
+  const [declaredSources, declaredModels] = await Promise.all([
     loadSources(location, fallbackConfig, reader),
     loadModels(location, modelFiles, reader),
   ]);
-  return { spec: { location, config: fallbackConfig, profiles, sources, models }, problems, positions: reader.positions };
+  const { sources, models } = applyProperties(propertyFiles.flatMap((path) => loadPropertiesFile(path, reader)), declaredSources, declaredModels, reader);
+  const testFiles = (await listFiles(join(location.projectDir, TEST_DIR))).filter((f) => f.endsWith(".sql"));
+  const singularTests = await loadModels(location, testFiles, reader);
+  return { spec: { location, config: fallbackConfig, profiles, sources, models, singularTests }, problems, positions: reader.positions };
 }
 
 function loadConfig(location: ProjectLocation, reader: FileReader): ProjectConfig | null {
@@ -187,6 +194,7 @@ async function loadSources(location: ProjectLocation, config: ProjectConfig, rea
         table: s["table"] === undefined ? null : String(s["table"]),
         catalog: s["catalog"] === undefined ? null : String(s["catalog"]),
         description,
+        ...declaredTests(s),
         at,
         keys: { file, yaml: ["sources", j] },
       });
@@ -199,7 +207,7 @@ async function loadSources(location: ProjectLocation, config: ProjectConfig, rea
  * A dbt-style source (`tables:`) as one source per table, named `<source>.<table>` (what
  * `source('<source>', '<table>')` reads, as dbt names it): the table
  * `<database>.<schema>.<identifier>`, the schema defaulting to the source's name as in
- * dbt. Columns, tests and freshness stay in the file (validated, kept as metadata).
+ * dbt. Its columns and tests are the table's; freshness stays in the file (validated, kept as metadata).
  */
 function groupTables(s: Obj, j: number, where: { readonly file: string; readonly display: string; readonly profile: string | null }): SourceSpec[] {
   const schema = s["schema"] === undefined ? String(s["name"]) : String(s["schema"]);
@@ -215,6 +223,7 @@ function groupTables(s: Obj, j: number, where: { readonly file: string; readonly
       table: [database, schema, identifier].filter((x) => x !== null).join("."),
       catalog: null,
       description: t["description"] === undefined ? (s["description"] === undefined ? null : String(s["description"])) : String(t["description"]),
+      ...declaredTests(t),
       at: { file: where.display, yaml: ["sources", j, "tables", k, "name"] },
       keys: { file: where.display, yaml: ["sources", j, "tables", k] },
     };

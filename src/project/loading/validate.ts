@@ -20,7 +20,7 @@ import { ajvLib, yamlLib } from "./lazy-libs.js";
 import { closestMatch } from "../../expr/errors.js";
 
 /** The YAML files of a project, each with its schema (`schemas/<kind>.schema.json`). */
-export const YAML_FILE_KINDS = ["project", "profiles", "sources", "model", "sql-front-matter"] as const;
+export const YAML_FILE_KINDS = ["project", "profiles", "sources", "model", "sql-front-matter", "properties"] as const;
 export type YamlFileKind = (typeof YAML_FILE_KINDS)[number];
 
 export interface YamlProblem {

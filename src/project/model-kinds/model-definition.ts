@@ -49,7 +49,14 @@ export interface ModelConfig {
   readonly schema?: string;
   /** The name of its relations in the engine (default: the model's name). */
   readonly alias?: string;
+  /** Column descriptions and tests: `{ id: { description: "...", tests: ["unique", "not_null"] } }`. */
+  readonly columns?: Readonly<Record<string, { readonly description?: string; readonly tests?: ReadonlyArray<TestEntry> }>>;
+  /** Model-level tests: `[{ row_count: { min: 1 } }, { expression_is_true: "amount >= 0" }]`. */
+  readonly tests?: ReadonlyArray<TestEntry>;
 }
+
+/** A data test as written: a generic test's name, or `{ name: arguments }` (see SPEC "Columns, descriptions and tests"). */
+export type TestEntry = string | Readonly<Record<string, string | Readonly<Record<string, unknown>>>>;
 
 export interface ModelContext {
   /** Another model of the project. */

@@ -10,10 +10,11 @@ import type { FileReader, ModelReader, Obj } from "../loading/file-reader.js";
 import { strList } from "../loading/file-reader.js";
 import type { SpecPositions } from "../loading/spec-positions.js";
 import type { ProblemList, SourcePos } from "../project-errors.js";
-import type { ModelSpecBase, ProjectLocation, SpecPos } from "../project-spec.js";
+import type { ColumnDecl, ModelSpecBase, ProjectLocation, SpecPos, TestDecl } from "../project-spec.js";
 import type { SchemaCache } from "../resolve/schema-cache.js";
 import { type CacheConfig, type MaterializationConfig, type Materialized, MATERIALIZED } from "./model-definition.js";
 import type { ModelSpec } from "./model-kinds.js";
+import { declaredTests } from "../../testing/test-declarations.js";
 
 export interface ModelKind<S extends ModelSpecBase> {
   /** The file name endings this kind loads (`.sql`, `.yaml`). */
@@ -98,7 +99,7 @@ export function checkMaterialization(reader: FileReader, m: MaterializationConfi
 }
 
 /** The settings every kind declares the same way (YAML keys, front matter, or `model({...})`). */
-export function commonConfig(v: Obj): { description: string | null; tags: string[]; profile: string | null; cache: CacheConfig | null; materialization: MaterializationConfig } {
+export function commonConfig(v: Obj): { description: string | null; tags: string[]; profile: string | null; cache: CacheConfig | null; materialization: MaterializationConfig; columns: ColumnDecl[]; tests: TestDecl[] } {
   const str = (key: string) => (v[key] === undefined ? null : String(v[key]));
   return {
     description: str("description"),
@@ -107,6 +108,7 @@ export function commonConfig(v: Obj): { description: string | null; tags: string
     cache: v["cache"] === undefined || v["cache"] === false ? null : (v["cache"] as CacheConfig),
     // The JSON Schemas checked the values (a TS config is checked by `checkMaterialization`).
     materialization: { materialized: str("materialized") as Materialized | null, schema: str("schema"), alias: str("alias") },
+    ...declaredTests(v),
   };
 }
 

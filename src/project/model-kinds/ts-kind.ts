@@ -124,6 +124,9 @@ async function parseTsFile(f: ModelFile, reader: FileReader, text: string): Prom
       ...(c.materialized !== undefined ? { materialized: c.materialized } : {}),
       ...(c.schema !== undefined ? { schema: c.schema } : {}),
       ...(c.alias !== undefined ? { alias: c.alias } : {}),
+      // Plain data (the parse cache keeps it as JSON).
+      ...(c.columns !== undefined ? { columns: JSON.parse(JSON.stringify(c.columns)) as ModelConfig["columns"] } : {}),
+      ...(c.tests !== undefined ? { tests: JSON.parse(JSON.stringify(c.tests)) as ModelConfig["tests"] } : {}),
     },
     modelCall: Math.max(0, text.search(/\bmodel\s*\(/)),
     inputs: [...text.matchAll(TS_INPUT)].map((m) => ({ kind: m[1] as "ref" | "source", name: m[3]!, offset: m.index! })),
@@ -135,7 +138,7 @@ async function parseTsFile(f: ModelFile, reader: FileReader, text: string): Prom
 
 async function loadTsFile(f: ModelFile, reader: FileReader): Promise<TsModelSpec | null> {
   // A cached config holds while the local modules the model imports are unchanged (it may come from one).
-  const parsed = await reader.cache.readAsync(f.path, f.file, "ts-model", (text) => parseTsFile(f, reader, text), (cached) =>
+  const parsed = await reader.cache.readAsync(f.path, f.file, "ts-model-tests", (text) => parseTsFile(f, reader, text), (cached) =>
     sameList(cached.deps, localDependencyHashes(reader, f.path, cached.imports, new Set([f.path]))),
   );
   const ts = parsed.data;

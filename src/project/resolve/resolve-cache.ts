@@ -15,7 +15,16 @@
  * The nodes live in a second file, `target/resolve_nodes.<generation>.json`, read only
  * when a model's expression is rebuilt (`xorq ls` and a no-op `xorq plan` never read
  * it). A save writes a new generation, then the index naming it (renamed into place),
- * then removes the old one, so a crash at any point leaves an index whose nodes exist.
+ * then removes every other generation (a spare left by a crash or a concurrent save
+ * too), so a crash at any point leaves an index whose nodes exist. A process whose
+ * generation another one's save removed reads the generation that replaced it.
+ *
+ * Like every file in target/, both are caches: the index records the nodes file's size,
+ * so a nodes file that is missing, cut short or rewritten is noticed when the cache
+ * opens (a stat, not a read), and the cache starts empty: the load resolves every model
+ * again and the next save writes a fresh pair. A nodes file damaged in place with its
+ * size kept is only found when read; it is then removed with the index, and the command
+ * stops with an error that says so.
  *
  * Only models whose expression is a function of that key are kept: YAML steps, and SQL
  * on an in-memory DuckDB (whose schema depends only on the query and its inputs). TS
@@ -23,13 +32,13 @@
  * read its tables, so those are resolved on every load.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type Json, canonicalNode, fromGraph, nodeHash } from "../../expr/canonical.js";
 import type { Schema } from "../../expr/data-type.js";
 import { type RelationNode, relationInputs } from "../../expr/relation-nodes.js";
 
-const VERSION = 3;
+const VERSION = 4;
 
 /** What a model's entry holds besides its nodes. */
 export interface CachedModelFacts {
@@ -59,6 +68,8 @@ interface CacheFile {
   readonly fingerprint: string;
   /** Names the nodes file: resolve_nodes.<generation>.json. */
   readonly generation: string;
+  /** The nodes file's size when written: a different size means it was damaged or replaced. */
+  readonly nodesBytes: number;
   readonly schemas: Schema[];
   readonly models: Record<string, Entry>;
 }
@@ -93,34 +104,56 @@ export class ResolveCache {
     this.#savedGeneration = generation;
   }
 
-  /** Reads the cache; an entry written under another fingerprint (profiles, settings, tool version) is not used. */
+  /**
+   * Reads the cache; an entry written under another fingerprint (profiles, settings,
+   * tool version) is not used, nor one whose nodes file is missing or of another size.
+   */
   static open(file: string | null, fingerprint: string): ResolveCache {
     if (file) {
       try {
         const doc = JSON.parse(readFileSync(file, "utf8")) as CacheFile;
-        if (doc.version === VERSION && doc.fingerprint === fingerprint) {
+        if (doc.version === VERSION && doc.fingerprint === fingerprint && nodesIntact(file, doc)) {
           return new ResolveCache(file, fingerprint, doc.schemas, new Map(Object.entries(doc.models)), doc.generation);
         }
       } catch {
-        // no cache yet
+        // no cache yet, or not one this version can read: start empty
       }
     }
     return new ResolveCache(file, fingerprint, [], new Map(), null);
   }
 
   #nodesFile(generation: string): string {
-    return join(dirname(this.#file!), `resolve_nodes.${generation}.json`);
+    return nodesFileOf(this.#file!, generation);
   }
 
   #oldNodes(): NodesFile {
     if (!this.#nodes) {
       try {
-        this.#nodes = this.#generation ? (JSON.parse(readFileSync(this.#nodesFile(this.#generation), "utf8")) as NodesFile) : {};
+        this.#nodes = this.#generation ? readNodes(this.#nodesFile(this.#generation)) : {};
       } catch (e) {
-        throw new Error(`target/resolve_nodes.${this.#generation}.json could not be read (${(e as Error).message}); another xorq process may have replaced it: run the command again`);
+        const current = this.#replacedBy();
+        if (current) return (this.#nodes = current);
+        // The next command must not meet it again: without the pair, it resolves afresh.
+        rmSync(this.#file!, { force: true });
+        rmSync(this.#nodesFile(this.#generation!), { force: true });
+        throw new Error(
+          `target/resolve_nodes.${this.#generation}.json is damaged (${(e as Error).message}); it was removed with target/resolve_cache.json, and the next command resolves the project without them`,
+        );
       }
     }
     return this.#nodes;
+  }
+
+  /** The nodes of the generation a concurrent save put in place of this load's, if it holds every kept model's. */
+  #replacedBy(): NodesFile | null {
+    try {
+      const doc = JSON.parse(readFileSync(this.#file!, "utf8")) as CacheFile;
+      if (doc.generation === this.#generation || !nodesIntact(this.#file!, doc)) return null;
+      const nodes = readNodes(this.#nodesFile(doc.generation));
+      return [...this.#kept.values()].every((e) => e.hash in nodes || this.#newNodes.has(e.hash)) ? nodes : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The names of the vars the model read last time (its key needs their values), or null when it has no entry. */
@@ -213,6 +246,7 @@ export class ResolveCache {
     try {
       mkdirSync(dirname(this.#file), { recursive: true });
       let generation = this.#generation;
+      let nodesBytes = generation ? statSync(this.#nodesFile(generation)).size : 0;
       if (this.#newNodes.size > 0 || !generation) {
         // Kept models' nodes come from the old file, resolved ones' from this load.
         const needsOld = [...this.#kept.values()].some((e) => !this.#newNodes.has(e.hash) && !this.#carried.has(e.hash));
@@ -223,21 +257,50 @@ export class ResolveCache {
           if (text !== undefined) nodes[e.hash] = text;
         }
         generation = randomBytes(6).toString("hex");
-        writeAtomic(this.#nodesFile(generation), JSON.stringify(nodes));
+        const text = JSON.stringify(nodes);
+        writeAtomic(this.#nodesFile(generation), text);
+        nodesBytes = Buffer.byteLength(text);
       }
       const used = [...new Set([...this.#kept.values()].map((e) => e.schema))].sort((a, b) => a - b);
       const renumber = new Map(used.map((old, i) => [old, i]));
       const models = Object.fromEntries(
         [...this.#kept].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, e]) => [n, { ...e, schema: renumber.get(e.schema)! }]),
       );
-      const doc: CacheFile = { version: VERSION, fingerprint: this.#fingerprint, generation, schemas: used.map((i) => this.#schemas[i]!), models };
+      const doc: CacheFile = { version: VERSION, fingerprint: this.#fingerprint, generation, nodesBytes, schemas: used.map((i) => this.#schemas[i]!), models };
       writeAtomic(this.#file, JSON.stringify(doc));
-      if (this.#generation && this.#generation !== generation) rmSync(this.#nodesFile(this.#generation), { force: true });
+      removeNodesFilesBut(this.#file, generation);
       this.#savedGeneration = generation;
     } catch {
       // a cache that cannot be written only costs the next load time
     }
   }
+}
+
+function nodesFileOf(index: string, generation: string): string {
+  return join(dirname(index), `resolve_nodes.${generation}.json`);
+}
+
+/** Whether the nodes file `doc` names is there with the size it was written with. */
+function nodesIntact(index: string, doc: CacheFile): boolean {
+  if (typeof doc.generation !== "string" || !/^[0-9a-f]+$/.test(doc.generation)) return false;
+  try {
+    return statSync(nodesFileOf(index, doc.generation)).size === doc.nodesBytes;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes the nodes files of generations other than `keep` (and their temporary files). */
+function removeNodesFilesBut(index: string, keep: string): void {
+  for (const name of readdirSync(dirname(index))) {
+    if (/^resolve_nodes\.[0-9a-f]+\.json$/.test(name) && name !== `resolve_nodes.${keep}.json`) rmSync(join(dirname(index), name), { force: true });
+  }
+}
+
+function readNodes(file: string): NodesFile {
+  const nodes: unknown = JSON.parse(readFileSync(file, "utf8"));
+  if (nodes === null || typeof nodes !== "object" || Array.isArray(nodes)) throw new Error("not a map of nodes");
+  return nodes as NodesFile;
 }
 
 /** A copy of `map` with `more`'s entries added. */
