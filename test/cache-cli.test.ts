@@ -3,7 +3,7 @@
  * on the duckdb template project, through the built CLI (dist/, built by `npm test`)
  * run in-process.
  */
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, utimesSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +28,11 @@ describe("xorq cache and run on a project", () => {
 
   beforeAll(async () => {
     expect((await runCli(["init", project], dir, env)).exitCode).toBe(0);
+    // The caches are the subject here: the models run ephemeral (not left in the warehouse),
+    // and clean_orders is cached as the template's staging model was before it became a view.
+    const yaml = join(project, "xorq_project", "project.yaml");
+    writeFileSync(yaml, readFileSync(yaml, "utf8").replace(/^models:\n(?:  .*\n)+/m, ""));
+    appendFileSync(join(project, "xorq_project", "models", "staging", "clean_orders.yaml"), "cache: true\n");
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -45,6 +45,12 @@ function script(ddl: MaterializationDdl): string[] {
     ddl.createTableAs(staging, "SELECT 'south' AS region, 4 AS n"),
     ...ddl.atomically(ddl.replaceRows(physical, staging)),
     ddl.dropTable(staging),
+    // env rm ci, then env gc.
+    ...ddl.atomically([ddl.dropView(ci), ddl.deleteState(stateTable(), "ci", "orders_by_region")]),
+    ddl.listRelations(ci.schema),
+    ddl.dropSchema(ci.schema),
+    ddl.listViewDefinitions(PHYSICAL_SCHEMA),
+    ddl.dropView(viewPhysical),
   ];
 }
 
@@ -63,15 +69,18 @@ describe("materialization SQL per engine", () => {
     });
   }
 
-  it("the DuckDB script runs, and leaves both environments' views over the refreshed relation", async () => {
+  it("the DuckDB script runs: prod's view reads the refreshed relation, ci and the unused physical view are gone", async () => {
     const instance = await DuckDBInstance.create(":memory:");
     const con = await instance.connect();
     try {
       for (const s of script(ddlFor("duckdb"))) await con.run(s);
       const rows = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJS();
       expect(await rows("SELECT region, n FROM marts.orders_by_region")).toEqual([{ region: "south", n: 4 }]);
-      expect(await rows("SELECT region FROM marts__ci.orders_by_region")).toEqual([{ region: "south" }]);
-      expect(await rows("SELECT env FROM xorq_physical._xorq_environments ORDER BY env")).toEqual([{ env: "ci" }, { env: "prod" }]);
+      expect(await rows("SELECT env FROM xorq_physical._xorq_environments ORDER BY env")).toEqual([{ env: "prod" }]);
+      expect(await rows("SELECT schema_name FROM information_schema.schemata WHERE schema_name = 'marts__ci'")).toEqual([]);
+      expect(await rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'xorq_physical' ORDER BY 1")).toEqual([
+        { table_name: "_xorq_environments" }, { table_name: "marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e" },
+      ]);
     } finally {
       con.closeSync();
       instance.closeSync();

@@ -132,6 +132,48 @@ function materializeFlow(engineAt: (root: string) => Engine): void {
     expect(await sorted(`select count(*) as n from marts.by_region`)).toEqual([{ n: 3 }]);
     expect(await run(["run", "--select", "big_regions"])).toEqual({ big_regions: "reused" });
   });
+
+  it("env diff compares two environments; env rm drops one's views; env gc drops what no view reads, keeping a view's inputs", async () => {
+    const cli = async (...args: string[]) => {
+      const r = await xorq(root, args, { ...engine.env });
+      expect(r.code, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`).toBe(0);
+      return r.stdout;
+    };
+    const physical = async () => (await sorted(`select table_name from information_schema.tables where table_schema = 'xorq_physical' order by table_name`)).map((r) => String(r["table_name"])).filter((n) => n !== "_xorq_environments");
+    const pointedAt = async () => new Set((await sorted(`select relation from xorq_physical._xorq_environments where env <> ''`)).map((r) => String(r["relation"])));
+    // ci still reads the relations of before the data changed; prod those of after.
+    const diff = JSON.parse(await cli("env", "diff", "ci", "prod", "--json")) as Array<{ name: string; status: string; a: string; b: string }>;
+    expect(diff.map((d) => [d.name, d.status])).toEqual([["big_regions", "changed"], ["by_region", "changed"], ["stg_orders", "changed"]]);
+    expect(await cli("env", "diff", "prod", "prod")).toContain("diff prod prod: 0 differ, 3 same");
+
+    // dev's big_regions (a view over dev's by_region table) becomes prod's; then dev goes.
+    writeFileSync(join(root, "xorq_project/models/marts/by_region.sql"), "select region, sum(amount) * 100 as total, count(*) as n from {{ ref('stg_orders') }} group by region\n");
+    expect(await run(["run", "--env", "dev"])).toEqual({ stg_orders: "reused", by_region: "created", big_regions: "created", first_order: "computed" });
+    await cli("env", "promote", "dev", "prod", "--select", "big_regions");
+    expect(await cli("env", "rm", "dev")).toMatch(/dropped\s+by_region\s+marts__dev\.by_region[\s\S]*env rm dev: 3 views dropped/);
+    await cli("env", "rm", "ci");
+    expect(JSON.parse(await cli("env", "ls", "--json")).map((e: { env: string }) => e.env)).toEqual(["prod"]);
+    expect(await sorted(`select schema_name from information_schema.schemata where schema_name like '%\\_\\_ci' or schema_name like '%\\_\\_dev'`)).toEqual([]);
+    const refused = await xorq(root, ["env", "rm", "prod"], { ...engine.env });
+    expect(refused.code).toBe(2);
+
+    const before = await physical();
+    const used = await pointedAt();
+    expect(JSON.parse(await cli("env", "gc", "--dry-run", "--older-than", "1d", "--json"))).toEqual([]);
+    const planned = (JSON.parse(await cli("env", "gc", "--dry-run", "--json")) as Array<{ relation: string }>).map((r) => r.relation);
+    expect(await physical()).toEqual(before);
+    expect(planned.length).toBeGreaterThan(0);
+    expect(planned.filter((r) => used.has(r))).toEqual([]);
+    // dev's by_region table: no environment's view reads it, but prod's big_regions relation does.
+    const devByRegion = before.filter((n) => n.startsWith("marts__by_region__") && !used.has(n) && !planned.includes(n));
+    expect(devByRegion).toHaveLength(1);
+    expect(await cli("env", "gc")).toContain(`env gc: ${planned.length} relation${planned.length === 1 ? "" : "s"} dropped`);
+    expect(await physical()).toEqual(before.filter((n) => !planned.includes(n)));
+    expect(await sorted(`select region, total from marts.big_regions order by region`)).toEqual([{ region: "north", total: 4000 }, { region: "south", total: 2000 }, { region: "west", total: 7000 }]);
+    // prod's by_region now reads dev's table (kept above): its previous one is the only unused relation.
+    expect(await run(["run"])).toEqual({ stg_orders: "reused", by_region: "reused", big_regions: "reused", first_order: "computed" });
+    expect(JSON.parse(await cli("env", "gc", "--dry-run", "--json"))).toEqual([expect.objectContaining({ relation: expect.stringMatching(/^marts__by_region__/), kind: "table" })]);
+  });
 }
 
 describe("xorq run materializes models in a DuckDB file", () => {

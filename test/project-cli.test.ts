@@ -15,7 +15,7 @@ import { SHOP, tempDir, writeFiles, xorq } from "./helpers/project.js";
 function builtLines(stdout: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of stdout.split("\n")) {
-    const m = /^(built|unchanged|relocated|error|computed|cached|skipped)\s+(\S+)\s/.exec(line);
+    const m = /^(built|unchanged|relocated|error|computed|cached|created|reused|skipped)\s+(\S+)\s/.exec(line);
     if (m) out[m[2]!] = m[1]!;
   }
   return out;
@@ -52,10 +52,14 @@ describe("xorq init + build + run (duckdb template, offline)", () => {
 
     const run = await xorq(demo, ["run"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(Object.values(builtLines(run.stdout)).every((s) => s === "computed" || s === "cached")).toBe(true);
+    // The template materializes every model in its DuckDB file: created once, then reused.
+    expect(Object.values(builtLines(run.stdout)).every((s) => s === "created")).toBe(true);
     const results = JSON.parse(readFileSync(join(demo, "target/run_results.json"), "utf8"));
     expect(results.results.length).toBe(Object.keys(first).length);
     for (const r of results.results) expect(r.rows).toBeGreaterThan(0);
+    const rerun = await xorqInProcess(demo, ["run"]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(Object.values(builtLines(rerun.stdout))).toEqual(Object.values(first).map(() => "reused"));
 
     const twice = await xorqInProcess(dir, ["init", "demo"]);
     expect(twice.code).toBe(2);

@@ -77,6 +77,15 @@ export class MaterializationDdl {
     return `DROP TABLE IF EXISTS ${this.qualified(r)}`;
   }
 
+  dropView(r: QualifiedName): string {
+    return `DROP VIEW IF EXISTS ${this.qualified(r)}`;
+  }
+
+  /** Drops a schema only when it holds nothing (an environment's schema once its views are gone). */
+  dropSchema(schema: string): string {
+    return `DROP SCHEMA IF EXISTS ${this.dialect.quoteIdentifier(schema)} RESTRICT`;
+  }
+
   /** Points an environment's view at a relation (created, or replaced whatever its columns were). */
   pointView(view: QualifiedName, target: QualifiedName): string[] {
     return [`CREATE OR REPLACE VIEW ${this.qualified(view)} AS SELECT * FROM ${this.qualified(target)}`];
@@ -87,9 +96,14 @@ export class MaterializationDdl {
     return [`DELETE FROM ${this.qualified(target)}`, `INSERT INTO ${this.qualified(target)} SELECT * FROM ${this.qualified(from)}`];
   }
 
-  /** A query with one column, `table_name`: the tables and views of a schema. */
+  /** A query with two columns, `table_name` and `table_type` (`VIEW` for a view): the tables and views of a schema. */
   listRelations(schema: string): string {
-    return `SELECT table_name FROM information_schema.tables WHERE table_schema = ${this.dialect.stringLiteral(schema)}`;
+    return `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = ${this.dialect.stringLiteral(schema)}`;
+  }
+
+  /** A query with two columns, `table_name` and `view_definition`: the SQL of a schema's views (what `env gc` must keep for them). */
+  listViewDefinitions(schema: string): string {
+    return `SELECT table_name, view_definition FROM information_schema.views WHERE table_schema = ${this.dialect.stringLiteral(schema)}`;
   }
 
   createStateTable(r: QualifiedName): string {
@@ -107,9 +121,16 @@ export class MaterializationDdl {
     const q = (n: string) => this.dialect.quoteIdentifier(n);
     const values = [s(row.env), s(row.model), s(row.view), s(row.relation), s(row.key), s(row.materialized), row.rows === null ? "NULL" : String(row.rows), s(row.updatedAt)];
     return [
-      `DELETE FROM ${this.qualified(r)} WHERE ${q("env")} = ${s(row.env)} AND ${q("model")} = ${s(row.model)}`,
+      this.deleteState(r, row.env, row.model),
       `INSERT INTO ${this.qualified(r)} (${STATE_COLUMNS.map(([n]) => q(n)).join(", ")}) VALUES (${values.join(", ")})`,
     ];
+  }
+
+  /** Forgets an environment's view of a model (or a relation's record). */
+  deleteState(r: QualifiedName, env: string, model: string): string {
+    const s = (v: string) => this.dialect.stringLiteral(v);
+    const q = (n: string) => this.dialect.quoteIdentifier(n);
+    return `DELETE FROM ${this.qualified(r)} WHERE ${q("env")} = ${s(env)} AND ${q("model")} = ${s(model)}`;
   }
 
   /**

@@ -7,14 +7,15 @@
 import type { Backend } from "../backends/backend.js";
 import { type EnvironmentRow, type MaterializationDdl, STATE_COLUMNS } from "../backends/materialization-ddl.js";
 import type { Schema } from "../expr/data-type.js";
-import { PHYSICAL_SCHEMA, STATE_TABLE, stateTable } from "./relation-names.js";
+import { PHYSICAL_SCHEMA, RELATION_RECORDS, STATE_TABLE, stateTable } from "./relation-names.js";
 
 export class EngineState {
   readonly ddl: MaterializationDdl;
-  readonly #relations: Set<string>;
+  /** Each physical relation, and whether it is a view. */
+  readonly #relations: Map<string, RelationKind>;
   readonly #rows: Map<string, EnvironmentRow>;
 
-  private constructor(ddl: MaterializationDdl, relations: Set<string>, rows: ReadonlyArray<EnvironmentRow>) {
+  private constructor(ddl: MaterializationDdl, relations: Map<string, RelationKind>, rows: ReadonlyArray<EnvironmentRow>) {
     this.ddl = ddl;
     this.#relations = relations;
     this.#rows = new Map(rows.map((r) => [rowKey(r.env, r.model), r]));
@@ -50,8 +51,23 @@ export class EngineState {
     return this.#relations.has(name);
   }
 
-  addRelation(name: string): void {
-    this.#relations.add(name);
+  addRelation(name: string, kind: RelationKind): void {
+    this.#relations.set(name, kind);
+  }
+
+  dropRelation(name: string): void {
+    this.#relations.delete(name);
+    this.#rows.delete(rowKey(RELATION_RECORDS, name));
+  }
+
+  /** The physical relations, by name, and whether each is a view or a table. */
+  relations(): ReadonlyMap<string, RelationKind> {
+    return this.#relations;
+  }
+
+  /** When a relation was created (ISO 8601), if its record says. */
+  createdAt(relation: string): string | null {
+    return this.#rows.get(rowKey(RELATION_RECORDS, relation))?.updatedAt ?? null;
   }
 
   /** What an environment's view of a model points at, if it has one. */
@@ -63,23 +79,36 @@ export class EngineState {
     this.#rows.set(rowKey(row.env, row.model), row);
   }
 
+  forget(env: string, model: string): void {
+    this.#rows.delete(rowKey(env, model));
+  }
+
   /** The row count recorded for a relation by whichever environment created it (null: none recorded). */
   rowsOf(relation: string): number | null {
     for (const r of this.#rows.values()) if (r.relation === relation && r.rows !== null) return r.rows;
     return null;
   }
 
-  /** Every recorded row, sorted by environment then model. */
+  /** Every environment's row (not the relations' records), sorted by environment then model. */
   rows(): EnvironmentRow[] {
-    return [...this.#rows.values()].sort((a, b) => (a.env === b.env ? (a.model < b.model ? -1 : 1) : a.env < b.env ? -1 : 1));
+    return [...this.#rows.values()].filter((r) => r.env !== RELATION_RECORDS).sort((a, b) => (a.env === b.env ? (a.model < b.model ? -1 : 1) : a.env < b.env ? -1 : 1));
   }
 }
 
-/** The physical relations the engine holds now (the state table is not one). */
-export async function physicalRelations(backend: Backend, ddl: MaterializationDdl): Promise<Set<string>> {
-  const names = new Set((await rowsOf(backend, ddl.listRelations(PHYSICAL_SCHEMA), [{ name: "table_name", type: "string" }])).map((r) => String(r["table_name"])));
-  names.delete(STATE_TABLE);
+export type RelationKind = "view" | "table";
+
+/** The relations a schema holds now, and whether each is a view (the state table is not a physical relation). */
+export async function physicalRelations(backend: Backend, ddl: MaterializationDdl, schema = PHYSICAL_SCHEMA): Promise<Map<string, RelationKind>> {
+  const listed = await rowsOf(backend, ddl.listRelations(schema), [{ name: "table_name", type: "string" }, { name: "table_type", type: "string" }]);
+  const names = new Map(listed.map((r): [string, RelationKind] => [String(r["table_name"]), String(r["table_type"]).toUpperCase() === "VIEW" ? "view" : "table"]));
+  if (schema === PHYSICAL_SCHEMA) names.delete(STATE_TABLE);
   return names;
+}
+
+/** The SQL of a schema's views, by name. */
+export async function viewDefinitions(backend: Backend, ddl: MaterializationDdl, schema: string): Promise<Map<string, string>> {
+  const listed = await rowsOf(backend, ddl.listViewDefinitions(schema), [{ name: "table_name", type: "string" }, { name: "view_definition", type: "string" }]);
+  return new Map(listed.map((r) => [String(r["table_name"]), String(r["view_definition"] ?? "")]));
 }
 
 /** The number a one-row, one-column query returns. */

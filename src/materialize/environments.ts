@@ -10,11 +10,12 @@
  * await promoteEnvironment(project, plan, engines, "ci", "prod", ["orders"]);
  * ```
  */
+import type { EnvironmentRow } from "../backends/materialization-ddl.js";
 import type { Project } from "../project/project.js";
 import { Semaphore } from "../util/semaphore.js";
 import { EngineState } from "./engine-state.js";
-import { pointEnvironment } from "./materialize-model.js";
-import type { MaterializePlan } from "./materialize-plan.js";
+import { pointEnvironmentViews } from "./materialize-model.js";
+import type { MaterializePlan, MaterializedModel } from "./materialize-plan.js";
 
 /** Each engine's state and the lock of its environment views, by profile. */
 export type EngineStates = ReadonlyMap<string, { readonly state: EngineState; readonly lock: Semaphore }>;
@@ -61,25 +62,51 @@ export interface Promotion {
   readonly view: string | null;
 }
 
-/** Points `to`'s views of the models `names` (the materialized ones) at the relations `from`'s views read. */
+/** Points `to`'s views of the models `names` (the materialized ones) at the relations `from`'s views read: one transaction per engine. */
 export async function promoteEnvironment(project: Project, plan: MaterializePlan, engines: EngineStates, from: string, to: string, names: ReadonlyArray<string>): Promise<Promotion[]> {
-  const out: Promotion[] = [];
+  const out = new Map<string, Promotion>();
+  const byProfile = new Map<string, Array<{ model: MaterializedModel; relation: EnvironmentRow }>>();
   for (const name of names) {
     const model = plan.models.get(name);
     if (!model) continue;
-    const { state, lock } = engines.get(model.profile)!;
+    const { state } = engines.get(model.profile)!;
     const source = state.row(from, name);
-    if (!source) {
-      out.push({ name, status: "missing", view: null });
-      continue;
-    }
     const current = state.row(to, name);
-    if (current && current.relation === source.relation) {
-      out.push({ name, status: "unchanged", view: current.view });
-      continue;
+    if (!source) out.set(name, { name, status: "missing", view: null });
+    else if (current && current.relation === source.relation) out.set(name, { name, status: "unchanged", view: current.view });
+    else {
+      let list = byProfile.get(model.profile);
+      if (!list) byProfile.set(model.profile, (list = []));
+      list.push({ model, relation: source });
     }
-    const view = await pointEnvironment(project.connections.get(model.profile), { model, state, stateLock: lock }, to, source);
-    out.push({ name, status: "promoted", view });
   }
-  return out;
+  for (const [profile, targets] of byProfile) {
+    const { state, lock } = engines.get(profile)!;
+    const views = await pointEnvironmentViews(project.connections.get(profile), state, lock, to, targets);
+    targets.forEach((t, i) => out.set(t.model.name, { name: t.model.name, status: "promoted", view: views[i]! }));
+  }
+  return names.flatMap((n) => out.get(n) ?? []);
+}
+
+export interface ModelDifference {
+  readonly name: string;
+  /** same: both views read one relation; changed: they read different ones; only_a / only_b: one environment has no view of it. */
+  readonly status: "same" | "changed" | "only_a" | "only_b";
+  /** The relation each environment's view reads (null: no view). */
+  readonly a: string | null;
+  readonly b: string | null;
+}
+
+/** How two environments' views of every model either has differ, by model name. */
+export function diffEnvironments(engines: EngineStates, a: string, b: string): ModelDifference[] {
+  const out = new Map<string, ModelDifference>();
+  for (const { state } of engines.values()) {
+    const models = new Set(state.rows().filter((r) => r.env === a || r.env === b).map((r) => r.model));
+    for (const name of models) {
+      const ra = state.row(a, name)?.relation ?? null;
+      const rb = state.row(b, name)?.relation ?? null;
+      out.set(name, { name, status: ra === null ? "only_b" : rb === null ? "only_a" : ra === rb ? "same" : "changed", a: ra, b: rb });
+    }
+  }
+  return [...out.values()].sort((x, y) => (x.name < y.name ? -1 : 1));
 }

@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import type { Backend } from "../backends/backend.js";
 import type { ExecutionRun } from "../backends/executor.js";
-import type { QualifiedName } from "../backends/materialization-ddl.js";
+import type { MaterializationDdl, QualifiedName } from "../backends/materialization-ddl.js";
 import { cacheKeyOf } from "../cache/cache-key.js";
 import { sha256, stableStringify } from "../expr/canonical.js";
 import type { CacheNode, DatabaseTableNode, RelationNode } from "../expr/relation-nodes.js";
@@ -17,7 +17,7 @@ import type { Semaphore } from "../util/semaphore.js";
 import { type EngineState, countOf, physicalRelations } from "./engine-state.js";
 import { type MaterializedModel, viewOf } from "./materialize-plan.js";
 import { overRelations } from "./physical-inputs.js";
-import { PHYSICAL_SCHEMA, physicalName, stagingName, stateTable } from "./relation-names.js";
+import { PHYSICAL_SCHEMA, RELATION_RECORDS, physicalName, stagingName, stateTable } from "./relation-names.js";
 
 export interface MaterializeRequest {
   readonly model: MaterializedModel;
@@ -57,14 +57,16 @@ export async function materializeModel(req: MaterializeRequest, run: ExecutionRu
   const key = await physicalKey(req, run);
   const physical = physicalName(model.schema, model.alias, key, ddl.identifierLimit);
   let status: MaterializeResult["status"] = "reused";
-  let rows = state.rowsOf(physical.name);
+  let rows: number | null = state.rowsOf(physical.name);
   const fresh = !state.hasRelation(physical.name);
   if (fresh || (req.fullRefresh && model.materialized === "table")) {
     const sql = await run.prepareSegment(overRelations(req.root, req.upstream), backend);
     if (model.materialized === "view") await createView(backend, req, physical, sql);
     else await createTable(backend, req, physical, key, sql, !fresh);
-    state.addRelation(physical.name);
-    rows = model.materialized === "table" ? await countOf(backend, `SELECT count(*) AS n FROM ${ddl.qualified(physical)}`) : null;
+    state.addRelation(physical.name, model.materialized === "view" ? "view" : "table");
+    // Counted once, when created (a view's count runs its query): a reused relation reports the recorded count.
+    rows = await countOf(backend, `SELECT count(*) AS n FROM ${ddl.qualified(physical)}`);
+    await recordRelation(backend, { model, state, stateLock: req.stateLock }, { relation: physical.name, key, rows });
     status = "created";
   }
   // A no-op run changes nothing in the engine: the view already reads this relation.
@@ -75,31 +77,61 @@ export async function materializeModel(req: MaterializeRequest, run: ExecutionRu
   return { status, rows, view, relation: physical.name };
 }
 
+/** A relation an environment's view of a model is pointed at. */
+export interface PhysicalRelation {
+  readonly relation: string;
+  readonly key: string;
+  readonly rows: number | null;
+}
+
 /**
  * Points an environment's view of a model at a physical relation and records it in the
  * engine's state table (together, where the engine's DDL is transactional); returns the
- * view as `<schema>.<name>`. What `xorq run` does last for each model, and all that
- * `xorq env promote` does.
+ * view as `<schema>.<name>`. What `xorq run` does last for each model.
  */
-export async function pointEnvironment(
+export async function pointEnvironment(backend: Backend, target: Pick<MaterializeRequest, "model" | "state" | "stateLock">, env: string, relation: PhysicalRelation): Promise<string> {
+  const [view] = await pointEnvironmentViews(backend, target.state, target.stateLock, env, [{ model: target.model, relation }]);
+  return view!;
+}
+
+/**
+ * Points an environment's views of several models of one engine, in one transaction
+ * (where the engine's DDL is transactional): all that `xorq env promote` does, so
+ * promoting a thousand models is one commit rather than a thousand.
+ */
+export async function pointEnvironmentViews(
   backend: Backend,
-  target: Pick<MaterializeRequest, "model" | "state" | "stateLock">,
+  state: EngineState,
+  lock: Semaphore,
   env: string,
-  relation: { readonly relation: string; readonly key: string; readonly rows: number | null },
-): Promise<string> {
+  targets: ReadonlyArray<{ readonly model: MaterializedModel; readonly relation: PhysicalRelation }>,
+): Promise<string[]> {
+  const { ddl } = state;
+  const updatedAt = new Date().toISOString();
+  const planned = targets.map(({ model, relation }) => {
+    const view = viewOf(model, env);
+    const row = { env, model: model.name, view: `${view.schema}.${view.name}`, relation: relation.relation, key: relation.key, rows: relation.rows, materialized: model.materialized, updatedAt };
+    return { view, row, statements: [...ddl.pointView(view, { schema: PHYSICAL_SCHEMA, name: relation.relation }), ...ddl.writeState(stateTable(), row)] };
+  });
+  await lock.acquire();
+  try {
+    for (const schema of new Set(planned.map((p) => p.view.schema))) await backend.run(ddl.createSchema(schema));
+    await runTogether(backend, ddl, planned.flatMap((p) => p.statements));
+    for (const p of planned) state.record(p.row);
+    return planned.map((p) => p.row.view);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Records a relation just created (its row count and creation time, which `env gc --older-than` reads) in the state table. */
+async function recordRelation(backend: Backend, target: Pick<MaterializeRequest, "model" | "state" | "stateLock">, relation: PhysicalRelation): Promise<void> {
   const { model, state } = target;
-  const { ddl } = model;
-  const view = viewOf(model, env);
+  const row = { env: RELATION_RECORDS, model: relation.relation, view: "", relation: relation.relation, key: relation.key, rows: relation.rows, materialized: model.materialized, updatedAt: new Date().toISOString() };
   await target.stateLock.acquire();
   try {
-    await backend.run(ddl.createSchema(view.schema));
-    const row = {
-      env, model: model.name, view: `${view.schema}.${view.name}`, relation: relation.relation, key: relation.key, rows: relation.rows,
-      materialized: model.materialized, updatedAt: new Date().toISOString(),
-    };
-    await runTogether(backend, model, [...ddl.pointView(view, { schema: PHYSICAL_SCHEMA, name: relation.relation }), ...ddl.writeState(stateTable(), row)]);
+    await runTogether(backend, model.ddl, model.ddl.writeState(stateTable(), row));
     state.record(row);
-    return row.view;
   } finally {
     target.stateLock.release();
   }
@@ -121,7 +153,7 @@ async function createTable(backend: Backend, req: MaterializeRequest, physical: 
   const staging = stagingName(key, randomBytes(4).toString("hex"));
   try {
     await backend.run(ddl.createTableAs(staging, sql));
-    if (replace) await runTogether(backend, req.model, ddl.replaceRows(physical, staging));
+    if (replace) await runTogether(backend, ddl, ddl.replaceRows(physical, staging));
     else await orLostRace(backend, req, physical, () => backend.run(ddl.renameTable(staging, physical.name)));
   } finally {
     await backend.run(ddl.dropTable(staging)).catch(() => undefined);
@@ -138,8 +170,7 @@ async function orLostRace(backend: Backend, req: MaterializeRequest, physical: Q
 }
 
 /** Statements that take effect together where the engine's DDL is transactional (rolled back on a failure). */
-async function runTogether(backend: Backend, model: MaterializedModel, statements: ReadonlyArray<string>): Promise<void> {
-  const { ddl } = model;
+export async function runTogether(backend: Backend, ddl: MaterializationDdl, statements: ReadonlyArray<string>): Promise<void> {
   try {
     for (const s of ddl.atomically(statements)) await backend.run(s);
   } catch (e) {

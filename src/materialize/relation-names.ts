@@ -16,6 +16,13 @@ export const PHYSICAL_SCHEMA = "xorq_physical";
 /** The state table: which relation each environment's view of each model points at. */
 export const STATE_TABLE = "_xorq_environments";
 export const PROD = "prod";
+/**
+ * The `env` of the state table's rows that record a physical relation itself rather
+ * than an environment's view of a model (no environment is named so): its `model`
+ * column holds the relation's name, `updated_at` when it was created. `env gc
+ * --older-than` reads that age.
+ */
+export const RELATION_RECORDS = "";
 /** Hex digits of the key in a physical name (80 bits; the state table keeps the whole key). */
 const KEY_DIGITS = 20;
 const HASH_DIGITS = 8;

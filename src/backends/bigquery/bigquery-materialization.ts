@@ -1,7 +1,8 @@
 /**
  * BigQuery's materialization SQL: a schema is a dataset. Each dataset has its own
- * INFORMATION_SCHEMA (https://cloud.google.com/bigquery/docs/information-schema-tables);
- * a DELETE needs a WHERE clause (https://cloud.google.com/bigquery/docs/reference/standard-sql/dml-syntax#delete_statement);
+ * INFORMATION_SCHEMA (https://cloud.google.com/bigquery/docs/information-schema-tables;
+ * its VIEWS view holds the views' SQL); a DELETE needs a WHERE clause
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/dml-syntax#delete_statement);
  * DDL is not part of multi-statement transactions, so a view swap and its state row are
  * two steps, the view first.
  */
@@ -13,7 +14,11 @@ class BigQueryMaterializationDdl extends MaterializationDdl {
   override readonly identifierLimit = 1024;
 
   override listRelations(schema: string): string {
-    return `SELECT table_name FROM ${this.dialect.quoteIdentifier(schema)}.INFORMATION_SCHEMA.TABLES`;
+    return `SELECT table_name, table_type FROM ${this.dialect.quoteIdentifier(schema)}.INFORMATION_SCHEMA.TABLES`;
+  }
+
+  override listViewDefinitions(schema: string): string {
+    return `SELECT table_name, view_definition FROM ${this.dialect.quoteIdentifier(schema)}.INFORMATION_SCHEMA.VIEWS`;
   }
 
   override replaceRows(target: QualifiedName, from: QualifiedName): string[] {

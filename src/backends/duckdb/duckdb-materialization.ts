@@ -7,6 +7,10 @@ class DuckDBMaterializationDdl extends MaterializationDdl {
   override listRelations(schema: string): string {
     return `${super.listRelations(schema)} AND table_catalog = current_database()`;
   }
+
+  override listViewDefinitions(schema: string): string {
+    return `${super.listViewDefinitions(schema)} AND table_catalog = current_database()`;
+  }
 }
 
 export const duckdbMaterialization = new DuckDBMaterializationDdl(new DuckDBDialect());

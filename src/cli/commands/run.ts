@@ -22,7 +22,7 @@ import { environmentOf } from "../environment-option.js";
 import { UsageError } from "../errors.js";
 import { createReporter, formatMs } from "../model-reporter.js";
 import { type ProjectCommandOptions, countLine, loadAndSelect, parseParams, withProjectOptions, withTargetAlias } from "../project-options.js";
-import { formatTable } from "../table-format.js";
+import { formatTable, headRows, rowsJson } from "../table-format.js";
 import { modelChecks } from "../../testing/test-project.js";
 
 export interface RunOptions extends ProjectCommandOptions {
@@ -132,8 +132,7 @@ async function runBuild(build: string, options: RunOptions, services: Services):
     }
     const head = kept.length > 0 ? new arrow.Table(toArrowSchema(table.schema()), kept) : new arrow.Table(toArrowSchema(table.schema()));
     if (options.json) {
-      const rows = head.toArray().slice(0, limit).map((r) => r.toJSON());
-      process.stdout.write(`${JSON.stringify({ event: "result", rows: total, head: rows }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
+      process.stdout.write(`${rowsJson({ event: "result", rows: total, head: headRows(head, limit) })}\n`);
     } else {
       process.stdout.write(`${formatTable(head, total, limit)}\n`);
     }

@@ -8,7 +8,7 @@ import { runWithServices } from "../command-services.js";
 import { environmentOf } from "../environment-option.js";
 import { UsageError } from "../errors.js";
 import { loadAndSelect } from "../project-options.js";
-import { formatTable } from "../table-format.js";
+import { formatTable, headRows, rowsJson } from "../table-format.js";
 
 interface ShowOptions {
   readonly project?: string;
@@ -35,8 +35,7 @@ export function register(program: Command): void {
           if (!names.includes(name)) throw new UsageError(`no model named '${name}'`);
           const rows = await showModel(project, name, environmentOf(options.env, project.config), limit, services);
           if (options.json) {
-            const head = rows.head.toArray().map((r) => r.toJSON());
-            process.stdout.write(`${JSON.stringify({ event: "result", model: name, view: rows.view, rows: rows.total, head }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
+            process.stdout.write(`${rowsJson({ event: "result", model: name, view: rows.view, rows: rows.total, head: headRows(rows.head, limit) })}\n`);
           } else {
             process.stdout.write(`${formatTable(rows.head, rows.total, limit)}\n`);
           }

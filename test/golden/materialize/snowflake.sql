@@ -2,7 +2,7 @@ CREATE SCHEMA IF NOT EXISTS "xorq_physical";
 
 CREATE TABLE IF NOT EXISTS "xorq_physical"."_xorq_environments" ("env" VARCHAR, "model" VARCHAR, "view_name" VARCHAR, "relation" VARCHAR, "relation_key" VARCHAR, "materialized" VARCHAR, "row_count" BIGINT, "updated_at" VARCHAR);
 
-SELECT table_name FROM information_schema.tables WHERE table_schema = 'xorq_physical';
+SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'xorq_physical';
 
 SELECT "env", "model", "view_name", "relation", "relation_key", "materialized", "row_count", "updated_at" FROM "xorq_physical"."_xorq_environments";
 
@@ -40,3 +40,15 @@ DELETE FROM "xorq_physical"."marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e";
 INSERT INTO "xorq_physical"."marts__orders_by_region__5f3a9c0e1b2d4f6a8c0e" SELECT * FROM "xorq_physical"."_xorq_tmp_5f3a9c0e1b2d4f6a8c0e_0a1b2c3d";
 
 DROP TABLE IF EXISTS "xorq_physical"."_xorq_tmp_5f3a9c0e1b2d4f6a8c0e_0a1b2c3d";
+
+DROP VIEW IF EXISTS "marts__ci"."orders_by_region";
+
+DELETE FROM "xorq_physical"."_xorq_environments" WHERE "env" = 'ci' AND "model" = 'orders_by_region';
+
+SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'marts__ci';
+
+DROP SCHEMA IF EXISTS "marts__ci" RESTRICT;
+
+SELECT table_name, view_definition FROM information_schema.views WHERE table_schema = 'xorq_physical';
+
+DROP VIEW IF EXISTS "xorq_physical"."marts__big_regions__5f3a9c0e1b2d4f6a8c0e";

@@ -3,7 +3,12 @@
 import { model, _ } from "xorq";
 
 export default model(
-  { name: "top_customers", description: "The ten customers who spent the most.", tags: ["marts"] },
+  {
+    name: "top_customers",
+    description: "The ten customers who spent the most.",
+    tags: ["marts"],
+    cache: { strategy: "snapshot" },
+  },
   ({ ref, source }) =>
     ref("clean_orders")
       .join(source("customers").select("customer_id", "name", "region"), "customer_id")
