@@ -56,7 +56,11 @@ export class Services implements TableRunner {
    */
   async #execution(table: Table, scope: ExecutionScope): Promise<{ options: ExecuteOptions; end: () => Promise<void> }> {
     // Caching is built in: a `cache` node is served from its storage or computed and stored.
-    this.#materializers ??= import("./cache/cache-materializer.js").then((m) => [m.createCacheMaterializer()]);
+    // URL reads are served from local copies (no engine extension downloads them).
+    this.#materializers ??= Promise.all([import("./cache/cache-materializer.js"), import("./urls/url-read-materializer.js")]).then(([c, u]) => [
+      c.createCacheMaterializer(),
+      u.createUrlReadMaterializer(),
+    ]);
     const own = scope.onCacheEvent;
     const report = (e: CacheEvent) => {
       own?.(e);

@@ -13,28 +13,17 @@ import * as xo from "../src/index.js";
 import { Catalog } from "../src/catalog/catalog.js";
 import { xorqInProcess as xorq } from "./helpers/cli.js";
 import { rowsOf } from "./helpers/data.js";
-import { SHOP, tempDir, writeFiles } from "./helpers/project.js";
+import { tempDir } from "./helpers/project.js";
+import { publishShopCatalog } from "./helpers/shop-catalog.js";
 
 const { _ } = xo;
 
 let root: string;
 let remote: string;
-const hashes: Record<string, string> = {};
 
 beforeAll(async () => {
   root = tempDir("xorq-catalog-compose-");
-  remote = join(root, "remote.git");
-  execFileSync("git", ["init", "--bare", "-q", "-b", "main", remote]);
-  const project = join(root, "project");
-  writeFiles(project, SHOP);
-  expect((await xorq(project, ["catalog", "init", "--remote", remote])).code).toBe(0);
-  expect((await xorq(project, ["build"])).code).toBe(0);
-  const ls = JSON.parse((await xorq(project, ["ls", "--output", "json"])).stdout) as Array<{ name: string; hash: string }>;
-  for (const m of ls) hashes[m.name] = m.hash.slice(0, 12);
-  expect((await xorq(project, ["catalog", "add", `builds/${hashes["stg_orders"]}`, "--alias", "orders"])).code).toBe(0);
-  expect((await xorq(project, ["catalog", "add", `builds/${hashes["customers_clean"]}`, "--alias", "customers"])).code).toBe(0);
-  expect((await xorq(project, ["catalog", "push"])).code).toBe(0);
-  rmSync(project, { recursive: true, force: true });
+  ({ remote } = await publishShopCatalog(root, { orders: "stg_orders", customers: "customers_clean" }));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

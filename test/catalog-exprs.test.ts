@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as xo from "../src/index.js";
 import { Catalog } from "../src/catalog/catalog.js";
-import { SHOP, tempDir, writeFiles } from "./helpers/project.js";
+import { tempDir } from "./helpers/project.js";
+import { publishShopCatalog } from "./helpers/shop-catalog.js";
 import { xorqInProcess as xorq } from "./helpers/cli.js";
 import { rowsOf } from "./helpers/data.js";
 
@@ -20,24 +21,12 @@ const { _ } = xo;
 
 let root: string;
 let remote: string;
-const hashes: Record<string, string> = {};
+let hashes: Readonly<Record<string, string>> = {};
 
 beforeAll(async () => {
   root = tempDir("xorq-catalog-exprs-");
-  remote = join(root, "remote.git");
-  execFileSync("git", ["init", "--bare", "-q", "-b", "main", remote]);
-  const project = join(root, "project");
-  writeFiles(project, SHOP);
-  expect((await xorq(project, ["catalog", "init", "--remote", remote])).code).toBe(0);
-  expect((await xorq(project, ["build"])).code).toBe(0);
-  const ls = JSON.parse((await xorq(project, ["ls", "--output", "json"])).stdout) as Array<{ name: string; hash: string }>;
-  for (const m of ls) hashes[m.name] = m.hash.slice(0, 12);
   // by_region imports stg_orders: the add brings it as an entry of its own (no alias).
-  expect((await xorq(project, ["catalog", "add", `builds/${hashes["by_region"]}`, "--alias", "by_region"])).code).toBe(0);
-  expect((await xorq(project, ["catalog", "add", `builds/${hashes["customers_clean"]}`, "--alias", "customers"])).code).toBe(0);
-  expect((await xorq(project, ["catalog", "push"])).code).toBe(0);
-  // The source data goes: the clones below must not need it.
-  rmSync(project, { recursive: true, force: true });
+  ({ remote, hashes } = await publishShopCatalog(root, { by_region: "by_region", customers: "customers_clean" }));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

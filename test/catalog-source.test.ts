@@ -4,7 +4,6 @@
  * (YAML `from:`, SQL `{{ source() }}`, TS `source()`), run from the project's cloned
  * catalog in the project's own engines.
  */
-import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +11,8 @@ import * as xo from "../src/index.js";
 import { Catalog } from "../src/catalog/catalog.js";
 import { xorqInProcess as xorq } from "./helpers/cli.js";
 import { rowsOf } from "./helpers/data.js";
-import { SHOP, tempDir, writeFiles } from "./helpers/project.js";
+import { tempDir, writeFiles } from "./helpers/project.js";
+import { publishShopCatalog } from "./helpers/shop-catalog.js";
 
 const { _ } = xo;
 
@@ -21,18 +21,7 @@ let remote: string;
 
 beforeAll(async () => {
   root = tempDir("xorq-catalog-source-");
-  remote = join(root, "remote.git");
-  execFileSync("git", ["init", "--bare", "-q", "-b", "main", remote]);
-  const shop = join(root, "shop");
-  writeFiles(shop, SHOP);
-  expect((await xorq(shop, ["catalog", "init", "--remote", remote])).code).toBe(0);
-  expect((await xorq(shop, ["build"])).code).toBe(0);
-  const ls = JSON.parse((await xorq(shop, ["ls", "--output", "json"])).stdout) as Array<{ name: string; hash: string }>;
-  const hash = (name: string) => ls.find((m) => m.name === name)!.hash.slice(0, 12);
-  expect((await xorq(shop, ["catalog", "add", `builds/${hash("stg_orders")}`, "--alias", "orders"])).code).toBe(0);
-  expect((await xorq(shop, ["catalog", "add", `builds/${hash("customers_clean")}`, "--alias", "customers"])).code).toBe(0);
-  expect((await xorq(shop, ["catalog", "push"])).code).toBe(0);
-  rmSync(shop, { recursive: true, force: true });
+  ({ remote } = await publishShopCatalog(root, { orders: "stg_orders", customers: "customers_clean" }));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -18,6 +18,7 @@ import { relationInputs } from "../expr/relation-nodes.js";
 import { sqlProbe } from "../expr/sources.js";
 import { CacheKeyError } from "./cache-key-error.js";
 import { fileSignal } from "./file-signal.js";
+import { isUrl, urlSignal } from "../urls/url-copy.js";
 
 export interface CacheKey {
   readonly key: string;
@@ -107,7 +108,7 @@ async function findDependencies(root: RelationNode, run: ExecutionRun): Promise<
     seen.add(n);
     switch (n.kind) {
       case "read":
-        found.set(`read:${nodeHash(n)}`, (r) => fileSignal(n, r));
+        found.set(`read:${nodeHash(n)}`, isUrl(n.path) ? () => urlSignal(n.path) : (r) => fileSignal(n, r));
         return;
       case "table":
         table(n.backend, n.name);

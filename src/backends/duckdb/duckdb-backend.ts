@@ -1,6 +1,7 @@
 /**
  * Embedded DuckDB through @duckdb/node-api: the default engine (in-process, no server).
  */
+import { isUrl, localCopy } from "../../urls/url-copy.js";
 import * as arrow from "apache-arrow";
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement } from "@duckdb/node-api";
 import { duckdbApi } from "./duckdb-api.js";
@@ -120,8 +121,10 @@ export class DuckDBBackend extends BaseBackend implements FileReadingBackend {
     }
   }
 
-  fileSchema(format: ReadFormat, path: string, options: Readonly<Record<string, string | number | boolean>>): Promise<Schema> {
-    return this.querySchema(`SELECT * FROM ${this.dialect.readFile(format, path, options)}`);
+  async fileSchema(format: ReadFormat, path: string, options: Readonly<Record<string, string | number | boolean>>): Promise<Schema> {
+    // A URL's schema is its local copy's (src/urls): httpfs cannot be downloaded at run time.
+    const local = isUrl(path) ? (await localCopy(path)).path : path;
+    return this.querySchema(`SELECT * FROM ${this.dialect.readFile(format, local, options)}`);
   }
 
   async *stream(sql: string, schema: Schema): AsyncGenerator<arrow.RecordBatch> {
