@@ -115,6 +115,31 @@ describe("materializations", () => {
   });
 });
 
+describe("data tests", () => {
+  it("columns show their declared descriptions and tests; the last xorq test's results mark the node and list on the page", async () => {
+    const root = tempDir("xorq-docs-tests-");
+    writeFiles(root, {
+      "xorq_project/project.yaml": "name: tested\ndefault_profile: local\n",
+      "xorq_project/profiles.yaml": 'profiles:\n  local: { kind: duckdb, path: ":memory:" }\n',
+      "xorq_project/models/ids.sql": "select 1 as id union all select 1\n",
+      "xorq_project/models/ok.sql": "select 2 as id\n",
+      "xorq_project/models/schema.yml":
+        "version: 2\nmodels:\n  - name: ids\n    columns:\n      - name: id\n        description: The id.\n        tests: [unique, not_null]\n  - name: ok\n    columns:\n      - name: id\n        tests: [unique]\n",
+    });
+    const t = await xorqInProcess(root, ["test"]);
+    expect(t.code, t.stderr + t.stdout).toBe(1);
+    const r = await xorqInProcess(root, ["docs", "generate"]);
+    expect(r.code, r.stderr).toBe(0);
+    const docs = join(root, "target", "docs");
+    const idx = readIndex(docs);
+    expect(idx.nodes.find((n) => n.name === "ids")!.tests).toBe("fail");
+    expect(idx.nodes.find((n) => n.name === "ok")!.tests).toBe("pass");
+    const ids = readPage(docs, idx, "model.ids");
+    expect(ids.columns).toEqual([{ name: "id", type: "int32", description: "The id.", tests: ["unique", "not_null"] }]);
+    expect(ids.tests.map((x) => [x.test, x.column, x.status, x.failures]).sort()).toEqual([["not_null", "id", "pass", 0], ["unique", "id", "fail", 1]]);
+  });
+});
+
 /** A tree with its references replaced by what they refer to, and no numbers: what the tree says. */
 function plain(tree: LineageJsonNode): unknown {
   const byId = new Map<number, LineageJsonNode>();

@@ -176,6 +176,7 @@ export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & 
     const out: Array<{ label: string; cls: string }> = [{ label: n.type === "source" ? n.kind : n.kind.toUpperCase(), cls: "kind" }];
     if (n.materialized) out.push({ label: n.materialized, cls: "materialized" });
     if (n.cache) out.push({ label: "cache", cls: "cache" });
+    if (n.tests) out.push({ label: `tests ${n.tests}`, cls: `run run-${n.tests === "pass" ? "success" : n.tests === "warn" ? "warn" : "error"}` });
     if (n.hops > 0) out.push({ label: `hop×${n.hops}`, cls: "hop" });
     if (n.run) out.push({ label: n.run, cls: `run run-${n.run}` });
     return out;
@@ -344,9 +345,10 @@ export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & 
       Object.keys(page.vars).length > 0 ? row("vars", Object.entries(page.vars).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ")) : null,
     );
     const lineageBox = el("div", { id: "lineage" }, el("p", { class: "hint" }, page.type === "model" ? "Choose a column to see its lineage." : "A source's columns are read as they are."));
-    const columns = el("table", { class: "columns" }, el("tr", {}, el("th", {}, "column"), el("th", {}, "type")));
+    const columns = el("table", { class: "columns" }, el("tr", {}, el("th", {}, "column"), el("th", {}, "type"), el("th", {}, "description"), el("th", {}, "tests")));
     for (const c of page.columns) {
-      const tr = el("tr", { "data-column": c.name }, el("td", {}, c.name), el("td", {}, el("code", {}, c.type)));
+      const tr = el("tr", { "data-column": c.name }, el("td", {}, c.name), el("td", {}, el("code", {}, c.type)), el("td", {}, c.description ?? ""),
+        el("td", {}, ...c.tests.map((t) => el("span", { class: "tag" }, t))));
       if (page.type === "model") {
         tr.classList.add("pick");
         tr.addEventListener("click", () => {
@@ -370,6 +372,11 @@ export function docsApp(data: DocsIndex, helpers: DocsAppHelpers, win: Window & 
         el("h3", {}, "Columns"),
         columns,
         lineageBox,
+        page.tests.length > 0 ? el("h3", {}, "Tests (last xorq test)") : null,
+        page.tests.length > 0
+          ? el("table", { class: "tests" }, el("tr", {}, el("th", {}, "test"), el("th", {}, "column"), el("th", {}, "status"), el("th", {}, "failing rows")),
+              ...page.tests.map((t) => el("tr", { "data-test": t.name }, el("td", {}, t.name), el("td", {}, t.column ?? ""), el("td", {}, el("span", { class: `run run-${t.status === "pass" ? "success" : t.status === "warn" ? "warn" : "error"}` }, t.status)), el("td", {}, t.failures === null ? "" : String(t.failures)))))
+          : null,
         segments.length > 0 ? el("h3", {}, segments.length > 1 ? `Compiled SQL (${segments.length} engine segments)` : "Compiled SQL") : null,
         ...segments,
         page.code ? el("h3", {}, "Code") : null,

@@ -24,9 +24,10 @@ import type { Schema } from "../expr/data-type.js";
 import type { CachePolicy, RelationNode } from "../expr/relation-nodes.js";
 import type { Project } from "../project/project.js";
 import { type MaterializePlan, planMaterializations, viewOf } from "../materialize/materialize-plan.js";
-import type { DocsColumn, DocsEdge, DocsIndex, DocsNode, DocsPage, DocsSite } from "./docs-model.js";
+import type { DocsColumn, DocsEdge, DocsIndex, DocsNode, DocsPage, DocsSite, DocsTestResult } from "./docs-model.js";
+import type { ColumnDecl, TestDecl } from "../project/project-spec.js";
 import { modelLineage } from "./model-lineage.js";
-import { type RunResultRow, readRunResults } from "./run-results.js";
+import { type RunResultRow, type TestResultRow, readRunResults, readTestResults, worstStatus } from "./run-results.js";
 
 export interface CollectOptions {
   /** Trace column lineage for every model (default true); the page then says it was left out. */
@@ -65,13 +66,26 @@ function duration(seconds: number): string {
 
 const LANGUAGE: Readonly<Record<string, string>> = { yaml: "yaml", sql: "sql", ts: "typescript" };
 
-const columnsOf = (schema: Schema): DocsColumn[] => schema.map((f) => ({ name: f.name, type: f.type }));
+/** The schema's columns with what is declared of them: descriptions and the data tests on each. */
+function columnsOf(schema: Schema, declared: { readonly columns: ReadonlyArray<ColumnDecl>; readonly tests: ReadonlyArray<TestDecl> }): DocsColumn[] {
+  const descriptions = new Map(declared.columns.map((c) => [c.name, c.description]));
+  return schema.map((f) => ({
+    name: f.name,
+    type: f.type,
+    description: descriptions.get(f.name) ?? null,
+    tests: declared.tests.filter((t) => t.column === f.name).map((t) => t.test),
+  }));
+}
+
+const testRows = (rows: ReadonlyArray<TestResultRow> | undefined): DocsTestResult[] =>
+  (rows ?? []).map((r) => ({ name: r.name, test: r.test, column: r.column, status: r.status, failures: r.failures }));
 
 const pagePath = (i: number): string => `pages/${i}.js`;
 
 export async function collectDocs(project: Project, options: CollectOptions = {}): Promise<DocsSite> {
   const { graph } = project;
   const runs = await readRunResults(targetDir(project));
+  const tests = await readTestResults(targetDir(project));
   const profileKind = new Map(project.profiles.map((p) => [p.name, p.kind]));
   const sourceEngine = (name: string) => graph.sources.get(name)!.profile ?? project.config.defaultProfile;
   const modelNames = project.order;
@@ -110,6 +124,7 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       sources: graph.sourcesOf.get(name) ?? [],
       cache,
       materialized: mat?.materialized ?? null,
+      tests: worstStatus(tests?.get(`model.${name}`)),
       run: run?.status ?? null,
       hops: segments.length - 1,
       page,
@@ -132,7 +147,8 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       relations: mat ? envs.map((env) => { const v = viewOf(mat, env); return { env, relation: `${v.schema}.${v.name}` }; }) : [],
       hash: m.hash,
       build: `builds/${shortHashOf(m.hash)}`,
-      columns: columnsOf(m.schema),
+      columns: columnsOf(m.schema, m.spec),
+      tests: testRows(tests?.get(`model.${name}`)),
       code: { language: LANGUAGE[m.spec.kind] ?? m.spec.kind, text: await readText(join(project.location.projectDir, m.spec.file)) },
       reads: null,
       segments,
@@ -161,6 +177,7 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       sources: [],
       cache: null,
       materialized: null,
+      tests: worstStatus(tests?.get(`source.${name}`)),
       run: null,
       hops: 0,
       page: pagePath(nodes.length),
@@ -180,7 +197,8 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
       relations: [],
       hash: resolved.hash,
       build: null,
-      columns: columnsOf(resolved.table.node.schema),
+      columns: columnsOf(resolved.table.node.schema, spec),
+      tests: testRows(tests?.get(`source.${name}`)),
       code: { language: "yaml", text: await readText(join(project.location.projectDir, spec.file)) },
       reads: spec.read ? spec.read.path : spec.table,
       segments: [],

@@ -32,6 +32,8 @@ export interface DocsNode {
   readonly cache: string | null;
   /** `table` / `view` for a model `xorq run` leaves in its engine; null for ephemeral models and sources. */
   readonly materialized: string | null;
+  /** The worst status of its tests in the last `xorq test` (pass, warn, fail, error), null when none ran. */
+  readonly tests: string | null;
   /** The status of its last run in target/run_results.json, when there is one. */
   readonly run: string | null;
   /** Engine segments of the model's own SQL beyond the first: its engine hops. */
@@ -66,6 +68,19 @@ export interface DocsIndex {
 export interface DocsColumn {
   readonly name: string;
   readonly type: string;
+  /** Its declared description (`columns:` or a properties file), or null. */
+  readonly description: string | null;
+  /** The data tests declared on it (`unique`, `not_null`, ...). */
+  readonly tests: ReadonlyArray<string>;
+}
+
+/** One data test's last result, from `target/test_results.json`. */
+export interface DocsTestResult {
+  readonly name: string;
+  readonly test: string;
+  readonly column: string | null;
+  readonly status: string;
+  readonly failures: number | null;
 }
 
 export interface DocsRunResult {
@@ -104,6 +119,8 @@ export interface DocsPage {
   readonly hash: string;
   readonly build: string | null;
   readonly columns: ReadonlyArray<DocsColumn>;
+  /** Its tests' results in the last `xorq test` (empty when none ran). */
+  readonly tests: ReadonlyArray<DocsTestResult>;
   /** The model's file (a source: its declaration's file), and how to highlight it. */
   readonly code: { readonly language: string; readonly text: string } | null;
   /** Where a source reads from: a file path or a table. */

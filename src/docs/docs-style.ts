@@ -32,15 +32,16 @@ marker path { fill: #8c959f; }
 .badge.cache rect { fill: #ddf4ff; }
 .badge.materialized rect { fill: #fff3cd; }
 .badge.hop rect { fill: #ffebe9; }
-.badge.run-computed rect, .badge.run-cached rect { fill: #dafbe1; }
+.badge.run-computed rect, .badge.run-cached rect, .badge.run-success rect { fill: #dafbe1; }
+.badge.run-warn rect { fill: #fff8c5; }
 .badge.run-error rect { fill: #ff8182; }
 .page h2 { margin: 0 0 6px; font-size: 20px; }
 .chip { font-size: 11px; font-weight: 500; margin-left: 8px; padding: 1px 7px; border-radius: 9px; background: #ddf4ff; vertical-align: 3px; }
 .chip.source { background: #fff8c5; }
-.facts, .columns { border-collapse: collapse; width: 100%; margin: 8px 0; }
+.facts, .columns, .tests { border-collapse: collapse; width: 100%; margin: 8px 0; }
 .facts th { text-align: left; width: 90px; color: #57606a; font-weight: 500; vertical-align: top; padding: 2px 8px 2px 0; }
 .facts td { padding: 2px 0; }
-.columns th, .columns td { text-align: left; border-bottom: 1px solid #d8dee4; padding: 3px 6px; }
+.columns th, .columns td, .tests th, .tests td { text-align: left; border-bottom: 1px solid #d8dee4; padding: 3px 6px; }
 .columns tr.pick { cursor: pointer; }
 .columns tr.pick:hover { background: #eaeef2; }
 .columns tr.chosen { background: #ddf4ff; }
@@ -48,6 +49,8 @@ marker path { fill: #8c959f; }
 .hash { font-size: 11px; word-break: break-all; }
 .run { font-weight: 600; }
 .run-error { color: #cf222e; }
+.run-success { color: #1a7f37; }
+.run-warn { color: #9a6700; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 10px; overflow: auto; font: 12px/1.4 ui-monospace, monospace; max-height: 420px; }
 .segment h4 { margin: 10px 0 2px; font-size: 12px; color: #57606a; }
 .hint { color: #57606a; font-style: italic; }
