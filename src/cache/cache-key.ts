@@ -120,8 +120,21 @@ async function findDependencies(root: RelationNode, run: ExecutionRun): Promise<
       case "sql":
         sqlNodes.push(n);
         break;
-      default:
+      // Nothing of their own that can change: what they read is their inputs'.
+      case "memtable":
+      case "project":
+      case "filter":
+      case "aggregate_rel":
+      case "join":
+      case "union":
+      case "distinct":
+      case "sort":
+      case "limit":
+      case "into_backend":
         break;
+      default:
+        // A new relation kind must say here whether it reads anything with a change signal.
+        return n satisfies never;
     }
     for (const input of relationInputs(n)) visit(input);
   };

@@ -19,14 +19,13 @@ import type { ChangeSignal, FileReadingBackend } from "../backends/backend.js";
 import { canReadFiles } from "../backends/backend.js";
 import type { ExecutionRun } from "../backends/executor.js";
 import { stableStringify } from "../expr/canonical.js";
-import type { ReadNode } from "../expr/relation-nodes.js";
+import { type ReadNode, isRemotePath } from "../expr/relation-nodes.js";
 import { CacheKeyError } from "./cache-key-error.js";
 
-const REMOTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const WILDCARD = /[*?[{]/;
 
 export async function fileSignal(node: ReadNode, run: ExecutionRun): Promise<ChangeSignal> {
-  if (REMOTE.test(node.path)) {
+  if (isRemotePath(node.path)) {
     throw new CacheKeyError(`a modification_time cache cannot see when '${node.path}' changes (not a local file); use a snapshot cache`);
   }
   const files = await resolveFiles(node, run);

@@ -17,7 +17,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { marked } from "marked";
 import { parse as parseYaml } from "yaml";
-import { type ArtifactImport, segmentSql } from "../artifacts/expr-facts.js";
+import { segmentSql } from "../artifacts/expr-facts.js";
+import { projectImports } from "../tasks/project-build.js";
 import { targetDir } from "../artifacts/manifest.js";
 import { shortHashOf } from "../expr/canonical.js";
 import type { Schema } from "../expr/data-type.js";
@@ -92,11 +93,7 @@ export async function collectDocs(project: Project, options: CollectOptions = {}
   const sourceNames = [...project.sources.keys()].sort();
   // Every model's root is imported by the others: each model's SQL names its inputs, as
   // its artifact's sql.yaml does, instead of repeating their SQL.
-  const imports = new Map<string, ArtifactImport>();
-  for (const name of modelNames) {
-    const m = project.models.get(name)!;
-    if (!imports.has(m.hash)) imports.set(m.hash, { artifact: shortHashOf(m.hash), model: name });
-  }
+  const imports = projectImports(project);
   const inputModels = new Map([...imports].map(([hash, i]) => [hash, i.model!]));
 
   const materialized = materializationsOf(project);

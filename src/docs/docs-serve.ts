@@ -15,10 +15,11 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
-import { extname, join, normalize, relative, sep } from "node:path";
+import { extname, join, normalize, relative } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
 import { type LoadSession, locateProject } from "../project/project.js";
 import { type GenerateOptions, type GeneratedDocs, generateDocs } from "./docs-generate.js";
+import { ignoresHidden, isProjectFile } from "../tasks/watch.js";
 
 export interface ServeOptions extends GenerateOptions {
   /** Default 8080; 0 picks a free port. */
@@ -45,9 +46,6 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".css": "text/css; charset=utf-8",
   ".png": "image/png",
 };
-
-/** The project files the watch mode rebuilds for (src/tasks/watch.ts). */
-const PROJECT_FILE = new Set([".yaml", ".yml", ".sql", ".ts"]);
 
 export async function serveDocs(options: ServeOptions, onEvent: (e: ServeEvent) => void): Promise<DocsServer> {
   const location = await locateProject(options);
@@ -79,7 +77,7 @@ export async function serveDocs(options: ServeOptions, onEvent: (e: ServeEvent) 
     });
   };
   const onFile = (path: string) => {
-    if (!PROJECT_FILE.has(extname(path)) || path.endsWith(".d.ts")) return;
+    if (!isProjectFile(path)) return;
     dirty = true;
     if (timer) clearTimeout(timer);
     timer = setTimeout(flush, debounceMs);
@@ -87,7 +85,7 @@ export async function serveDocs(options: ServeOptions, onEvent: (e: ServeEvent) 
 
   const watcher: FSWatcher = watch(location.projectDir, {
     ignoreInitial: true,
-    ignored: (path: string) => relative(location.projectDir, path).split(sep).some((part) => part.startsWith(".")),
+    ignored: ignoresHidden(location.projectDir),
   });
   watcher.on("add", onFile).on("change", onFile).on("unlink", onFile);
   await new Promise<void>((ready, fail) => {

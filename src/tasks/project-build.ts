@@ -48,7 +48,7 @@ export interface BuildOptions {
 const CONCURRENCY = 16;
 
 /** Every model's root: node hash -> its artifact (the first model of a hash names it). */
-function projectImports(project: Project): Map<string, ArtifactImport> {
+export function projectImports(project: Project): Map<string, ArtifactImport> {
   const imports = new Map<string, ArtifactImport>();
   for (const [name, m] of project.models) {
     const h = m.hash;

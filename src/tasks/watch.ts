@@ -98,6 +98,15 @@ export interface WatchHandle {
 /** Files a project is made of; anything else (data, editor swap files) does not trigger a rebuild. */
 const PROJECT_FILE = new Set([".yaml", ".yml", ".sql", ".ts"]);
 
+export function isProjectFile(path: string): boolean {
+  return PROJECT_FILE.has(extname(path)) && !path.endsWith(".d.ts");
+}
+
+/** chokidar's `ignored` for a project: hidden files and folders (.git, editor state) under xorq_project/. */
+export function ignoresHidden(projectDir: string): (path: string) => boolean {
+  return (path) => relative(projectDir, path).split(sep).some((part) => part.startsWith("."));
+}
+
 /** Builds the project, then rebuilds it on every burst of changes until `close()`. */
 export async function watchProject(options: WatchOptions, onEvent: WatchListener): Promise<WatchHandle> {
   // A selector typo is a usage error now, not once per rebuild.
@@ -136,7 +145,7 @@ export async function watchProject(options: WatchOptions, onEvent: WatchListener
   };
 
   const onFile = (kind: FileChange["kind"]) => (path: string) => {
-    if (closed || !PROJECT_FILE.has(extname(path)) || path.endsWith(".d.ts")) return;
+    if (closed || !isProjectFile(path)) return;
     if (pending.size === 0) burstStart = performance.now();
     const file = display(path);
     pending.set(file, { kind, file });
@@ -147,7 +156,7 @@ export async function watchProject(options: WatchOptions, onEvent: WatchListener
   const watcher: FSWatcher = watch(location.projectDir, {
     ignoreInitial: true,
     // Hidden files and directories (.git, editor state) are never project files.
-    ignored: (path: string) => relative(location.projectDir, path).split(sep).some((part) => part.startsWith(".")),
+    ignored: ignoresHidden(location.projectDir),
   });
   watcher.on("add", onFile("add")).on("change", onFile("change")).on("unlink", onFile("unlink"));
   await new Promise<void>((ready, fail) => {
