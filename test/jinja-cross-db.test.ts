@@ -84,13 +84,7 @@ describe("dbt's cross-database macros", () => {
         "  cast('2024-01-01' as {{ dbt.type_timestamp() }}) < {{ dbt.current_timestamp() }} as before_now",
       ].join("\n"),
     });
-    const build = await xorqInProcess(dir, ["build"]);
-    expect(build.code, build.stderr).toBe(0);
-    const ls = JSON.parse((await xorqInProcess(dir, ["ls", "--output", "json"])).stdout) as Array<{ name: string; hash: string }>;
-    const out = join(dir, "xdb.json");
-    const run = await xorqInProcess(dir, ["run", ls.find((m) => m.name === "xdb")!.hash.slice(0, 12), "-o", out]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual([
+    expect(await builtRows(dir, "xdb")).toEqual([
       { trunc_ok: true, add_ok: true, days: 16, bad_int: null, joined: "a-b", md5_x: "9dd4e461268c8034f5c8564e155c67a6", second: "b", s: "1", before_now: true },
     ]);
   });
@@ -120,14 +114,19 @@ describePg("dbt's cross-database macros on PostgreSQL", () => {
         "  cast('2024-01-01' as {{ dbt.type_timestamp() }}) < {{ dbt.current_timestamp() }} as before_now",
       ].join("\n"),
     });
-    const build = await xorqInProcess(dir, ["build"]);
-    expect(build.code, build.stderr).toBe(0);
-    const ls = JSON.parse((await xorqInProcess(dir, ["ls", "--output", "json"])).stdout) as Array<{ name: string; hash: string }>;
-    const out = join(dir, "xdb.json");
-    const run = await xorqInProcess(dir, ["run", ls.find((m) => m.name === "xdb_pg")!.hash.slice(0, 12), "-o", out]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual([
+    expect(await builtRows(dir, "xdb_pg")).toEqual([
       { engine: "postgres", trunc_ok: true, add_ok: true, days: 62, months: 2, joined: "a-b", md5_x: "9dd4e461268c8034f5c8564e155c67a6", second: "b", s: "1", before_now: true },
     ]);
   });
 });
+
+/** Builds the project, runs the model's artifact to a JSON file and returns its rows. */
+async function builtRows(dir: string, model: string): Promise<unknown> {
+  const build = await xorqInProcess(dir, ["build"]);
+  expect(build.code, build.stderr).toBe(0);
+  const ls = JSON.parse((await xorqInProcess(dir, ["ls", "--output", "json"])).stdout) as Array<{ name: string; hash: string }>;
+  const out = join(dir, `${model}.json`);
+  const run = await xorqInProcess(dir, ["run", ls.find((m) => m.name === model)!.hash.slice(0, 12), "-o", out]);
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(readFileSync(out, "utf8"));
+}
