@@ -26,6 +26,7 @@ import { extname, isAbsolute, join, resolve } from "node:path";
 import YAML from "yaml";
 import { type Json, nodeHash, shortHash } from "../expr/canonical.js";
 import type { Table } from "../expr/table.js";
+import { isRemotePath } from "../expr/relation-nodes.js";
 import { graphYaml, yamlText } from "../expr/yaml.js";
 import type { Profile } from "../backends/connections.js";
 import { jsonText, writeDirAtomic } from "../util/atomic-write.js";
@@ -72,7 +73,7 @@ const yaml = (value: Readonly<Record<string, unknown>>) => yamlText(value as Rec
 
 /** A read the artifact can carry: a local file (not a glob, not a URL). */
 function relocatable(path: string): boolean {
-  return !/[*?[]/.test(path) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(path);
+  return !/[*?[]/.test(path) && !isRemotePath(path);
 }
 
 async function fileSha256(path: string): Promise<string> {
